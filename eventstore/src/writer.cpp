@@ -1,0 +1,282 @@
+// The group-commit writer: one thread per node drains every queued append into one
+// WriteBatch, writes it with sync=true, and only then acknowledges each request.
+#include <future>
+#include <unordered_map>
+
+#include <mercato/eventstore/envelope.hpp>
+
+#include "keys.hpp"
+#include "store_impl.hpp"
+
+namespace mercato::es {
+
+// ---- version_cache ---------------------------------------------------------------------
+
+std::optional<std::uint64_t> version_cache::find(const std::string& stream) {
+  if (auto it = young_.find(stream); it != young_.end()) return it->second;
+  if (auto it = old_.find(stream); it != old_.end()) {
+    auto v = it->second;
+    put(stream, v);
+    return v;
+  }
+  return std::nullopt;
+}
+
+void version_cache::put(const std::string& stream, std::uint64_t version) {
+  if (young_.size() >= half_ && young_.find(stream) == young_.end()) {
+    old_ = std::move(young_);
+    young_.clear();
+  }
+  young_[stream] = version;
+}
+
+// ---- idempotency records ---------------------------------------------------------------
+
+namespace {
+
+std::string encode_ok(const append_ok& ok) {
+  std::string s;
+  s.reserve(28 + ok.positions.size() * 12);
+  keys::put_u64(s, ok.first.value());
+  keys::put_u64(s, ok.last.value());
+  keys::put_u64(s, ok.first_global.value());
+  keys::put_u32(s, static_cast<std::uint32_t>(ok.positions.size()));
+  for (const auto& p : ok.positions) {
+    keys::put_u32(s, p.shard.value());
+    keys::put_u64(s, p.seq.value());
+  }
+  return s;
+}
+
+std::optional<append_ok> decode_ok(std::string_view s) {
+  if (s.size() < 28) return std::nullopt;
+  append_ok ok;
+  ok.first = stream_version{keys::get_u64(s, 0)};
+  ok.last = stream_version{keys::get_u64(s, 8)};
+  ok.first_global = global_position{keys::get_u64(s, 16)};
+  const auto n = keys::get_u32(s, 24);
+  if (s.size() != 28 + std::size_t{n} * 12) return std::nullopt;
+  for (std::size_t i = 0; i < n; ++i)
+    ok.positions.push_back({shard_id{keys::get_u32(s, 28 + i * 12)},
+                            shard_seq{keys::get_u64(s, 32 + i * 12)}});
+  ok.replayed = true;
+  return ok;
+}
+
+append_error error(append_errc code, std::string message, std::uint64_t actual = 0) {
+  return {code, std::move(message), stream_version{actual}};
+}
+
+std::string describe(const expected_version& e) {
+  switch (e.mode()) {
+  case expected_version::kind::any: return "any";
+  case expected_version::kind::no_stream: return "no stream";
+  case expected_version::kind::exact: return "version " + std::to_string(e.version().value());
+  }
+  return "?";
+}
+
+/// Everything one batch changes, applied to the writer's state only once it is durable.
+struct batch_state {
+  rocksdb::WriteBatch wb;
+  std::unordered_map<std::string, std::uint64_t> versions;    // stream → new version
+  std::unordered_map<std::string, append_ok> idempotent;      // idempotency key → result
+  std::unordered_map<std::uint32_t, std::uint64_t> heads;     // shard → new head
+  std::uint64_t global = 0;
+  std::int64_t timestamp = 0;
+};
+
+} // namespace
+
+// ---- lifecycle -------------------------------------------------------------------------
+
+void event_store::impl::start_writer() {
+  writer = std::thread([this] { writer_loop(); });
+}
+
+void event_store::impl::stop_writer() {
+  {
+    std::lock_guard lk(queue_mutex);
+    stopping = true;
+  }
+  queue_cv.notify_all();
+  if (writer.joinable()) writer.join();
+}
+
+// ---- the batch -------------------------------------------------------------------------
+
+namespace {
+
+/// Adds one request's events to the batch, or returns why it fails alone.
+append_result stage(event_store::impl& s, batch_state& b, append_request& req) {
+  const std::string& stream = req.stream.str();
+  std::string idem_key;
+  if (!req.idempotency_key.empty()) {
+    idem_key = keys::stream_suffixed(stream, req.idempotency_key);
+    if (auto it = b.idempotent.find(idem_key); it != b.idempotent.end()) {
+      auto replay = it->second;
+      replay.replayed = true;
+      return replay;
+    }
+    std::string stored;
+    auto st = s.db->Get(rocksdb::ReadOptions(), s.cf[cf_idempotency], idem_key, &stored);
+    if (st.ok()) {
+      if (auto ok = decode_ok(stored)) return *ok;
+      return fail(error(append_errc::io_error, "idempotency record of '" + stream + "' is corrupt"));
+    }
+    if (!st.IsNotFound()) return fail(error(append_errc::io_error, "reading idempotency key: " + st.ToString()));
+  }
+
+  std::uint64_t current = 0;
+  if (auto it = b.versions.find(stream); it != b.versions.end()) {
+    current = it->second;
+  } else if (auto cached = s.versions.find(stream)) {
+    current = *cached;
+  } else {
+    auto v = s.read_stream_version(stream);
+    if (!v) return fail(error(append_errc::io_error, v.error().message));
+    current = *v;
+  }
+  if (!req.expected.admits(stream_version{current}))
+    return fail(error(append_errc::wrong_expected_version,
+                      "stream '" + stream + "' is at version " + std::to_string(current) +
+                          ", the command expected " + describe(req.expected),
+                      current));
+
+  const std::uint32_t shard = s.shard_of(stream);
+  auto head_it = b.heads.find(shard);
+  const std::uint64_t head = head_it != b.heads.end()
+                                 ? head_it->second
+                                 : s.shard_heads[shard].load(std::memory_order_relaxed);
+
+  append_ok ok;
+  ok.first = stream_version{current + 1};
+  ok.last = stream_version{current + req.events.size()};
+  ok.first_global = global_position{b.global + 1};
+  ok.positions.reserve(req.events.size());
+
+  b.wb.SetSavePoint();
+  try {
+    for (std::size_t i = 0; i < req.events.size(); ++i) {
+      const auto& ev = req.events[i];
+      const std::uint64_t version = current + 1 + i, seq = head + 1 + i, global = b.global + 1 + i;
+      envelope_bytes aligned(ev.event);
+      capnp::FlatArrayMessageReader in(kj::ArrayPtr<const capnp::word>(
+          reinterpret_cast<const capnp::word*>(aligned.words().data()), aligned.words().size()));
+      capnp::MallocMessageBuilder out(static_cast<capnp::uint>(64 + aligned.words().size()));
+      auto env = out.initRoot<schema::Envelope>();
+      env.setStreamId(stream);
+      env.setVersion(version);
+      env.setShard(shard);
+      env.setSequence(seq);
+      env.setGlobalPosition(global);
+      env.setEventType(ev.type);
+      env.setTimestampNs(b.timestamp);
+      if (!req.correlation_id.empty()) env.setCorrelationId(req.correlation_id);
+      if (!ev.causation_id.empty()) env.setCausationId(ev.causation_id);
+      if (!req.idempotency_key.empty()) env.setIdempotencyKey(req.idempotency_key);
+      env.setNodeId(s.info.node_id);
+      env.setEvent(in.getRoot<schema::Event>());
+      auto flat = capnp::messageToFlatArray(out);
+      auto bytes = flat.asBytes();
+      const auto ekey = keys::event(shard, seq);
+      b.wb.Put(s.cf[cf_events], ekey,
+               rocksdb::Slice(reinterpret_cast<const char*>(bytes.begin()), bytes.size()));
+      b.wb.Put(s.cf[cf_stream_index], keys::stream_versioned(stream, version), keys::u64_value(seq));
+      ok.positions.push_back({shard_id{shard}, shard_seq{seq}});
+    }
+  } catch (const kj::Exception& ex) {
+    (void)b.wb.RollbackToSavePoint();
+    return fail(error(append_errc::invalid_request,
+                      "an event of the command is not a valid Event message: " +
+                          std::string(ex.getDescription().cStr())));
+  }
+  (void)b.wb.PopSavePoint();
+  b.wb.Put(s.cf[cf_streams], stream, keys::u64_value(ok.last.value()));
+  if (!idem_key.empty()) {
+    b.wb.Put(s.cf[cf_idempotency], idem_key, encode_ok(ok));
+    b.idempotent.emplace(idem_key, ok);
+  }
+  b.versions[stream] = ok.last.value();
+  b.heads[shard] = head + req.events.size();
+  b.global += req.events.size();
+  return ok;
+}
+
+} // namespace
+
+void event_store::impl::writer_loop() {
+  std::vector<pending_append> batch;
+  std::vector<std::optional<append_result>> results;
+  for (;;) {
+    {
+      std::unique_lock lk(queue_mutex);
+      queue_cv.wait(lk, [&] { return stopping || !queue.empty(); });
+      if (queue.empty()) return;  // stopping, and everything queued is committed
+      const std::size_t n = std::min(queue.size(), options.max_batch_requests);
+      for (std::size_t i = 0; i < n; ++i) {
+        batch.push_back(std::move(queue.front()));
+        queue.pop_front();
+      }
+    }
+
+    batch_state b;
+    b.global = global_head.load(std::memory_order_relaxed);
+    b.timestamp = std::max(options.clock(), last_timestamp);
+    results.clear();
+    for (auto& p : batch) results.emplace_back(stage(*this, b, p.request));
+
+    if (b.wb.Count() > 0) {
+      auto st = db->Write(write_options, &b.wb);
+      if (!st.ok()) {
+        // Nothing of this batch is acknowledged; RocksDB keeps refusing writes after a
+        // failed sync, so the store reports itself unhealthy.
+        healthy.store(false);
+        for (auto& r : results)
+          if (r->has_value())
+            r.emplace(fail(error(append_errc::io_error, "write failed: " + st.ToString())));
+      } else {
+        for (const auto& [stream, v] : b.versions) versions.put(stream, v);
+        last_timestamp = b.timestamp;
+        publish_commit({b.heads.begin(), b.heads.end()}, b.global);
+      }
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(*results[i]));
+    batch.clear();
+  }
+}
+
+// ---- public append API -----------------------------------------------------------------
+
+void event_store::append_async(append_request request, std::function<void(append_result)> done) {
+  auto refuse = [&](append_errc c, std::string m) { done(fail(error(c, std::move(m)))); };
+  if (impl_->options.read_only) return refuse(append_errc::closed, "store is open read-only");
+  if (!impl_->healthy.load()) return refuse(append_errc::io_error, "store is unhealthy after a failed write");
+  if (request.events.empty()) return refuse(append_errc::invalid_request, "a command must append at least one event");
+  if (request.events.size() > impl_->options.max_events_per_append)
+    return refuse(append_errc::invalid_request,
+                  "a command may append at most " + std::to_string(impl_->options.max_events_per_append) +
+                      " events, this one has " + std::to_string(request.events.size()));
+  for (const auto& e : request.events) {
+    if (e.type.empty()) return refuse(append_errc::invalid_request, "an event has no type");
+    if (e.event.empty() || e.event.size() % 8 != 0)
+      return refuse(append_errc::invalid_request, "an event's body is not a Cap'n Proto message");
+  }
+  {
+    std::lock_guard lk(impl_->queue_mutex);
+    if (impl_->stopping) return refuse(append_errc::closed, "store is closing");
+    if (impl_->queue.size() >= impl_->options.write_queue_limit)
+      return refuse(append_errc::overloaded, "the writer's queue is full; retry shortly");
+    impl_->queue.push_back({std::move(request), std::move(done)});
+  }
+  impl_->queue_cv.notify_one();
+}
+
+append_result event_store::append(append_request request) {
+  std::promise<append_result> promise;
+  auto future = promise.get_future();
+  append_async(std::move(request), [&promise](append_result r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+} // namespace mercato::es

@@ -1,0 +1,26 @@
+# The envelope every stored event is wrapped in. One envelope is one RocksDB value in the
+# `events` column family, keyed by (shard, sequence) in big-endian.
+#
+# Evolution rules (docs/schema-evolution.md): add fields and union members at the end with
+# the next ordinal; never renumber, retype, rename-with-new-meaning or remove a field.
+@0xcf866f6249617046;
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("mercato::schema");
+
+using Events = import "events.capnp";
+
+struct Envelope {
+  streamId @0 :Text;          # the entity's stream, e.g. "cart-6f1c..."
+  version @1 :UInt64;         # this event's version within its stream, from 1
+  shard @2 :UInt32;           # hash(streamId) mod shardCount
+  sequence @3 :UInt64;        # gap-free position within the shard, from 1
+  globalPosition @4 :UInt64;  # node-wide commit order, from 1
+  eventType @5 :Text;         # stable event type name, e.g. "CartItemAdded"
+  timestampNs @6 :Int64;      # commit time, nanoseconds since the Unix epoch (UTC)
+  correlationId @7 :Text;     # request that caused the command (X-Request-Id)
+  causationId @8 :Text;       # message/command that directly caused this event
+  idempotencyKey @9 :Text;    # the command's idempotency key, if it had one
+  event @10 :Events.Event;    # the domain event itself
+  nodeId @11 :Text;           # node that committed the event (added later: old records read "")
+}

@@ -1,0 +1,118 @@
+// Opening, creating and refusing data directories.
+#include <fstream>
+
+#include <rocksdb/db.h>
+
+#include "store_fixture.hpp"
+
+using namespace mercato;
+using namespace mercato::test;
+
+TEST_CASE("a new directory is created with its format, node id and shard count") {
+  temp_dir dir;
+  auto o = options_for(dir / "data", 16);
+  o.node_id = "node-a";
+  {
+    auto s = open_store(o);
+    CHECK(s->info().format_version == 1);
+    CHECK(s->info().node_id == "node-a");
+    CHECK(s->info().shard_count == 16);
+    CHECK(s->info().created_at_ns > 0);
+    CHECK(s->global_head().value() == 0);
+  }
+  auto again = open_store(o);
+  CHECK(again->info().shard_count == 16);
+}
+
+TEST_CASE("a different shard count is refused with what to do") {
+  temp_dir dir;
+  { auto s = open_store(options_for(dir.path(), 16)); }
+  auto r = es::event_store::open(options_for(dir.path(), 64));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == es::store_errc::config_mismatch);
+  CHECK(r.error().message.find("16 shards") != std::string::npos);
+  CHECK(r.error().message.find("storage.shards: 16") != std::string::npos);
+}
+
+TEST_CASE("a different node id is refused") {
+  temp_dir dir;
+  { auto s = open_store(options_for(dir.path())); }
+  auto o = options_for(dir.path());
+  o.node_id = "other";
+  auto r = es::event_store::open(o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == es::store_errc::config_mismatch);
+  CHECK(r.error().message.find("node-1") != std::string::npos);
+}
+
+TEST_CASE("an unknown format version is refused") {
+  temp_dir dir;
+  { auto s = open_store(options_for(dir.path())); }
+  {
+    // Rewrite the format record with plain RocksDB, as a future mercatod would have.
+    rocksdb::DBOptions dbo;
+    std::vector<std::string> names;
+    REQUIRE(rocksdb::DB::ListColumnFamilies(dbo, dir.path().string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfds;
+    for (auto& n : names) cfds.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(dbo, dir.path().string(), cfds, &handles, &db).ok());
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (names[i] == "meta") REQUIRE(db->Put(rocksdb::WriteOptions(), handles[i], "format_version", "99").ok());
+    for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+    delete db;
+  }
+  auto r = es::event_store::open(options_for(dir.path()));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == es::store_errc::incompatible_format);
+  CHECK(r.error().message.find("format version 99") != std::string::npos);
+}
+
+TEST_CASE("a non-empty directory that is not a Mercato database is refused") {
+  temp_dir dir;
+  std::ofstream(dir / "notes.txt") << "hello";
+  auto r = es::event_store::open(options_for(dir.path()));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == es::store_errc::incompatible_format);
+  CHECK(r.error().message.find("not empty") != std::string::npos);
+}
+
+TEST_CASE("a plain RocksDB database is refused as not Mercato's") {
+  temp_dir dir;
+  {
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(o, dir.path().string(), &db).ok());
+    delete db;
+  }
+  auto r = es::event_store::open(options_for(dir.path()));
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == es::store_errc::incompatible_format);
+}
+
+TEST_CASE("read-only open of a missing directory fails clearly") {
+  temp_dir dir;
+  auto o = options_for(dir / "missing");
+  o.read_only = true;
+  auto r = es::event_store::open(o);
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == es::store_errc::not_found);
+}
+
+TEST_CASE("a second process-level open of the same directory is refused while in use") {
+  temp_dir dir;
+  auto first = open_store(options_for(dir.path()));
+  auto second = es::event_store::open(options_for(dir.path()));
+  REQUIRE_FALSE(second);
+  CHECK(second.error().message.find("in use") != std::string::npos);
+}
+
+TEST_CASE("invalid options are refused") {
+  temp_dir dir;
+  CHECK_FALSE(es::event_store::open(options_for(dir.path(), 0)));
+  auto o = options_for(dir.path());
+  o.node_id = "";
+  CHECK_FALSE(es::event_store::open(o));
+}
