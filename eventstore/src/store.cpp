@@ -1,4 +1,7 @@
 // Opening a data directory, its metadata, and every read path of the event store.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
@@ -147,6 +150,36 @@ store_result<std::string> get_meta(rocksdb::DB& db, rocksdb::ColumnFamilyHandle*
   return value;
 }
 
+/// Marks a data directory whose creation has not finished yet.
+constexpr const char* creating_marker = "MERCATO_CREATING";
+
+store_result<ok_t> sync_dir(const std::filesystem::path& dir) {
+  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    return fail(err(store_errc::io_error, "cannot sync directory " + dir.string()));
+  }
+  ::close(fd);
+  return ok;
+}
+
+store_result<ok_t> durable_touch(const std::filesystem::path& file) {
+  const int fd = ::open(file.c_str(), O_CREAT | O_WRONLY | O_TRUNC, 0644);
+  if (fd < 0 || ::fsync(fd) != 0) {
+    if (fd >= 0) ::close(fd);
+    return fail(err(store_errc::io_error, "cannot create " + file.string()));
+  }
+  ::close(fd);
+  return sync_dir(file.parent_path());
+}
+
+store_result<ok_t> durable_remove(const std::filesystem::path& file) {
+  std::error_code ec;
+  std::filesystem::remove(file, ec);
+  if (ec) return fail(err(store_errc::io_error, "cannot remove " + file.string() + ": " + ec.message()));
+  return sync_dir(file.parent_path());
+}
+
 std::uint64_t parse_u64(const std::string& s, bool& ok) {
   ok = !s.empty() && s.size() <= 19 &&
        std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -178,18 +211,28 @@ store_result<std::unique_ptr<event_store>> event_store::open(store_options optio
 
   const fs::path dir = options.data_dir;
   const std::string dir_s = dir.string();
+  const fs::path marker = dir / creating_marker;
   std::error_code ec;
+  // A creation that was interrupted (crash between the first RocksDB file and the metadata
+  // record) left its marker: nothing in it was ever acknowledged, so start it over.
+  if (!options.read_only && fs::exists(marker, ec)) {
+    for (const auto& entry : fs::directory_iterator(dir, ec))
+      if (entry.path() != marker) fs::remove_all(entry.path(), ec);
+  }
   const bool has_db = fs::exists(dir / "CURRENT", ec);
   if (!has_db) {
     if (options.read_only)
       return fail(err(store_errc::not_found, "no Mercato data directory at " + dir_s));
-    if (fs::exists(dir, ec) && !fs::is_empty(dir, ec))
+    const bool only_marker = fs::exists(marker, ec) &&
+                             std::distance(fs::directory_iterator(dir, ec), fs::directory_iterator{}) == 1;
+    if (fs::exists(dir, ec) && !fs::is_empty(dir, ec) && !only_marker)
       return fail(err(store_errc::incompatible_format,
                       dir_s + " is not empty and holds no Mercato database. Use an empty "
                               "or new directory for a new node, or the directory of an "
                               "existing one."));
     fs::create_directories(dir, ec);
     if (ec) return fail(err(store_errc::io_error, "cannot create " + dir_s + ": " + ec.message()));
+    if (auto m = durable_touch(marker); !m) return fail(m.error());
   }
 
   auto im = std::make_unique<impl>(std::move(options));
@@ -246,6 +289,7 @@ store_result<std::unique_ptr<event_store>> event_store::open(store_options optio
     wo.sync = true;
     s = im->db->Write(wo, &wb);
     if (!s.ok()) return fail(io_error(s, "writing metadata"));
+    if (auto m = durable_remove(marker); !m) return fail(m.error());
   }
 
   auto fv = get_meta(*im->db, meta, "format_version", dir_s);

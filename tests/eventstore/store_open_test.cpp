@@ -116,3 +116,19 @@ TEST_CASE("invalid options are refused") {
   o.node_id = "";
   CHECK_FALSE(es::event_store::open(o));
 }
+
+TEST_CASE("a creation interrupted by a crash is started over") {
+  temp_dir dir;
+  {
+    // What a crash between RocksDB's first files and the metadata record leaves behind.
+    rocksdb::Options o;
+    o.create_if_missing = true;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(o, dir.path().string(), &db).ok());
+    delete db;
+    std::ofstream(dir / "MERCATO_CREATING");
+  }
+  auto s = open_store(options_for(dir.path()));
+  CHECK(s->info().format_version == 1);
+  CHECK_FALSE(std::filesystem::exists(dir / "MERCATO_CREATING"));
+}
