@@ -1,0 +1,138 @@
+#pragma once
+// mercato::config: one immutable node_config built from, in rising precedence,
+//   defaults < YAML file < environment < overrides (command-line flags).
+// Every setting is addressed by its dotted path (`storage.shards`), which is also its YAML
+// path, its override key and, upper-cased with `.` -> `_` and prefixed `MERCATO_`, its
+// environment variable (`MERCATO_STORAGE_SHARDS`). The auth keys also answer to the SPEC's
+// plain names `JWT_SECRET`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_EXPIRATION_MINUTES`.
+//
+// Contract of load(): on success every field holds a validated value and no further
+// checking is needed by the component that reads it; on failure nothing is returned but
+// one config_error naming the offending key (or file / variable) and what is accepted.
+// load() is a pure function of its inputs (it reads the named file, nothing else: the
+// environment is passed in), so it is safe to call from any thread.
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <mercato/common/result.hpp>
+
+namespace mercato::config {
+
+/// dev: demo data, relaxed; prod: real deployment; bench: benchmark (allows async storage).
+enum class run_profile { dev, prod, bench };
+/// sync: a write is fsynced before it is acknowledged; async: acknowledged before fsync.
+enum class durability_mode { sync, async };
+enum class log_level { trace, debug, info, warn, error, off };
+enum class log_format { json, text };
+
+/// HOST:PORT as given (an IPv6 host is stored without its brackets).
+struct endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+  bool operator==(const endpoint&) const = default;
+};
+
+struct node_section {
+  std::string id;  ///< 1..64 of [A-Za-z0-9._-]
+  bool operator==(const node_section&) const = default;
+};
+
+struct storage_section {
+  std::uint32_t shards = 0;
+  durability_mode durability = durability_mode::sync;
+  std::uint32_t max_batch_requests = 0;
+  std::size_t write_queue_limit = 0;
+  std::size_t stream_cache_entries = 0;  ///< 0 disables the stream cache
+  bool operator==(const storage_section&) const = default;
+};
+
+struct log_section {
+  log_level level = log_level::info;
+  log_format format = log_format::json;
+  bool operator==(const log_section&) const = default;
+};
+
+struct http_section {
+  std::uint32_t threads = 0;
+  std::size_t max_request_bytes = 0;
+  std::chrono::seconds keepalive_timeout_seconds{0};  ///< 0 disables keep-alive
+  bool operator==(const http_section&) const = default;
+};
+
+struct auth_section {
+  std::string jwt_secret;  ///< never logged; describe() prints only whether it is set
+  std::string jwt_issuer;
+  std::string jwt_audience;
+  std::chrono::minutes jwt_expiration_minutes{0};
+  bool operator==(const auth_section&) const = default;
+};
+
+/// The node's whole configuration. Field paths equal the dotted key paths. Obtain it from
+/// load() (a default-constructed value is NOT the documented defaults: load({}) is) and
+/// treat it as immutable: hand out `const node_config&`.
+struct node_config {
+  run_profile profile = run_profile::dev;
+  node_section node;
+  std::filesystem::path data_dir;
+  endpoint listen;
+  storage_section storage;
+  log_section log;
+  http_section http;
+  auth_section auth;
+  bool operator==(const node_config&) const = default;
+};
+
+struct config_error {
+  /// The dotted key path (`storage.shards`); the environment variable's name when the bad
+  /// value came from the environment (`MERCATO_STORAGE_SHARDS`); the file's path for
+  /// errors about the file itself (missing, unreadable, broken syntax).
+  std::string key;
+  /// One line for a human: names the key and where the value came from, and says what is
+  /// accepted. Never contains the value of a secret.
+  std::string message;
+};
+
+struct load_inputs {
+  /// The YAML file (`--config`). When empty, the environment variable MERCATO_CONFIG, if
+  /// set, names the file; with neither, only defaults, environment and overrides apply.
+  std::optional<std::filesystem::path> file = std::nullopt;
+  /// The process environment (see environment_from); only `MERCATO_*` and `JWT_*` names
+  /// are looked at. A `MERCATO_*` name that is no key (nor MERCATO_CONFIG) is an error.
+  std::map<std::string, std::string> env = {};
+  /// Command-line values keyed by dotted path (`{"data_dir", "/var/lib/mercato"}`).
+  std::map<std::string, std::string> overrides = {};
+};
+
+/// Builds the configuration. Every value given is validated, even one a higher-precedence
+/// source replaces, so a broken file is reported even while a flag hides it.
+mercato::result<node_config, config_error> load(const load_inputs& inputs);
+
+/// Copies a NULL-terminated `NAME=value` array (main's `environ`) into a map.
+std::map<std::string, std::string> environment_from(const char* const* envp);
+
+/// One line for the start-up log: every key as `path=value`; the JWT secret is shown only
+/// as `(set)` or `(empty)`.
+std::string describe(const node_config& config);
+
+/// What --help and docs need to list the settings, in table order.
+struct key_info {
+  std::string path;                   ///< `storage.shards`
+  std::vector<std::string> env_names; ///< `MERCATO_STORAGE_SHARDS` (+ `JWT_*` alias)
+  std::string default_value;          ///< textual, as it would be written in YAML
+  std::string accepted;               ///< `a whole number from 1 to 4096`
+};
+std::vector<key_info> known_keys();
+
+std::string_view to_string(run_profile p);
+std::string_view to_string(durability_mode d);
+std::string_view to_string(log_level l);
+std::string_view to_string(log_format f);
+
+}  // namespace mercato::config

@@ -1,0 +1,98 @@
+#include "rules.hpp"
+
+#include <charconv>
+#include <system_error>
+
+namespace mercato::config::detail {
+namespace {
+
+parsed<std::string> problem(const char* what) { return mercato::fail(std::string(what)); }
+
+bool is_identifier_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+         c == '.' || c == '_' || c == '-';
+}
+
+bool is_host_name_char(char c) { return is_identifier_char(c) && c != '_'; }
+
+bool is_ipv6_char(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
+         c == ':' || c == '.';
+}
+
+template <class Pred>
+bool all_of(std::string_view s, Pred pred) {
+  for (char c : s) {
+    if (!pred(c)) return false;
+  }
+  return true;
+}
+
+/// Splits HOST:PORT (or [V6]:PORT) into a validated host and the port text.
+parsed<std::string> split_host(std::string_view text, std::string_view& port_text) {
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string_view::npos) return problem("has no closing ] after the IPv6 host");
+    const auto host = text.substr(1, close - 1);
+    if (host.empty() || !all_of(host, is_ipv6_char)) return problem("has a malformed IPv6 host");
+    if (close + 1 >= text.size() || text[close + 1] != ':') return problem("has no :PORT");
+    port_text = text.substr(close + 2);
+    return std::string(host);
+  }
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos) return problem("has no :PORT");
+  const auto host = text.substr(0, colon);
+  if (host.empty()) return problem("has no host before :PORT");
+  if (!all_of(host, is_host_name_char)) {
+    return problem("has a malformed host (an IPv6 host needs brackets: [::1]:8080)");
+  }
+  port_text = text.substr(colon + 1);
+  return std::string(host);
+}
+
+}  // namespace
+
+parsed<std::int64_t> parse_whole(std::string_view text, std::int64_t lo, std::int64_t hi) {
+  std::int64_t value = 0;
+  const char* first = text.data();
+  const char* last = first + text.size();
+  // from_chars takes an optional '-' and decimal digits only: no '+', spaces, '.', 'e', 0x.
+  const auto [end, ec] = std::from_chars(first, last, value);
+  if (ec == std::errc::result_out_of_range) return mercato::fail(std::string("is out of range"));
+  if (ec != std::errc{} || end != last) return mercato::fail(std::string("is not a whole number"));
+  if (value < lo || value > hi) return mercato::fail(std::string("is out of range"));
+  return value;
+}
+
+parsed<bool> parse_flag(std::string_view text) {
+  if (text == "true") return true;
+  if (text == "false") return false;
+  return mercato::fail(std::string("is not a boolean"));
+}
+
+parsed<endpoint> parse_endpoint(std::string_view text) {
+  std::string_view port_text;
+  auto host = split_host(text, port_text);
+  if (!host) return mercato::fail(std::move(host.error()));
+  auto port = parse_whole(port_text, 0, 65535);
+  if (!port) return mercato::fail("has a port that " + port.error());
+  return endpoint{std::move(*host), static_cast<std::uint16_t>(*port)};
+}
+
+parsed<std::string> parse_identifier(std::string_view text) {
+  if (text.empty()) return problem("is empty");
+  if (text.size() > 64) return problem("is longer than 64 characters");
+  if (!all_of(text, is_identifier_char)) return problem("has a character outside A-Z a-z 0-9 . _ -");
+  return std::string(text);
+}
+
+std::string format_endpoint(const endpoint& e) {
+  const bool v6 = e.host.find(':') != std::string::npos;
+  return (v6 ? "[" + e.host + "]" : e.host) + ":" + std::to_string(e.port);
+}
+
+std::string whole_accepted(std::int64_t lo, std::int64_t hi) {
+  return "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+}  // namespace mercato::config::detail
