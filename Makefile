@@ -1,0 +1,52 @@
+# Mercato: the two commands of the README, plus the sanitizer build and benchmarks.
+#   make run    install what is missing, build, run a dev node on ./data/dev
+#   make test   install what is missing, build, run every test
+JOBS      ?= $(shell nproc)
+BUILD     ?= build
+ASAN      ?= build-asan
+DATA_DIR  ?= data/dev
+LISTEN    ?= 127.0.0.1:8080
+CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
+
+.PHONY: deps build run test asan test-asan bench bench-quick format format-check clean
+
+deps:
+	@tools/install-deps.sh
+
+$(BUILD)/build.ninja $(BUILD)/Makefile:
+	cmake -S . -B $(BUILD) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j$(JOBS)
+
+run: build
+	$(BUILD)/tools/mercatod --data-dir $(DATA_DIR) --listen $(LISTEN) --profile dev
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j$(JOBS) --no-tests=error
+
+$(ASAN)/build.ninja:
+	cmake -S . -B $(ASAN) $(CMAKE_GEN) -DCMAKE_BUILD_TYPE=Debug -DMERCATO_SANITIZE=ON
+
+asan: deps $(ASAN)/build.ninja
+	cmake --build $(ASAN) -j$(JOBS)
+
+test-asan: asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tools/ubsan.supp \
+	ctest --test-dir $(ASAN) --output-on-failure -j$(JOBS) --no-tests=error
+
+bench: build
+	$(BUILD)/tools/bench/eventstore_bench --out docs/benchmarks.md
+
+bench-quick: build
+	$(BUILD)/tools/bench/eventstore_bench --quick
+
+format:
+	find common config eventstore http tools tests actors projections cluster -name '*.[ch]pp' | xargs clang-format -i
+
+format-check:
+	find common config eventstore http tools tests actors projections cluster -name '*.[ch]pp' | xargs clang-format --dry-run --Werror
+
+clean:
+	rm -rf $(BUILD) $(ASAN)
