@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include <capnp/serialize-packed.h>
+#include <kj/io.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
@@ -91,6 +93,19 @@ result<stream_id, std::string> stream_id::make(std::string text) {
 envelope_bytes::envelope_bytes(std::string_view raw)
     : words_(new std::uint64_t[(raw.size() + 7) / 8]), size_(raw.size()) {
   std::memcpy(words_.get(), raw.data(), raw.size());
+}
+
+envelope_bytes envelope_bytes::from_packed(std::string_view packed) {
+  auto input = kj::arrayPtr(reinterpret_cast<const kj::byte*>(packed.data()), packed.size());
+  const std::size_t words = capnp::computeUnpackedSizeInWords(input);
+  KJ_REQUIRE(words > 0, "empty envelope");
+  envelope_bytes out;
+  out.words_.reset(new std::uint64_t[words]);
+  out.size_ = words * 8;
+  kj::ArrayInputStream in(input);
+  capnp::_::PackedInputStream unpacker(in);
+  unpacker.read(out.words_.get(), out.size_);
+  return out;
 }
 
 // ---- aux_batch ---------------------------------------------------------------------------
@@ -371,12 +386,8 @@ store_result<std::uint64_t> event_store::impl::read_stream_version(const std::st
 store_result<recorded_event> event_store::impl::decode(std::string_view key, std::string_view value) const {
   recorded_event e;
   e.pos = position{shard_id{keys::get_u32(key)}, shard_seq{keys::get_u64(key, 4)}};
-  if (value.size() % 8 != 0 || value.empty())
-    return fail(err(store_errc::corruption, "event at shard " + std::to_string(e.pos.shard.value()) +
-                                                " sequence " + std::to_string(e.pos.seq.value()) +
-                                                " has a malformed envelope"));
-  e.envelope = envelope_bytes(value);
   try {
+    e.envelope = envelope_bytes::from_packed(value);
     envelope_reader r(e.envelope);
     auto env = r.envelope();
     e.global = global_position{env.getGlobalPosition()};
@@ -413,6 +424,11 @@ global_position event_store::global_head() const noexcept {
 }
 
 bool event_store::healthy() const noexcept { return impl_->healthy.load(); }
+
+writer_stats event_store::stats() const {
+  std::lock_guard lk(impl_->stats_mutex);
+  return impl_->stats;
+}
 
 store_result<stream_version> event_store::stream_head(const stream_id& stream) const {
   auto v = impl_->read_stream_version(stream.str());

@@ -78,6 +78,9 @@ struct event_store::impl {
   bool stopping = false;              // guarded by queue_mutex
   std::thread writer;
 
+  mutable std::mutex stats_mutex;
+  writer_stats stats;  // guarded by stats_mutex
+
   // Writer-thread-only state.
   version_cache versions;
   std::int64_t last_timestamp = 0;

@@ -1,7 +1,11 @@
 // The group-commit writer: one thread per node drains every queued append into one
 // WriteBatch, writes it with sync=true, and only then acknowledges each request.
+#include <chrono>
 #include <future>
 #include <unordered_map>
+
+#include <capnp/serialize-packed.h>
+#include <kj/io.h>
 
 #include <mercato/eventstore/envelope.hpp>
 
@@ -177,10 +181,11 @@ append_result stage(event_store::impl& s, batch_state& b, append_request& req) {
       if (!req.idempotency_key.empty()) env.setIdempotencyKey(req.idempotency_key);
       env.setNodeId(s.info.node_id);
       env.setEvent(in.getRoot<schema::Event>());
-      auto flat = capnp::messageToFlatArray(out);
-      auto bytes = flat.asBytes();
-      const auto ekey = keys::event(shard, seq);
-      b.wb.Put(s.cf[cf_events], ekey,
+      // Stored packed: ~35% fewer bytes through the synced WAL (docs/storage-format.md).
+      kj::VectorOutputStream packed(512);
+      capnp::writePackedMessage(packed, out);
+      auto bytes = packed.getArray();
+      b.wb.Put(s.cf[cf_events], keys::event(shard, seq),
                rocksdb::Slice(reinterpret_cast<const char*>(bytes.begin()), bytes.size()));
       b.wb.Put(s.cf[cf_stream_index], keys::stream_versioned(stream, version), keys::u64_value(seq));
       ok.positions.push_back({shard_id{shard}, shard_seq{seq}});
@@ -220,12 +225,15 @@ void event_store::impl::writer_loop() {
       }
     }
 
+    const auto t_stage = std::chrono::steady_clock::now();
     batch_state b;
     b.global = global_head.load(std::memory_order_relaxed);
     b.timestamp = std::max(options.clock(), last_timestamp);
     results.clear();
     for (auto& p : batch) results.emplace_back(stage(*this, b, p.request));
 
+    const auto t_write = std::chrono::steady_clock::now();
+    std::uint64_t events_written = 0;
     if (b.wb.Count() > 0) {
       auto st = db->Write(write_options, &b.wb);
       if (!st.ok()) {
@@ -236,10 +244,23 @@ void event_store::impl::writer_loop() {
           if (r->has_value())
             r.emplace(fail(error(append_errc::io_error, "write failed: " + st.ToString())));
       } else {
+        events_written = b.global - global_head.load(std::memory_order_relaxed);
         for (const auto& [stream, v] : b.versions) versions.put(stream, v);
         last_timestamp = b.timestamp;
         publish_commit({b.heads.begin(), b.heads.end()}, b.global);
       }
+    }
+    const auto t_done = std::chrono::steady_clock::now();
+    {
+      using ns = std::chrono::nanoseconds;
+      std::lock_guard lk(stats_mutex);
+      stats.batches += b.wb.Count() > 0 ? 1u : 0u;
+      stats.requests += batch.size();
+      stats.events += events_written;
+      stats.bytes += b.wb.GetDataSize();
+      stats.stage_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<ns>(t_write - t_stage).count());
+      stats.write_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<ns>(t_done - t_write).count());
+      stats.max_batch_requests = std::max<std::uint64_t>(stats.max_batch_requests, batch.size());
     }
     for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(*results[i]));
     batch.clear();

@@ -132,3 +132,31 @@ TEST_CASE("a creation interrupted by a crash is started over") {
   CHECK(s->info().format_version == 1);
   CHECK_FALSE(std::filesystem::exists(dir / "MERCATO_CREATING"));
 }
+
+TEST_CASE("a damaged event is reported as corruption, never a crash") {
+  temp_dir dir;
+  {
+    auto s = open_store(options_for(dir.path(), 1));
+    REQUIRE(s->append(request("a", es::expected_version::any(), {"x", "y"})));
+  }
+  {
+    // Overwrite the second event (shard 0, sequence 2) with bytes that are not an envelope.
+    rocksdb::DBOptions dbo;
+    std::vector<std::string> names;
+    REQUIRE(rocksdb::DB::ListColumnFamilies(dbo, dir.path().string(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfds;
+    for (auto& n : names) cfds.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* db = nullptr;
+    REQUIRE(rocksdb::DB::Open(dbo, dir.path().string(), cfds, &handles, &db).ok());
+    const std::string key("\0\0\0\0\0\0\0\0\0\0\0\x02", 12);
+    for (std::size_t i = 0; i < names.size(); ++i)
+      if (names[i] == "events") REQUIRE(db->Put(rocksdb::WriteOptions(), handles[i], key, "\xff\xff\x01garbage").ok());
+    for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+    delete db;
+  }
+  auto r = es::event_store::open(options_for(dir.path(), 1));  // recovery reads the last event
+  REQUIRE_FALSE(r);
+  CHECK(r.error().code == es::store_errc::corruption);
+  CHECK(r.error().message.find("sequence 2") != std::string::npos);
+}

@@ -73,6 +73,17 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
+/// Cumulative figures of the group-commit writer (for /metrics and benchmarks).
+struct writer_stats {
+  std::uint64_t batches = 0;          ///< RocksDB writes made
+  std::uint64_t requests = 0;         ///< append requests answered (incl. refused ones)
+  std::uint64_t events = 0;           ///< events made durable
+  std::uint64_t bytes = 0;            ///< WriteBatch bytes written
+  std::uint64_t stage_ns = 0;         ///< time spent building batches
+  std::uint64_t write_ns = 0;         ///< time spent in the (synced) RocksDB write
+  std::uint64_t max_batch_requests = 0;
+};
+
 class event_store {
 public:
   /// Opens the data directory, creating it (with `shard_count` shards) when it is empty.
@@ -145,6 +156,8 @@ public:
 
   /// True until a write failed; after that appends fail with io_error.
   bool healthy() const noexcept;
+  /// A consistent copy of the writer's cumulative figures.
+  writer_stats stats() const;
 
   struct impl;
 

@@ -129,11 +129,15 @@ struct store_error {
 template <class T>
 using store_result = result<T, store_error>;
 
-/// An 8-byte-aligned copy of a stored Envelope (Cap'n Proto needs aligned input: STACK.md).
+/// An 8-byte-aligned, unpacked copy of a stored Envelope (Cap'n Proto needs aligned input:
+/// STACK.md). `bytes()` is the standard flat-array message that `capnp decode` reads.
 class envelope_bytes {
 public:
   envelope_bytes() = default;
+  /// Copies an unpacked (flat-array) message.
   explicit envelope_bytes(std::string_view raw);
+  /// Unpacks a packed message (the stored form). Throws kj::Exception on malformed input.
+  static envelope_bytes from_packed(std::string_view packed);
   std::span<const std::uint64_t> words() const noexcept { return {words_.get(), size_ / 8}; }
   std::string_view bytes() const noexcept {
     return {reinterpret_cast<const char*>(words_.get()), size_};
