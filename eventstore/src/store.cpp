@@ -430,6 +430,18 @@ writer_stats event_store::stats() const {
   return impl_->stats;
 }
 
+store_result<std::optional<append_ok>> event_store::find_idempotent(const stream_id& stream,
+                                                                   std::string_view key) const {
+  std::string value;
+  auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[cf_idempotency],
+                          keys::stream_suffixed(stream.str(), key), &value);
+  if (s.IsNotFound()) return std::optional<append_ok>{};
+  if (!s.ok()) return fail(io_error(s, "reading idempotency key"));
+  auto ok = decode_idempotency_record(value);
+  if (!ok) return fail(err(store_errc::corruption, "idempotency record of '" + stream.str() + "' is corrupt"));
+  return ok;
+}
+
 store_result<stream_version> event_store::stream_head(const stream_id& stream) const {
   auto v = impl_->read_stream_version(stream.str());
   if (!v) return fail(v.error());

@@ -100,5 +100,7 @@ struct event_store::impl {
 };
 
 store_error io_error(const rocksdb::Status& s, std::string_view what);
+/// Decodes a stored idempotency record (writer.cpp); nullopt if malformed.
+std::optional<append_ok> decode_idempotency_record(std::string_view s);
 
 } // namespace mercato::es

@@ -40,7 +40,7 @@ namespace {
 
 std::string encode_ok(const append_ok& ok) {
   std::string s;
-  s.reserve(28 + ok.positions.size() * 12);
+  s.reserve(36 + ok.positions.size() * 12);
   keys::put_u64(s, ok.first.value());
   keys::put_u64(s, ok.last.value());
   keys::put_u64(s, ok.first_global.value());
@@ -49,23 +49,29 @@ std::string encode_ok(const append_ok& ok) {
     keys::put_u32(s, p.shard.value());
     keys::put_u64(s, p.seq.value());
   }
+  keys::put_u64(s, static_cast<std::uint64_t>(ok.timestamp_ns));
   return s;
 }
 
-std::optional<append_ok> decode_ok(std::string_view s) {
+}  // namespace
+
+std::optional<append_ok> decode_idempotency_record(std::string_view s) {
   if (s.size() < 28) return std::nullopt;
   append_ok ok;
   ok.first = stream_version{keys::get_u64(s, 0)};
   ok.last = stream_version{keys::get_u64(s, 8)};
   ok.first_global = global_position{keys::get_u64(s, 16)};
   const auto n = keys::get_u32(s, 24);
-  if (s.size() != 28 + std::size_t{n} * 12) return std::nullopt;
+  if (s.size() != 36 + std::size_t{n} * 12) return std::nullopt;
   for (std::size_t i = 0; i < n; ++i)
     ok.positions.push_back({shard_id{keys::get_u32(s, 28 + i * 12)},
                             shard_seq{keys::get_u64(s, 32 + i * 12)}});
+  ok.timestamp_ns = static_cast<std::int64_t>(keys::get_u64(s, 28 + std::size_t{n} * 12));
   ok.replayed = true;
   return ok;
 }
+
+namespace {
 
 append_error error(append_errc code, std::string message, std::uint64_t actual = 0) {
   return {code, std::move(message), stream_version{actual}};
@@ -125,7 +131,7 @@ append_result stage(event_store::impl& s, batch_state& b, append_request& req) {
     std::string stored;
     auto st = s.db->Get(rocksdb::ReadOptions(), s.cf[cf_idempotency], idem_key, &stored);
     if (st.ok()) {
-      if (auto ok = decode_ok(stored)) return *ok;
+      if (auto ok = decode_idempotency_record(stored)) return *ok;
       return fail(error(append_errc::io_error, "idempotency record of '" + stream + "' is corrupt"));
     }
     if (!st.IsNotFound()) return fail(error(append_errc::io_error, "reading idempotency key: " + st.ToString()));
@@ -154,6 +160,7 @@ append_result stage(event_store::impl& s, batch_state& b, append_request& req) {
                                  : s.shard_heads[shard].load(std::memory_order_relaxed);
 
   append_ok ok;
+  ok.timestamp_ns = b.timestamp;
   ok.first = stream_version{current + 1};
   ok.last = stream_version{current + req.events.size()};
   ok.first_global = global_position{b.global + 1};
@@ -198,6 +205,10 @@ append_result stage(event_store::impl& s, batch_state& b, append_request& req) {
   }
   (void)b.wb.PopSavePoint();
   b.wb.Put(s.cf[cf_streams], stream, keys::u64_value(ok.last.value()));
+  for (const auto& u : req.index_updates) {
+    if (u.value) b.wb.Put(s.cf[cf_projections], u.key, *u.value);
+    else b.wb.Delete(s.cf[cf_projections], u.key);
+  }
   if (!idem_key.empty()) {
     b.wb.Put(s.cf[cf_idempotency], idem_key, encode_ok(ok));
     b.idempotent.emplace(idem_key, ok);

@@ -217,3 +217,44 @@ TEST_CASE("envelopes carry metadata") {
   CHECK(r.envelope().getShard() == s->shard_of(sid("user-1")).value());
   CHECK(marker_of(e) == "a");
 }
+
+TEST_CASE("index updates commit with the events, and only with them") {
+  temp_dir dir;
+  auto s = open_store(options_for(dir.path()));
+  auto req = request("checkout-1", expected_version::no_stream(), {"a"});
+  req.index_updates.push_back({"open/checkout-1", std::string("1")});
+  REQUIRE(s->append(req));
+  CHECK(*s->load_projection("open/checkout-1").value() == "1");
+
+  auto refused = request("checkout-1", expected_version::no_stream(), {"b"});  // conflicts
+  refused.index_updates.push_back({"open/checkout-1", std::nullopt});
+  refused.index_updates.push_back({"open/other", std::string("x")});
+  CHECK_FALSE(s->append(refused));
+  CHECK(s->load_projection("open/checkout-1")->has_value());
+  CHECK_FALSE(s->load_projection("open/other")->has_value());
+
+  auto done = request("checkout-1", expected_version::exactly(es::stream_version{1}), {"c"});
+  done.index_updates.push_back({"open/checkout-1", std::nullopt});
+  REQUIRE(s->append(done));
+  CHECK_FALSE(s->load_projection("open/checkout-1")->has_value());
+}
+
+TEST_CASE("find_idempotent returns the first result with its commit time") {
+  temp_dir dir;
+  std::int64_t now = 5'000'000'000;
+  auto o = options_for(dir.path());
+  o.clock = [&] { return now; };
+  auto s = open_store(o);
+  CHECK_FALSE(s->find_idempotent(sid("c"), "k")->has_value());
+  auto req = request("c", expected_version::any(), {"a", "b"});
+  req.idempotency_key = "k";
+  auto first = s->append(req);
+  REQUIRE(first);
+  CHECK(first->timestamp_ns == 5'000'000'000);
+  auto found = s->find_idempotent(sid("c"), "k");
+  REQUIRE(found);
+  REQUIRE(found->has_value());
+  CHECK((*found)->positions == first->positions);
+  CHECK((*found)->timestamp_ns == 5'000'000'000);
+  CHECK((*found)->replayed);
+}

@@ -112,6 +112,8 @@ public:
 
   // ---- reads (never wait for the writer) -----------------------------------------------
 
+  /// The first result of the command that used `key` on `stream`, if any (replayed=true).
+  store_result<std::optional<append_ok>> find_idempotent(const stream_id& stream, std::string_view key) const;
   /// The stream's current version (0 if it has no events).
   store_result<stream_version> stream_head(const stream_id& stream) const;
   /// Up to `max_count` events of `stream` starting at version `from` (inclusive), going

@@ -77,6 +77,14 @@ struct event_data {
   std::string causation_id;  ///< optional: the message that caused this event
 };
 
+/// A key of the `projections` column family written in the same atomic batch as an
+/// append: a value to put, or nullopt to delete. Lets a runtime keep small indexes (e.g.
+/// the open checkouts) exactly in step with the log.
+struct index_update {
+  std::string key;
+  std::optional<std::string> value;
+};
+
 /// All events of one command, appended atomically (all or none).
 struct append_request {
   stream_id stream;
@@ -84,6 +92,7 @@ struct append_request {
   std::vector<event_data> events;  ///< 1..max_events_per_append
   std::string idempotency_key;     ///< optional; a repeat returns the first result
   std::string correlation_id;      ///< optional; stored on every event
+  std::vector<index_update> index_updates = {};  ///< applied only if the events are
 };
 
 /// The outcome of a durable append.
@@ -92,6 +101,7 @@ struct append_ok {
   stream_version last;              ///< the stream's new version
   std::vector<position> positions;  ///< one per event, in order
   global_position first_global;     ///< commit order of the first event
+  std::int64_t timestamp_ns = 0;    ///< commit time stamped on the events
   bool replayed = false;            ///< true when the idempotency key had been seen
 };
 
