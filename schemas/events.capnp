@@ -88,6 +88,13 @@ struct Event {
     checkoutPaymentVoided @42 :CheckoutPaymentVoided;
     checkoutOrderCancelled @43 :CheckoutOrderCancelled;
     checkoutCompleted @44 :CheckoutCompleted;
+
+    # checkout process manager, added with the domain rules: every step the saga takes is
+    # recorded, so after a crash it resumes from its own stream alone
+    checkoutOrderPlaced @45 :CheckoutOrderPlaced;
+    checkoutOrderStockReserved @46 :CheckoutOrderStockReserved;
+    checkoutOrderPaymentAuthorized @47 :CheckoutOrderPaymentAuthorized;
+    checkoutCartCheckedOut @48 :CheckoutCartCheckedOut;
   }
 }
 
@@ -468,4 +475,30 @@ struct CheckoutCompleted {
   # The checkout ended; nothing more will happen on its stream.
   checkoutId @0 :Text;
   outcome @1 :CheckoutOutcome;
+}
+
+struct CheckoutOrderPlaced {
+  # The checkout's order was placed (status pending).
+  checkoutId @0 :Text;
+  orderId @1 :Text;
+}
+
+struct CheckoutOrderStockReserved {
+  # The order was told that stock is reserved for every line (status stockReserved).
+  checkoutId @0 :Text;
+  orderId @1 :Text;
+}
+
+struct CheckoutOrderPaymentAuthorized {
+  # The order was told that its payment is authorized (status paymentAuthorized).
+  checkoutId @0 :Text;
+  orderId @1 :Text;
+  paymentId @2 :Text;
+}
+
+struct CheckoutCartCheckedOut {
+  # The cart was marked checked out for this checkout (its lines are gone); the checkout is
+  # about to complete as confirmed.
+  checkoutId @0 :Text;
+  cartId @1 :Text;
 }

@@ -203,6 +203,10 @@ struct CheckoutState {
   compensationDetail @15 :Text;
   outcome @16 :CheckoutOutcome;          # meaningful when step is completed
   startedAtNs @17 :Int64;     # commit time of CheckoutStarted, ns since the Unix epoch
+  orderPlaced @18 :Bool;             # CheckoutOrderPlaced was recorded
+  orderStockReserved @19 :Bool;      # CheckoutOrderStockReserved was recorded
+  orderPaymentAuthorized @20 :Bool;  # CheckoutOrderPaymentAuthorized was recorded
+  cartCheckedOut @21 :Bool;          # CheckoutCartCheckedOut was recorded
 }
 
 struct CheckoutLineProgress {

@@ -1,0 +1,168 @@
+// Users, e-mail claims and passwords.
+#include <mercato/domain/email_claim.hpp>
+#include <mercato/domain/password.hpp>
+#include <mercato/domain/user.hpp>
+
+#include "fixtures.hpp"
+
+using namespace mercato::domain;
+using namespace mercato::domain::test;
+
+namespace {
+
+const pwhash_limits fast{1, 8192};  // libsodium's minimum: keeps the tests quick
+
+register_user registration(std::string email = "Ann@Example.COM") {
+  return register_user{user_id{"u-1"}, std::move(email), "Ann", fake_hash, role::customer};
+}
+
+user_state registered() {
+  user_state s;
+  run(s, registration());
+  return s;
+}
+
+}  // namespace
+
+TEST_CASE("e-mail addresses are validated and normalized to lower case") {
+  auto e = parse_email("Ann.Lee+shop@Mail.Example.COM");
+  REQUIRE(e.has_value());
+  CHECK(e->as_given == "Ann.Lee+shop@Mail.Example.COM");
+  CHECK(e->normalized == "ann.lee+shop@mail.example.com");
+  for (const char* bad :
+       {"", "ann", "ann@", "@example.com", "ann@example", "ann@@example.com", "a@b@example.com",
+        "ann lee@example.com", ".ann@example.com", "ann.@example.com", "an..n@example.com",
+        "ann@-example.com", "ann@example..com", "ann@exa_mple.com", "ann@example.com "}) {
+    CAPTURE(bad);
+    CHECK(parse_email(bad).error().code == domain_errc::invalid_email);
+  }
+  CHECK(parse_email(std::string(65, 'a') + "@example.com").error().code == domain_errc::invalid_email);
+  CHECK(parse_email(std::string(250, 'a') + "@example.com").error().code == domain_errc::invalid_email);
+}
+
+TEST_CASE("register records the address as given and normalized, and the hash") {
+  user_state s;
+  const auto e = only<user_registered>(run(s, registration()));
+  CHECK(e.id == user_id{"u-1"});
+  CHECK(e.email == "Ann@Example.COM");
+  CHECK(e.email_normalized == "ann@example.com");
+  CHECK(e.password_hash == fake_hash);
+  CHECK(e.user_role == role::customer);
+  CHECK(s.exists());
+  CHECK(s.email_normalized == "ann@example.com");
+  CHECK(s.display_name == "Ann");
+}
+
+TEST_CASE("register refusals") {
+  CHECK(refused(registered(), registration()) == domain_errc::invalid_request);
+  CHECK(refused(user_state{}, registration("not-an-email")) == domain_errc::invalid_email);
+  auto plain = registration();
+  plain.password_hash = "Password123!";
+  CHECK(refused(user_state{}, plain) == domain_errc::invalid_request);
+  auto no_id = registration();
+  no_id.id = user_id{};
+  CHECK(refused(user_state{}, no_id) == domain_errc::invalid_request);
+  auto bad_role = registration();
+  bad_role.initial_role = static_cast<role>(9);
+  CHECK(refused(user_state{}, bad_role) == domain_errc::invalid_role);
+  auto long_name = registration();
+  long_name.display_name = std::string(201, 'x');
+  CHECK(refused(user_state{}, long_name) == domain_errc::invalid_request);
+}
+
+TEST_CASE("registered_at comes from the commit time") {
+  user_state s;
+  auto events = *decide(s, registration());
+  s = apply(s, events.front(), 1234);
+  CHECK(s.registered_at_ns == 1234);
+  s = apply(s, user_event{user_password_changed{s.id, fake_hash}}, 9999);
+  CHECK(s.registered_at_ns == 1234);
+}
+
+TEST_CASE("change password") {
+  auto s = registered();
+  const std::string other = fake_hash + "x";
+  CHECK(only<user_password_changed>(run(s, change_password{other})).password_hash == other);
+  CHECK(s.password_hash == other);
+  CHECK(refused(s, change_password{"secret123"}) == domain_errc::invalid_request);
+  CHECK(refused(user_state{}, change_password{fake_hash}) == domain_errc::user_not_found);
+}
+
+TEST_CASE("only an admin sets roles") {
+  auto s = registered();
+  CHECK(refused(s, set_role{role::admin, user_id{"u-1"}, role::customer}) == domain_errc::forbidden);
+  const auto e = only<user_role_changed>(run(s, set_role{role::admin, user_id{"root"}, role::admin}));
+  CHECK(e.new_role == role::admin);
+  CHECK(e.previous_role == role::customer);
+  CHECK(e.changed_by == user_id{"root"});
+  CHECK(s.user_role == role::admin);
+  CHECK(run(s, set_role{role::admin, user_id{"root"}, role::admin}).empty());
+  CHECK(refused(s, set_role{static_cast<role>(5), user_id{"root"}, role::admin}) ==
+        domain_errc::invalid_role);
+  CHECK(refused(user_state{}, set_role{role::admin, user_id{"root"}, role::admin}) ==
+        domain_errc::user_not_found);
+}
+
+TEST_CASE("password policy: 8+ characters with a letter and a digit") {
+  CHECK(check_password_policy("Password123!").has_value());
+  CHECK(check_password_policy("abcdefg1").has_value());
+  CHECK(check_password_policy("pässwört1").has_value());
+  CHECK(check_password_policy("abc1234").error().code == domain_errc::weak_password);
+  CHECK(check_password_policy("ä1ä1ä1ä").error().code == domain_errc::weak_password);  // 7 chars
+  CHECK(check_password_policy("abcdefgh").error().code == domain_errc::weak_password);
+  CHECK(check_password_policy("12345678").error().code == domain_errc::weak_password);
+  CHECK(check_password_policy("").error().code == domain_errc::weak_password);
+  CHECK(check_password_policy(std::string(1020, 'a') + "12345").error().code == domain_errc::weak_password);
+}
+
+TEST_CASE("Argon2id hash and verify") {
+  const auto hash = hash_password("Password123!", fast);
+  CHECK(hash.starts_with("$argon2id$v=19$m=8,t=1,p=1$"));
+  CHECK(is_argon2id_hash(hash));
+  CHECK(verify_password(hash, "Password123!"));
+  CHECK_FALSE(verify_password(hash, "password123!"));
+  CHECK_FALSE(verify_password(hash, ""));
+  CHECK_FALSE(verify_password("Password123!", "Password123!"));
+  CHECK_FALSE(verify_password("", ""));
+  CHECK(hash_password("Password123!", fast) != hash);  // a fresh salt each time
+  CHECK_FALSE(needs_rehash(hash, fast));
+  CHECK(needs_rehash(hash, pwhash_limits{2, 16384}));
+  CHECK_THROWS(hash_password("x", pwhash_limits{0, 1}));
+}
+
+TEST_CASE("login checks the password against the stored hash") {
+  user_state s;
+  auto reg = registration();
+  reg.password_hash = hash_password("Password123!", fast);
+  run(s, reg);
+  CHECK(authenticate(s, "Password123!").has_value());
+  auto wrong = authenticate(s, "Password124!");
+  REQUIRE_FALSE(wrong.has_value());
+  CHECK(wrong.error().code == domain_errc::invalid_credentials);
+  CHECK(authenticate(user_state{}, "Password123!").error().code == domain_errc::invalid_credentials);
+}
+
+TEST_CASE("an e-mail is claimed by one user at a time, case-insensitively") {
+  email_claim_state s;
+  const auto e = only<email_claimed>(run(s, claim_email{"Ann@Example.com", user_id{"u-1"}}));
+  CHECK(e.email_normalized == "ann@example.com");
+  CHECK(s.claimed);
+  CHECK(s.holder == user_id{"u-1"});
+  CHECK(run(s, claim_email{"ann@example.com", user_id{"u-1"}}).empty());  // idempotent
+  CHECK(refused(s, claim_email{"ANN@EXAMPLE.COM", user_id{"u-2"}}) == domain_errc::email_taken);
+  CHECK(refused(s, claim_email{"bob@example.com", user_id{"u-2"}}) == domain_errc::invalid_request);
+  CHECK(refused(s, claim_email{"bob", user_id{"u-2"}}) == domain_errc::invalid_email);
+  CHECK(refused(email_claim_state{}, claim_email{"a@b.co", user_id{}}) == domain_errc::invalid_request);
+}
+
+TEST_CASE("releasing a claim frees the address; only the holder may") {
+  email_claim_state s;
+  run(s, claim_email{"ann@example.com", user_id{"u-1"}});
+  CHECK(refused(s, release_email{user_id{"u-2"}}) == domain_errc::forbidden);
+  const auto e = only<email_released>(run(s, release_email{user_id{"u-1"}}));
+  CHECK(e.user == user_id{"u-1"});
+  CHECK_FALSE(s.claimed);
+  CHECK(run(s, release_email{user_id{"u-1"}}).empty());
+  run(s, claim_email{"ann@example.com", user_id{"u-2"}});
+  CHECK(s.holder == user_id{"u-2"});
+}
