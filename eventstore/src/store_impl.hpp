@@ -53,6 +53,8 @@ struct pending_append {
   std::function<void(append_result)> done;
 };
 
+struct staged_batch;
+
 struct event_store::impl {
   store_options options;
   store_info info;
@@ -76,13 +78,22 @@ struct event_store::impl {
   std::condition_variable queue_cv;
   std::deque<pending_append> queue;  // guarded by queue_mutex
   bool stopping = false;              // guarded by queue_mutex
-  std::thread writer;
+  std::thread writer;     // stages batches (versions, sequences, envelopes)
+  std::thread committer;  // writes them (synced) and answers their requests
+
+  // Hand-over of one staged batch from the writer to the committer.
+  std::mutex slot_mutex;
+  std::condition_variable slot_cv;
+  std::shared_ptr<staged_batch> slot;  // guarded by slot_mutex
+  bool committer_stopping = false;     // guarded by slot_mutex
 
   mutable std::mutex stats_mutex;
   writer_stats stats;  // guarded by stats_mutex
 
-  // Writer-thread-only state.
+  // Writer-thread-only state: runs ahead of the durable state by at most one batch.
   version_cache versions;
+  std::vector<std::uint64_t> staged_heads;
+  std::uint64_t staged_global = 0;
   std::int64_t last_timestamp = 0;
 
   explicit impl(store_options o) : options(std::move(o)), versions(options.stream_cache_entries) {}
@@ -92,6 +103,7 @@ struct event_store::impl {
   void start_writer();
   void stop_writer();
   void writer_loop();
+  void committer_loop();
   void publish_commit(const std::vector<std::pair<std::uint32_t, std::uint64_t>>& heads,
                       std::uint64_t global);
 

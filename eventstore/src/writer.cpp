@@ -86,21 +86,29 @@ std::string describe(const expected_version& e) {
   return "?";
 }
 
-/// Everything one batch changes, applied to the writer's state only once it is durable.
-struct batch_state {
-  rocksdb::WriteBatch wb;
-  std::unordered_map<std::string, std::uint64_t> versions;    // stream → new version
-  std::unordered_map<std::string, append_ok> idempotent;      // idempotency key → result
-  std::unordered_map<std::uint32_t, std::uint64_t> heads;     // shard → new head
-  std::uint64_t global = 0;
-  std::int64_t timestamp = 0;
-};
-
 } // namespace
+
+/// One drain of the queue: staged by the writer thread, made durable by the committer.
+struct staged_batch {
+  std::vector<pending_append> requests;
+  std::vector<std::optional<append_result>> results;
+  rocksdb::WriteBatch wb;
+  std::unordered_map<std::string, std::uint64_t> versions;  // stream → new version
+  std::unordered_map<std::string, append_ok> idempotent;    // idempotency key → result
+  std::unordered_map<std::uint32_t, std::uint64_t> heads;   // shard → new head
+  std::uint64_t first_global = 0;                           // global head before the batch
+  std::uint64_t global = 0;                                 // global head after the batch
+  std::int64_t timestamp = 0;
+  std::chrono::nanoseconds stage_time{0};
+};
 
 // ---- lifecycle -------------------------------------------------------------------------
 
 void event_store::impl::start_writer() {
+  staged_heads.assign(info.shard_count, 0);
+  for (std::uint32_t i = 0; i < info.shard_count; ++i) staged_heads[i] = shard_heads[i].load();
+  staged_global = global_head.load();
+  committer = std::thread([this] { committer_loop(); });
   writer = std::thread([this] { writer_loop(); });
 }
 
@@ -110,23 +118,34 @@ void event_store::impl::stop_writer() {
     stopping = true;
   }
   queue_cv.notify_all();
-  if (writer.joinable()) writer.join();
+  if (writer.joinable()) writer.join();  // hands every queued request to the committer
+  {
+    std::lock_guard lk(slot_mutex);
+    committer_stopping = true;
+  }
+  slot_cv.notify_all();
+  if (committer.joinable()) committer.join();
 }
 
 // ---- the batch -------------------------------------------------------------------------
 
 namespace {
 
-/// Adds one request's events to the batch, or returns why it fails alone.
-append_result stage(event_store::impl& s, batch_state& b, append_request& req) {
+/// Adds one request's events to the batch, or returns why it fails alone. `prev` is the
+/// batch that may still be in flight: its versions and idempotency keys are not in
+/// RocksDB yet.
+append_result stage(event_store::impl& s, staged_batch& b, const staged_batch* prev, append_request& req) {
   const std::string& stream = req.stream.str();
   std::string idem_key;
   if (!req.idempotency_key.empty()) {
     idem_key = keys::stream_suffixed(stream, req.idempotency_key);
-    if (auto it = b.idempotent.find(idem_key); it != b.idempotent.end()) {
-      auto replay = it->second;
-      replay.replayed = true;
-      return replay;
+    for (const staged_batch* batch : {static_cast<const staged_batch*>(&b), prev}) {
+      if (batch == nullptr) continue;
+      if (auto it = batch->idempotent.find(idem_key); it != batch->idempotent.end()) {
+        auto replay = it->second;
+        replay.replayed = true;
+        return replay;
+      }
     }
     std::string stored;
     auto st = s.db->Get(rocksdb::ReadOptions(), s.cf[cf_idempotency], idem_key, &stored);
@@ -140,6 +159,8 @@ append_result stage(event_store::impl& s, batch_state& b, append_request& req) {
   std::uint64_t current = 0;
   if (auto it = b.versions.find(stream); it != b.versions.end()) {
     current = it->second;
+  } else if (auto p = prev ? prev->versions.find(stream) : b.versions.end(); prev && p != prev->versions.end()) {
+    current = p->second;
   } else if (auto cached = s.versions.find(stream)) {
     current = *cached;
   } else {
@@ -155,9 +176,7 @@ append_result stage(event_store::impl& s, batch_state& b, append_request& req) {
 
   const std::uint32_t shard = s.shard_of(stream);
   auto head_it = b.heads.find(shard);
-  const std::uint64_t head = head_it != b.heads.end()
-                                 ? head_it->second
-                                 : s.shard_heads[shard].load(std::memory_order_relaxed);
+  const std::uint64_t head = head_it != b.heads.end() ? head_it->second : s.staged_heads[shard];
 
   append_ok ok;
   ok.timestamp_ns = b.timestamp;
@@ -222,59 +241,83 @@ append_result stage(event_store::impl& s, batch_state& b, append_request& req) {
 } // namespace
 
 void event_store::impl::writer_loop() {
-  std::vector<pending_append> batch;
-  std::vector<std::optional<append_result>> results;
+  std::shared_ptr<staged_batch> prev;  // the batch the committer may still be writing
   for (;;) {
+    auto b = std::make_shared<staged_batch>();
     {
       std::unique_lock lk(queue_mutex);
       queue_cv.wait(lk, [&] { return stopping || !queue.empty(); });
-      if (queue.empty()) return;  // stopping, and everything queued is committed
+      if (queue.empty()) return;  // stopping, and everything queued was handed over
       const std::size_t n = std::min(queue.size(), options.max_batch_requests);
       for (std::size_t i = 0; i < n; ++i) {
-        batch.push_back(std::move(queue.front()));
+        b->requests.push_back(std::move(queue.front()));
         queue.pop_front();
       }
     }
+    const auto t0 = std::chrono::steady_clock::now();
+    b->first_global = b->global = staged_global;
+    b->timestamp = std::max(options.clock(), last_timestamp);
+    for (auto& p : b->requests) b->results.emplace_back(stage(*this, *b, prev.get(), p.request));
+    // Staged state runs ahead of the durable state by at most one batch. If that batch
+    // fails, the store turns unhealthy and this one is failed without being written.
+    for (const auto& [stream, v] : b->versions) versions.put(stream, v);
+    for (const auto& [shard, head] : b->heads) staged_heads[shard] = head;
+    staged_global = b->global;
+    last_timestamp = b->timestamp;
+    b->stage_time = std::chrono::steady_clock::now() - t0;
+    {
+      std::unique_lock lk(slot_mutex);
+      slot_cv.wait(lk, [&] { return slot == nullptr; });
+      slot = b;
+    }
+    slot_cv.notify_all();
+    prev = std::move(b);
+  }
+}
 
-    const auto t_stage = std::chrono::steady_clock::now();
-    batch_state b;
-    b.global = global_head.load(std::memory_order_relaxed);
-    b.timestamp = std::max(options.clock(), last_timestamp);
-    results.clear();
-    for (auto& p : batch) results.emplace_back(stage(*this, b, p.request));
-
+void event_store::impl::committer_loop() {
+  for (;;) {
+    std::shared_ptr<staged_batch> b;
+    {
+      std::unique_lock lk(slot_mutex);
+      slot_cv.wait(lk, [&] { return slot != nullptr || committer_stopping; });
+      if (slot == nullptr) return;
+      b = slot;
+    }
     const auto t_write = std::chrono::steady_clock::now();
     std::uint64_t events_written = 0;
-    if (b.wb.Count() > 0) {
-      auto st = db->Write(write_options, &b.wb);
+    if (b->wb.Count() > 0) {
+      rocksdb::Status st = healthy.load() ? db->Write(write_options, &b->wb)
+                                          : rocksdb::Status::Aborted("an earlier write failed");
       if (!st.ok()) {
         // Nothing of this batch is acknowledged; RocksDB keeps refusing writes after a
         // failed sync, so the store reports itself unhealthy.
         healthy.store(false);
-        for (auto& r : results)
-          if (r->has_value())
-            r.emplace(fail(error(append_errc::io_error, "write failed: " + st.ToString())));
+        for (auto& r : b->results)
+          if (r->has_value()) r.emplace(fail(error(append_errc::io_error, "write failed: " + st.ToString())));
       } else {
-        events_written = b.global - global_head.load(std::memory_order_relaxed);
-        for (const auto& [stream, v] : b.versions) versions.put(stream, v);
-        last_timestamp = b.timestamp;
-        publish_commit({b.heads.begin(), b.heads.end()}, b.global);
+        events_written = b->global - b->first_global;
+        publish_commit({b->heads.begin(), b->heads.end()}, b->global);
       }
     }
+    {
+      std::lock_guard lk(slot_mutex);
+      slot = nullptr;  // the writer may hand over the next batch while we answer this one
+    }
+    slot_cv.notify_all();
     const auto t_done = std::chrono::steady_clock::now();
     {
       using ns = std::chrono::nanoseconds;
       std::lock_guard lk(stats_mutex);
-      stats.batches += b.wb.Count() > 0 ? 1u : 0u;
-      stats.requests += batch.size();
+      stats.batches += b->wb.Count() > 0 ? 1u : 0u;
+      stats.requests += b->requests.size();
       stats.events += events_written;
-      stats.bytes += b.wb.GetDataSize();
-      stats.stage_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<ns>(t_write - t_stage).count());
+      stats.bytes += b->wb.GetDataSize();
+      stats.stage_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<ns>(b->stage_time).count());
       stats.write_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<ns>(t_done - t_write).count());
-      stats.max_batch_requests = std::max<std::uint64_t>(stats.max_batch_requests, batch.size());
+      stats.max_batch_requests = std::max<std::uint64_t>(stats.max_batch_requests, b->requests.size());
     }
-    for (std::size_t i = 0; i < batch.size(); ++i) batch[i].done(std::move(*results[i]));
-    batch.clear();
+    for (std::size_t i = 0; i < b->requests.size(); ++i) b->requests[i].done(std::move(*b->results[i]));
   }
 }
 

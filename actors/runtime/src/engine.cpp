@@ -1,0 +1,285 @@
+// The engine: actor system, registry (spawn on first use, passivation), workflows that
+// span entities, and resuming unfinished checkouts at start.
+#include <sodium.h>
+
+#include <thread>
+#include <unordered_map>
+
+#include "checkout_driver.hpp"
+
+namespace mercato::actors {
+
+// ---- stream ids ------------------------------------------------------------------------
+
+std::string stream_of(const domain::user_id& id) { return "user/" + id.value(); }
+std::string stream_of(const domain::product_id& id) { return "product/" + id.value(); }
+std::string stream_of(const domain::cart_id& id) { return "cart/" + id.value(); }
+std::string stream_of(const domain::order_id& id) { return "order/" + id.value(); }
+std::string stream_of(const domain::payment_id& id) { return "payment/" + id.value(); }
+std::string stream_of(const domain::checkout_id& id) { return "checkout/" + id.value(); }
+std::string email_stream_of(std::string_view normalized_email) { return "email/" + std::string(normalized_email); }
+
+namespace {
+
+constexpr std::string_view open_checkouts_begin = "runtime/open-checkouts/";
+constexpr std::string_view open_checkouts_end = "runtime/open-checkouts0";
+
+/// 128 random bits as hex: new entity ids.
+std::string random_id() {
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  char hex[33];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  return hex;
+}
+
+/// A stable id derived from `parts` (BLAKE2b): the same request key gives the same entity.
+std::string derived_id(std::string_view a, std::string_view b) {
+  unsigned char out[16];
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, sizeof out);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(a.data()), a.size());
+  const unsigned char sep = 0;
+  crypto_generichash_update(&st, &sep, 1);
+  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(b.data()), b.size());
+  crypto_generichash_final(&st, out, sizeof out);
+  char hex[33];
+  sodium_bin2hex(hex, sizeof hex, out, sizeof out);
+  return hex;
+}
+
+template <class State>
+void refuse(const reply_fn<State>& done, domain::domain_errc code, std::string message) {
+  if (done) done(fail(command_error{command_error::kind::refused, {code, std::move(message)}}));
+}
+
+} // namespace
+
+// ---- registry ------------------------------------------------------------------------------
+
+struct registry_state {
+  std::unordered_map<std::string, caf::actor> live;
+  static inline const char* name = "registry";
+};
+
+namespace {
+
+using registry = caf::stateful_actor<registry_state>;
+
+template <class T>
+caf::actor& entity_for(registry* self, runtime* rt, const std::string& stream) {
+  auto& live = self->state.live;
+  if (auto it = live.find(stream); it != live.end()) return it->second;
+  auto a = self->spawn(entity_actor<T>, rt, stream);
+  self->monitor(a);
+  return live.emplace(stream, std::move(a)).first->second;
+}
+
+template <class T>
+bool valid_stream(const std::string& stream, const reply_fn<typename T::state>& done) {
+  if (es::stream_id::make(stream)) return true;
+  refuse(done, domain::domain_errc::invalid_request, "invalid entity id");
+  return false;
+}
+
+} // namespace
+
+caf::behavior registry_actor(registry* self, runtime* rt) {
+  self->set_down_handler([=](caf::down_msg& m) {
+    auto& live = self->state.live;
+    for (auto it = live.begin(); it != live.end(); ++it)
+      if (it->second.address() == m.source) {
+        live.erase(it);
+        break;
+      }
+  });
+  self->set_exit_handler([=](caf::exit_msg& m) {
+    for (auto& [stream, a] : self->state.live) self->send_exit(a, m.reason);
+    self->state.live.clear();
+    self->quit(m.reason);
+  });
+  auto forward = [=](auto tag, auto& msg) {
+    using T = typename decltype(tag)::type;
+    if (!valid_stream<T>(msg.stream, [&] {
+          if constexpr (requires { msg.pending; }) return msg.pending->done;
+          else return msg.done;
+        }()))
+      return;
+    self->send(entity_for<T>(self, rt, msg.stream), std::move(msg));
+  };
+  return {
+      [=](command_msg<user_traits>& m) { forward(std::type_identity<user_traits>{}, m); },
+      [=](command_msg<email_traits>& m) { forward(std::type_identity<email_traits>{}, m); },
+      [=](command_msg<product_traits>& m) { forward(std::type_identity<product_traits>{}, m); },
+      [=](command_msg<cart_traits>& m) { forward(std::type_identity<cart_traits>{}, m); },
+      [=](command_msg<order_traits>& m) { forward(std::type_identity<order_traits>{}, m); },
+      [=](command_msg<payment_traits>& m) { forward(std::type_identity<payment_traits>{}, m); },
+      [=](command_msg<checkout_traits>& m) { forward(std::type_identity<checkout_traits>{}, m); },
+      [=](query_msg<user_traits>& m) { forward(std::type_identity<user_traits>{}, m); },
+      [=](query_msg<email_traits>& m) { forward(std::type_identity<email_traits>{}, m); },
+      [=](query_msg<product_traits>& m) { forward(std::type_identity<product_traits>{}, m); },
+      [=](query_msg<cart_traits>& m) { forward(std::type_identity<cart_traits>{}, m); },
+      [=](query_msg<order_traits>& m) { forward(std::type_identity<order_traits>{}, m); },
+      [=](query_msg<payment_traits>& m) { forward(std::type_identity<payment_traits>{}, m); },
+      [=](query_msg<checkout_traits>& m) { forward(std::type_identity<checkout_traits>{}, m); },
+      [=](watch_msg& m) { forward(std::type_identity<checkout_traits>{}, m); },
+      [=](passivate_msg& m) {
+        auto& live = self->state.live;
+        auto it = live.find(m.stream);
+        if (it == live.end() || it->second.address() != m.who) return;
+        self->send(it->second, retire_atom::value);
+        live.erase(it);
+        ++rt->passivated;
+      },
+  };
+}
+
+// ---- engine --------------------------------------------------------------------------------
+
+struct engine::impl {
+  std::unique_ptr<runtime> rt;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> system;
+};
+
+engine::engine(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+
+result<std::unique_ptr<engine>, std::string> engine::start(es::event_store& store, engine_options options) {
+  if (sodium_init() < 0) return fail(std::string("libsodium could not be initialised"));
+  if (!options.provider) options.provider = std::make_shared<simulated_provider>();
+  if (options.scheduler_threads == 0 || options.loader_threads == 0)
+    return fail(std::string("the engine needs at least one scheduler and one loader thread"));
+  auto im = std::make_unique<impl>();
+  im->rt = std::make_unique<runtime>(store, std::move(options));
+  im->cfg.set("scheduler.max-threads", static_cast<std::size_t>(im->rt->options.scheduler_threads));
+  im->cfg.set("logger.verbosity", caf::atom("quiet"));
+  im->system = std::make_unique<caf::actor_system>(im->cfg);
+  im->rt->registry = im->system->spawn(registry_actor, im->rt.get());
+
+  // Resume every checkout that had not completed when the node stopped.
+  std::vector<std::string> open;
+  auto scanned = store.scan_projection(open_checkouts_begin, open_checkouts_end, [&](std::string_view key, std::string_view) {
+    open.emplace_back(key.substr(open_checkouts_begin.size()));
+    return true;
+  });
+  std::unique_ptr<engine> e(new engine(std::move(im)));
+  if (!scanned) return fail("cannot list open checkouts: " + scanned.error().message);
+  for (auto& stream : open) caf::anon_send(e->impl_->rt->registry, watch_msg{stream, {}});
+  return e;
+}
+
+engine::~engine() {
+  auto& rt = *impl_->rt;
+  rt.stopping = true;
+  // Let appends and loads already under way finish, so no callback outlives the system.
+  for (int i = 0; i < 1000 && rt.in_flight.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  caf::anon_send_exit(rt.registry, caf::exit_reason::user_shutdown);
+  rt.registry = caf::actor{};
+  rt.pool.close();
+  impl_->system.reset();
+  impl_->rt.reset();
+}
+
+engine_stats engine::stats() const {
+  const auto& rt = *impl_->rt;
+  return {rt.live.load(), rt.spawned.load(), rt.passivated.load(), rt.snapshots.load()};
+}
+
+payment_provider& engine::provider() { return *impl_->rt->options.provider; }
+
+#define MERCATO_SEND(Traits, IdType, stream_expr)                                                               \
+  void engine::send(const IdType& id, Traits::command c, command_meta m, reply_fn<Traits::state> done) {      \
+    if (impl_->rt->stopping) return (void)(done ? done(fail(unavailable("the node is stopping"))) : void()); \
+    impl_->rt->route<Traits>(stream_expr, std::move(c), std::move(m), std::move(done));                       \
+  }                                                                                                           \
+  void engine::get(const IdType& id, reply_fn<Traits::state> done) {                                         \
+    impl_->rt->query<Traits>(stream_expr, std::move(done));                                                   \
+  }
+
+MERCATO_SEND(user_traits, domain::user_id, stream_of(id))
+MERCATO_SEND(email_traits, std::string, email_stream_of(id))
+MERCATO_SEND(product_traits, domain::product_id, stream_of(id))
+MERCATO_SEND(cart_traits, domain::cart_id, stream_of(id))
+MERCATO_SEND(order_traits, domain::order_id, stream_of(id))
+MERCATO_SEND(payment_traits, domain::payment_id, stream_of(id))
+#undef MERCATO_SEND
+
+void engine::get(const domain::checkout_id& id, reply_fn<domain::checkout_state> done) {
+  impl_->rt->query<checkout_traits>(stream_of(id), std::move(done));
+}
+
+// ---- workflows ---------------------------------------------------------------------------
+
+void engine::register_user(std::string email, std::string password, std::string display_name, domain::role role,
+                           command_meta m, reply_fn<domain::user_state> done) {
+  auto* rt = impl_->rt.get();
+  if (rt->stopping) return done(fail(unavailable("the node is stopping")));
+  auto parsed = domain::parse_email(email);
+  if (!parsed) return done(fail(command_error{command_error::kind::refused, parsed.error()}));
+  if (auto policy = domain::check_password_policy(password); !policy)
+    return done(fail(command_error{command_error::kind::refused, policy.error()}));
+  const domain::user_id id{m.idempotency_key.empty() ? random_id() : derived_id("register", m.idempotency_key)};
+  const std::string normalized = parsed->normalized;
+  rt->post([rt, id, email, normalized, password = std::move(password), display_name = std::move(display_name), role, m,
+            done = std::move(done)]() mutable {
+    std::string hash = domain::hash_password(password, rt->options.password);
+    command_meta claim_meta{m.idempotency_key.empty() ? "" : "claim/" + m.idempotency_key, m.correlation_id};
+    rt->route<email_traits>(
+        email_stream_of(normalized), domain::claim_email{email, id}, claim_meta,
+        [rt, id, email, normalized, hash = std::move(hash), display_name, role, m, done](reply<domain::email_claim_state> c) {
+          if (!c) return done(fail(c.error()));
+          rt->route<user_traits>(
+              stream_of(id), domain::register_user{id, email, display_name, hash, role}, m,
+              [rt, id, normalized, done](reply<domain::user_state> u) {
+                if (!u && u.error().what == command_error::kind::refused)
+                  rt->route<email_traits>(email_stream_of(normalized), domain::release_email{id}, {}, {});
+                done(std::move(u));
+              });
+        });
+  });
+}
+
+void engine::add_to_cart(const domain::user_id& user, const domain::product_id& product, std::int64_t quantity,
+                         command_meta m, reply_fn<domain::cart_state> done) {
+  auto* rt = impl_->rt.get();
+  if (rt->stopping) return done(fail(unavailable("the node is stopping")));
+  if (!es::stream_id::make(stream_of(product)))
+    return refuse(done, domain::domain_errc::product_not_found, "no such product");
+  rt->query<product_traits>(stream_of(product), [rt, user, product, quantity, m, done](reply<domain::product_state> p) {
+    if (!p) return done(fail(p.error()));
+    domain::product_view view{p->state.exists(), p->state.active, p->state.name, p->state.price};
+    rt->route<cart_traits>(stream_of(domain::cart_id_for(user)), domain::add_cart_item{user, product, quantity, view},
+                           m, done);
+  });
+}
+
+void engine::checkout(const domain::user_id& user, std::string payment_token, command_meta m,
+                      reply_fn<domain::checkout_state> done) {
+  auto* rt = impl_->rt.get();
+  if (rt->stopping) return done(fail(unavailable("the node is stopping")));
+  const domain::checkout_id id{"chk-" + (m.idempotency_key.empty() ? random_id() : derived_id(user.value(), m.idempotency_key))};
+  const std::string stream = stream_of(id);
+  auto begin = [rt, user, id, stream, payment_token = std::move(payment_token), m, done]() {
+    const auto cart = domain::cart_id_for(user);
+    rt->query<cart_traits>(stream_of(cart), [rt, user, id, stream, cart, payment_token, m, done](reply<domain::cart_state> c) {
+      if (!c) return done(fail(c.error()));
+      auto lines = domain::order_lines_of(c->state);
+      if (!lines) return done(fail(command_error{command_error::kind::refused, lines.error()}));
+      const auto suffix = id.value().substr(4);
+      domain::start_checkout start{id, user, cart, domain::order_id{"ord-" + suffix}, domain::payment_id{"pay-" + suffix},
+                                   std::move(*lines), payment_token};
+      rt->route<checkout_traits>(stream, std::move(start), m, [rt, stream, done](reply<domain::checkout_state> r) {
+        if (!r) return done(std::move(r));
+        caf::anon_send(rt->registry, watch_msg{stream, done});
+      });
+    });
+  };
+  if (m.idempotency_key.empty()) return begin();
+  // A repeat of a keyed checkout joins the first one instead of starting anew.
+  rt->query<checkout_traits>(stream, [rt, stream, begin, done](reply<domain::checkout_state> r) {
+    if (r && r->state.exists()) return caf::anon_send(rt->registry, watch_msg{stream, done});
+    begin();
+  });
+}
+
+} // namespace mercato::actors

@@ -1,0 +1,96 @@
+#pragma once
+// What the generic entity host needs to know about each kind of entity: its types, its
+// stream prefix, and how to decide, apply and encode. Plain C++ (no CAF).
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include <capnp/message.h>
+
+#include <mercato/actors/engine.hpp>
+#include <mercato/domain/codec.hpp>
+#include <mercato/domain/notification.hpp>
+#include <mercato/eventstore/envelope.hpp>
+
+namespace mercato::actors {
+
+struct user_traits {
+  using state = domain::user_state;
+  using command = domain::user_command;
+  using event = domain::user_event;
+  static constexpr std::string_view prefix = "user/";
+};
+struct email_traits {
+  using state = domain::email_claim_state;
+  using command = domain::email_claim_command;
+  using event = domain::email_claim_event;
+  static constexpr std::string_view prefix = "email/";
+};
+struct product_traits {
+  using state = domain::product_state;
+  using command = domain::product_command;
+  using event = domain::product_event;
+  static constexpr std::string_view prefix = "product/";
+};
+struct cart_traits {
+  using state = domain::cart_state;
+  using command = domain::cart_command;
+  using event = domain::cart_event;
+  static constexpr std::string_view prefix = "cart/";
+};
+struct order_traits {
+  using state = domain::order_state;
+  using command = domain::order_command;
+  using event = domain::order_event;
+  static constexpr std::string_view prefix = "order/";
+};
+struct payment_traits {
+  using state = domain::payment_state;
+  using command = domain::payment_command;
+  using event = domain::payment_event;
+  static constexpr std::string_view prefix = "payment/";
+};
+struct checkout_traits {
+  using state = domain::checkout_state;
+  using command = domain::checkout_command;
+  using event = domain::checkout_event;
+  static constexpr std::string_view prefix = "checkout/";
+};
+
+template <class T>
+domain::decision<typename T::event> decide_for(const typename T::state& s, const typename T::command& c,
+                                               const engine_options& o) {
+  if constexpr (std::is_same_v<T, cart_traits>)
+    return domain::decide(s, c, o.cart);
+  else
+    return domain::decide(s, c);
+}
+
+template <class T>
+typename T::state apply_for(typename T::state s, const typename T::event& e, std::int64_t committed_at_ns) {
+  if constexpr (requires { domain::apply(std::move(s), e, committed_at_ns); })
+    return domain::apply(std::move(s), e, committed_at_ns);
+  else
+    return domain::apply(std::move(s), e);
+}
+
+/// Notifications a committed event causes (appended with it, on the same stream).
+template <class T>
+std::vector<domain::notification_emitted> notifications_for(const typename T::state& after,
+                                                            const typename T::event& e,
+                                                            const domain::event_origin& origin) {
+  if constexpr (std::is_same_v<T, order_traits> || std::is_same_v<T, payment_traits>)
+    return domain::notifications_for(after, e, origin);
+  else
+    return {};
+}
+
+/// Serializes one event for the store.
+template <class Event>
+es::event_data to_event_data(const Event& e, const std::string& causation) {
+  capnp::MallocMessageBuilder msg(64);
+  const auto type = domain::encode_event(e, msg);
+  return {std::string(type), es::encode_event(msg), causation};
+}
+
+} // namespace mercato::actors

@@ -1,0 +1,217 @@
+// The actor runtime on real storage: restart equality, passivation, snapshots, idempotency,
+// serialised commands, registration races and both checkout outcomes.
+#include <atomic>
+#include <thread>
+
+#include <mercato/domain/codec.hpp>
+#include <mercato/eventstore/envelope.hpp>
+
+#include "engine_fixture.hpp"
+
+using namespace mercato;
+using namespace mercato::test;
+using namespace std::chrono_literals;
+using domain::product_id;
+
+TEST_CASE("an entity's state after a restart equals its state before") {
+  engine_fixture f;
+  f.create_product("prod-1", 5);
+  REQUIRE(f.send(product_id{"prod-1"}, domain::product_command{domain::restock_product{7}}));
+  auto before = f.get(product_id{"prod-1"});
+  REQUIRE(before);
+  CHECK(before->state.available == 12);
+  f.restart();
+  auto after = f.get(product_id{"prod-1"});
+  REQUIRE(after);
+  CHECK(after->state == before->state);
+  CHECK(after->version == before->version);
+}
+
+TEST_CASE("refusals append nothing and say why") {
+  engine_fixture f;
+  auto r = f.send(product_id{"p"}, domain::product_command{domain::restock_product{3}});
+  REQUIRE_FALSE(r);
+  CHECK(r.error().what == actors::command_error::kind::refused);
+  CHECK(r.error().error.code == domain::domain_errc::product_not_found);
+  CHECK(f.store->global_head().value() == 0);
+  auto u = f.register_user("a@example.com");
+  REQUIRE(u);
+  auto missing = f.add_to_cart(u->state.id, "nope", 1);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().error.code == domain::domain_errc::product_not_found);
+  f.create_product("p1", 5);
+  auto too_many = f.add_to_cart(u->state.id, "p1", 100);
+  REQUIRE_FALSE(too_many);
+  CHECK(too_many.error().error.code == domain::domain_errc::quantity_out_of_range);
+}
+
+TEST_CASE("concurrent commands to one entity serialise") {
+  engine_fixture f;
+  f.create_product("hot", 0);
+  constexpr int n = 200;
+  std::atomic<int> ok{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < n / 8; ++i)
+        if (f.send(product_id{"hot"}, domain::product_command{domain::restock_product{1}})) ++ok;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(ok == n);
+  auto s = f.get(product_id{"hot"});
+  CHECK(s->state.available == n);
+  CHECK(s->version.value() == n + 1);
+  auto events = f.store->read_stream(*es::stream_id::make("product/hot"), es::stream_version{1},
+                                     es::read_direction::forward, 1000);
+  REQUIRE(events->size() == n + 1);
+  for (std::size_t i = 0; i < events->size(); ++i) CHECK((*events)[i].version.value() == i + 1);
+}
+
+TEST_CASE("an idempotency key returns the first result and appends nothing, across restarts") {
+  engine_fixture f;
+  f.create_product("p", 0);
+  actors::command_meta m{"restock-1", "req-1"};
+  auto first = f.send(product_id{"p"}, domain::product_command{domain::restock_product{5}}, m);
+  REQUIRE(first);
+  const auto head = f.store->global_head();
+  auto again = f.send(product_id{"p"}, domain::product_command{domain::restock_product{5}}, m);
+  REQUIRE(again);
+  CHECK(again->replayed);
+  CHECK(again->positions == first->positions);
+  CHECK(again->state.available == 5);
+  f.restart();
+  auto after = f.send(product_id{"p"}, domain::product_command{domain::restock_product{5}}, m);
+  REQUIRE(after);
+  CHECK(after->replayed);
+  CHECK(after->state.available == 5);
+  CHECK(f.store->global_head() == head);
+}
+
+TEST_CASE("idle entities passivate and come back with their state") {
+  engine_fixture f;
+  f.options.passivate_after = 50ms;
+  f.restart();
+  f.create_product("p", 3);
+  for (int i = 0; i < 200 && f.engine->stats().passivated == 0; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(f.engine->stats().passivated >= 1);
+  for (int i = 0; i < 200 && f.engine->stats().live_entities > 0; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(f.engine->stats().live_entities == 0);
+  auto s = f.send(product_id{"p"}, domain::product_command{domain::restock_product{1}});
+  REQUIRE(s);
+  CHECK(s->state.available == 4);
+  CHECK(f.engine->stats().spawned >= 2);
+}
+
+TEST_CASE("snapshot plus tail replay equals full replay") {
+  engine_fixture f;
+  f.options.snapshot_every = 10;
+  f.restart();
+  f.create_product("p", 0);
+  for (int i = 0; i < 34; ++i) REQUIRE(f.send(product_id{"p"}, domain::product_command{domain::restock_product{1}}));
+  for (int i = 0; i < 200 && f.engine->stats().snapshots < 3; ++i) std::this_thread::sleep_for(10ms);
+  CHECK(f.engine->stats().snapshots >= 3);
+  f.restart();
+  auto from_snapshot = f.get(product_id{"p"});
+  REQUIRE(from_snapshot);
+  auto snap = f.store->load_snapshot(*es::stream_id::make("product/p"));
+  REQUIRE(snap->has_value());
+  CHECK((*snap)->version.value() >= 30);
+
+  // Full replay in the test, with the domain code alone.
+  domain::product_state full;
+  auto events = f.store->read_stream(*es::stream_id::make("product/p"), es::stream_version{1},
+                                     es::read_direction::forward, 1000);
+  for (const auto& e : *events) {
+    es::envelope_reader r(e);
+    auto ev = domain::decode_event_as<domain::product_event>(r.event());
+    REQUIRE(ev);
+    full = domain::apply(std::move(full), *ev);
+  }
+  CHECK(from_snapshot->state == full);
+  CHECK(full.available == 34);
+}
+
+TEST_CASE("e-mail addresses are unique, case-insensitively, even when registrations race") {
+  engine_fixture f;
+  auto first = f.register_user("Jane@Example.com");
+  REQUIRE(first);
+  auto dup = f.register_user("jane@example.COM");
+  REQUIRE_FALSE(dup);
+  CHECK(dup.error().error.code == domain::domain_errc::email_taken);
+
+  std::atomic<int> winners{0}, taken{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 10; ++t)
+    threads.emplace_back([&] {
+      auto r = f.register_user("race@example.com");
+      if (r) ++winners;
+      else if (r.error().error.code == domain::domain_errc::email_taken) ++taken;
+    });
+  for (auto& t : threads) t.join();
+  CHECK(winners == 1);
+  CHECK(taken == 9);
+  CHECK_FALSE(f.register_user("not-an-email"));
+}
+
+TEST_CASE("checkout with tok_visa confirms the order and takes the stock") {
+  engine_fixture f;
+  f.create_product("p1", 5, 1500);
+  f.create_product("p2", 5, 250);
+  auto u = f.register_user("buyer@example.com");
+  REQUIRE(u);
+  REQUIRE(f.add_to_cart(u->state.id, "p1", 2));
+  REQUIRE(f.add_to_cart(u->state.id, "p2", 1));
+  auto c = f.checkout(u->state.id, "tok_visa");
+  REQUIRE_MESSAGE(c, (c ? "" : c.error().error.message));
+  CHECK(c->state.step == domain::checkout_step::completed);
+  CHECK(c->state.outcome == domain::checkout_outcome::confirmed);
+  auto order = f.get(c->state.order);
+  REQUIRE(order);
+  CHECK(order->state.status == domain::order_status::confirmed);
+  CHECK(order->state.total == eur(3250));
+  auto pay = f.get(c->state.payment);
+  CHECK(pay->state.status == domain::payment_status::authorized);
+  CHECK(f.get(product_id{"p1"})->state.available == 3);
+  auto cart = f.get(domain::cart_id_for(u->state.id));
+  CHECK(cart->state.lines.empty());
+  // A notification was emitted with the confirmation, on the order's stream.
+  auto events = f.store->read_stream(*es::stream_id::make("order/" + c->state.order.value()), es::stream_version{1},
+                                     es::read_direction::forward, 100);
+  bool notified = false;
+  for (const auto& e : *events) notified |= e.type == "NotificationEmitted";
+  CHECK(notified);
+}
+
+TEST_CASE("checkout with tok_chargeDeclined cancels the order and releases the stock") {
+  engine_fixture f;
+  f.create_product("p1", 5);
+  auto u = f.register_user("declined@example.com");
+  REQUIRE(f.add_to_cart(u->state.id, "p1", 2));
+  auto c = f.checkout(u->state.id, "tok_chargeDeclined");
+  REQUIRE(c);
+  CHECK(c->state.outcome == domain::checkout_outcome::compensated);
+  CHECK(c->state.compensation_reason == domain::cancel_reason::payment_failed);
+  CHECK(f.get(c->state.order)->state.status == domain::order_status::cancelled);
+  auto p = f.get(product_id{"p1"});
+  CHECK(p->state.available == 5);
+  CHECK(p->state.reservations.empty());
+  CHECK(f.get(c->state.payment)->state.status == domain::payment_status::authorization_failed);
+}
+
+TEST_CASE("checkout of an empty cart is refused; a keyed repeat joins the first checkout") {
+  engine_fixture f;
+  auto u = f.register_user("e@example.com");
+  auto empty = f.checkout(u->state.id, "tok_visa");
+  REQUIRE_FALSE(empty);
+  CHECK(empty.error().error.code == domain::domain_errc::cart_empty);
+
+  f.create_product("p", 3);
+  REQUIRE(f.add_to_cart(u->state.id, "p", 1));
+  actors::command_meta m{"checkout-key", ""};
+  auto first = f.checkout(u->state.id, "tok_visa", m);
+  REQUIRE(first);
+  auto again = f.checkout(u->state.id, "tok_visa", m);
+  REQUIRE(again);
+  CHECK(again->state.id == first->state.id);
+  CHECK(f.get(product_id{"p"})->state.available == 2);
+}
