@@ -215,3 +215,68 @@ TEST_CASE("checkout of an empty cart is refused; a keyed repeat joins the first 
   CHECK(again->state.id == first->state.id);
   CHECK(f.get(product_id{"p"})->state.available == 2);
 }
+
+namespace {
+actors::reply<domain::order_state> ship(engine_fixture& f, const domain::order_id& o) {
+  return actors::await<domain::order_state>(
+      [&](auto done) { f.engine->ship_order(o, "TRACK-1", "DHL", {}, std::move(done)); });
+}
+} // namespace
+
+TEST_CASE("shipping captures the payment and commits the stock; refunds record the money") {
+  engine_fixture f;
+  f.create_product("p", 5, 1000);
+  auto u = f.register_user("ship@example.com");
+  REQUIRE(f.add_to_cart(u->state.id, "p", 2));
+  auto c = f.checkout(u->state.id, "tok_visa");
+  REQUIRE(c);
+  auto shipped = ship(f, c->state.order);
+  REQUIRE_MESSAGE(shipped, (shipped ? "" : shipped.error().error.message));
+  CHECK(shipped->state.status == domain::order_status::shipped);
+  CHECK(shipped->state.tracking == "TRACK-1");
+  auto pay = f.get(c->state.payment);
+  CHECK(pay->state.captured == eur(2000));
+  auto p = f.get(product_id{"p"});
+  CHECK(p->state.sold == 2);
+  CHECK(p->state.reservations.empty());
+  CHECK(p->state.available == 3);
+  // Shipping again changes nothing.
+  const auto head = f.store->global_head();
+  REQUIRE(ship(f, c->state.order));
+  CHECK(f.store->global_head() == head);
+
+  auto refunded = actors::await<domain::order_state>([&](auto done) {
+    f.engine->refund_order(c->state.order, std::nullopt, "damaged", {}, std::move(done));
+  });
+  REQUIRE_MESSAGE(refunded, (refunded ? "" : refunded.error().error.message));
+  CHECK(refunded->state.status == domain::order_status::refunded);
+  CHECK(f.get(c->state.payment)->state.refunded == eur(2000));
+  CHECK(f.get(product_id{"p"})->state.sold == 2);  // a refund releases nothing
+}
+
+TEST_CASE("a customer cancels their confirmed order: stock released, payment voided") {
+  engine_fixture f;
+  f.create_product("p", 5);
+  auto u = f.register_user("cancel@example.com");
+  auto other = f.register_user("other@example.com");
+  REQUIRE(f.add_to_cart(u->state.id, "p", 3));
+  auto c = f.checkout(u->state.id, "tok_visa");
+  REQUIRE(c);
+  auto cancel = [&](const domain::user_id& by) {
+    return actors::await<domain::order_state>([&](auto done) {
+      f.engine->cancel_order(c->state.order, by, false, "changed my mind", {}, std::move(done));
+    });
+  };
+  auto foreign = cancel(other->state.id);
+  REQUIRE_FALSE(foreign);
+  CHECK(foreign.error().error.code == domain::domain_errc::order_not_found);
+  auto mine = cancel(u->state.id);
+  REQUIRE(mine);
+  CHECK(mine->state.status == domain::order_status::cancelled);
+  CHECK(f.get(product_id{"p"})->state.available == 5);
+  CHECK(f.get(c->state.payment)->state.status == domain::payment_status::voided);
+  // Shipping a cancelled order is refused.
+  auto s = ship(f, c->state.order);
+  REQUIRE_FALSE(s);
+  CHECK(s.error().error.code == domain::domain_errc::invalid_transition);
+}

@@ -136,12 +136,6 @@ caf::behavior registry_actor(registry* self, runtime* rt) {
 
 // ---- engine --------------------------------------------------------------------------------
 
-struct engine::impl {
-  std::unique_ptr<runtime> rt;
-  caf::actor_system_config cfg;
-  std::unique_ptr<caf::actor_system> system;
-};
-
 engine::engine(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
 result<std::unique_ptr<engine>, std::string> engine::start(es::event_store& store, engine_options options) {

@@ -90,6 +90,12 @@ struct runtime {
   }
 };
 
+struct engine::impl {
+  std::unique_ptr<runtime> rt;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> system;
+};
+
 /// Registry and entity behaviours (engine.cpp, entity_host.hpp).
 caf::behavior registry_actor(caf::stateful_actor<struct registry_state>* self, runtime* rt);
 

@@ -118,6 +118,20 @@ public:
   void checkout(const domain::user_id& user, std::string payment_token, command_meta m,
                 reply_fn<domain::checkout_state> done);
 
+  /// Admin: captures the payment, ships the order, commits its stock reservations. Every
+  /// step is keyed by the order id, so a retry after a failure finishes the job without
+  /// doing any step twice.
+  void ship_order(const domain::order_id& order, std::string tracking, std::string carrier, command_meta m,
+                  reply_fn<domain::order_state> done);
+  /// Cancels an order before it is shipped (a customer only their own: `by` is checked
+  /// against the order's user unless `by_admin`), releases its stock and voids the payment.
+  void cancel_order(const domain::order_id& order, const domain::user_id& by, bool by_admin, std::string detail,
+                    command_meta m, reply_fn<domain::order_state> done);
+  /// Admin: refunds `amount` of the captured payment (the whole total when nullopt) and
+  /// records it on the order. Releases nothing.
+  void refund_order(const domain::order_id& order, std::optional<domain::money> amount, std::string reason,
+                    command_meta m, reply_fn<domain::order_state> done);
+
   // ---- reads of an entity's current state (tools and tests; queries use projections) ------
   void get(const domain::user_id& id, reply_fn<domain::user_state> done);
   void get(const std::string& normalized_email, reply_fn<domain::email_claim_state> done);
