@@ -115,6 +115,9 @@ std::vector<key_descriptor> build_table() {
                          {.alias_env = "JWT_AUDIENCE"}),
       MERCATO_CONFIG_KEY(auth.jwt_expiration_minutes, "60", whole<1, 525600>{},
                          {.alias_env = "JWT_EXPIRATION_MINUTES"}),
+      MERCATO_CONFIG_KEY(actors.passivate_after_seconds, "300", whole<1, 86400>{}),
+      MERCATO_CONFIG_KEY(actors.snapshot_every, "100", whole<1, 1000000>{}),
+      MERCATO_CONFIG_KEY(actors.max_line_quantity, "99", whole<1, 10000>{}),
   };
 }
 

@@ -75,11 +75,14 @@ TEST_CASE("no inputs give the documented defaults") {
   CHECK(c.auth.jwt_issuer == "mercato");
   CHECK(c.auth.jwt_audience == "mercato-storefront");
   CHECK(c.auth.jwt_expiration_minutes == 60min);
+  CHECK(c.actors.passivate_after_seconds == 300s);
+  CHECK(c.actors.snapshot_every == 100);
+  CHECK(c.actors.max_line_quantity == 99);
 }
 
 TEST_CASE("known_keys lists every key with its MERCATO_ variable and default") {
   const auto keys = cfg::known_keys();
-  REQUIRE(keys.size() == 18);
+  REQUIRE(keys.size() == 21);
   CHECK(keys.front().path == "profile");
   for (const auto& k : keys) {
     INFO(k.path);

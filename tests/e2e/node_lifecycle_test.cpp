@@ -161,3 +161,21 @@ TEST_CASE("a port in use is a clear start-up failure") {
   REQUIRE(second.wait(30s) == 1);
   CHECK(second.output().find("cannot listen") != std::string::npos);
 }
+
+TEST_CASE("the dev profile seeds demo data once, into an empty directory only") {
+  temp_dir dir;
+  {
+    node_process node(dir / "data", dir / "node1.log", {"--profile", "dev"});
+    CHECK(node.proc.output().find("demo data created: 12 products") != std::string::npos);
+    node.proc.signal(SIGTERM);
+    REQUIRE(node.proc.wait(30s) == 0);
+  }
+  {
+    node_process again(dir / "data", dir / "node2.log", {"--profile", "dev"});
+    CHECK(again.proc.output().find("demo data created") == std::string::npos);
+    again.proc.signal(SIGTERM);
+    REQUIRE(again.proc.wait(30s) == 0);
+  }
+  node_process prod(dir / "prod", dir / "node3.log", {"--profile", "prod"});
+  CHECK(prod.proc.output().find("demo data created") == std::string::npos);
+}

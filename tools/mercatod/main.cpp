@@ -13,6 +13,8 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include <mercato/actors/demo_data.hpp>
+#include <mercato/actors/engine.hpp>
 #include <mercato/config/config.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/http/server.hpp>
@@ -54,6 +56,26 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
   spdlog::info("data directory {} open: format {}, node {}, {} shards, {} events", cfg.data_dir.string(),
                info.format_version, info.node_id, info.shard_count, (*store)->global_head().value());
 
+  actors::engine_options eo;
+  eo.passivate_after = cfg.actors.passivate_after_seconds;
+  eo.snapshot_every = cfg.actors.snapshot_every;
+  eo.cart.max_line_quantity = cfg.actors.max_line_quantity;
+  auto engine = actors::engine::start(**store, eo);
+  if (!engine) {
+    spdlog::error("cannot start the actor runtime: {}", engine.error());
+    return 1;
+  }
+  if (cfg.profile == config::run_profile::dev) {
+    auto demo = actors::seed_demo_data(**store, **engine);
+    if (!demo) {
+      spdlog::error("cannot create the demo data: {}", demo.error());
+      return 1;
+    }
+    if (demo->seeded)
+      spdlog::info("demo data created: {} products (prod-001…), customer test@example.com / Password123!",
+                   demo->products);
+  }
+
   http::server_options ho;
   ho.host = cfg.listen.host;
   ho.port = cfg.listen.port;
@@ -73,7 +95,8 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
   spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
   (*server)->shutdown();
   server->reset();
-  store->reset();  // drains the writer's queue, then closes RocksDB
+  engine->reset();  // lets in-flight commands finish, stops the actors
+  store->reset();   // drains the writer's queue, then closes RocksDB
   spdlog::info("mercatod stopped");
   return 0;
 }

@@ -74,6 +74,13 @@ struct auth_section {
   bool operator==(const auth_section&) const = default;
 };
 
+struct actors_section {
+  std::chrono::seconds passivate_after_seconds{0};  ///< idle time before an entity is passivated
+  std::uint32_t snapshot_every = 0;                 ///< events between snapshots of one entity
+  std::uint32_t max_line_quantity = 0;              ///< units per cart line: 1..this
+  bool operator==(const actors_section&) const = default;
+};
+
 /// The node's whole configuration. Field paths equal the dotted key paths. Obtain it from
 /// load() (a default-constructed value is NOT the documented defaults: load({}) is) and
 /// treat it as immutable: hand out `const node_config&`.
@@ -86,6 +93,7 @@ struct node_config {
   log_section log;
   http_section http;
   auth_section auth;
+  actors_section actors;
   bool operator==(const node_config&) const = default;
 };
 
