@@ -280,3 +280,29 @@ TEST_CASE("a customer cancels their confirmed order: stock released, payment voi
   REQUIRE_FALSE(s);
   CHECK(s.error().error.code == domain::domain_errc::invalid_transition);
 }
+
+TEST_CASE("provider failures and insufficient funds compensate with the reason recorded") {
+  engine_fixture f;
+  auto sim = std::make_shared<actors::simulated_provider>();
+  f.options.provider = sim;
+  f.restart();
+  f.create_product("p", 10);
+  auto u = f.register_user("pf@example.com");
+  REQUIRE(f.add_to_cart(u->state.id, "p", 1));
+  sim->fail_next(1);
+  sim->set_delay(20ms);
+  auto failed = f.checkout(u->state.id, "tok_visa");
+  REQUIRE(failed);
+  CHECK(failed->state.outcome == domain::checkout_outcome::compensated);
+  CHECK(failed->state.compensation_reason == domain::cancel_reason::payment_failed);
+  CHECK(f.get(failed->state.payment)->state.failure == domain::payment_failure_reason::provider_error);
+
+  sim->set_delay(0ms);
+  REQUIRE(f.add_to_cart(u->state.id, "p", 1));
+  auto poor = f.checkout(u->state.id, "tok_insufficientFunds");
+  REQUIRE(poor);
+  CHECK(poor->state.outcome == domain::checkout_outcome::compensated);
+  CHECK(f.get(poor->state.payment)->state.failure == domain::payment_failure_reason::insufficient_funds);
+  CHECK(f.get(product_id{"p"})->state.available == 10);
+  CHECK(sim->calls() == 2);
+}

@@ -78,7 +78,10 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
     authorization_request req{s.payment, s.order, s.total, s.payment_token};
     authorize_payment cmd{s.payment, s.order, s.user, s.total, s.total, rt->options.provider->name(), "card",
                           mask_token(s.payment_token), provider_approved{}};
+    ++rt->in_flight;  // the provider may answer late, from its own thread
     rt->options.provider->authorize(req, [rt, me, retry, cmd, meta, pid = s.payment](provider_answer a) mutable {
+      --rt->in_flight;
+      if (rt->stopping) return;  // the checkout resumes at the next start
       cmd.answer = std::move(a);
       rt->route<payment_traits>(stream_of(pid), std::move(cmd), meta, [rt, me, retry](reply<payment_state> r) {
         if (!r) {
