@@ -8,6 +8,26 @@
 using namespace mercato;
 using namespace mercato::test;
 
+namespace {
+/// Opens the data directory with plain RocksDB (as another program would) and hands `f`
+/// the column family named `cf`.
+template <class F>
+void with_raw_cf(const std::filesystem::path& dir, const std::string& cf, F f) {
+  rocksdb::DBOptions dbo;
+  std::vector<std::string> names;
+  REQUIRE(rocksdb::DB::ListColumnFamilies(dbo, dir.string(), &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfds;
+  for (auto& n : names) cfds.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* db = nullptr;
+  REQUIRE(rocksdb::DB::Open(dbo, dir.string(), cfds, &handles, &db).ok());
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (names[i] == cf) f(*db, handles[i]);
+  for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
+  delete db;
+}
+} // namespace
+
 TEST_CASE("a new directory is created with its format, node id and shard count") {
   temp_dir dir;
   auto o = options_for(dir / "data", 16);
@@ -48,21 +68,10 @@ TEST_CASE("a different node id is refused") {
 TEST_CASE("an unknown format version is refused") {
   temp_dir dir;
   { auto s = open_store(options_for(dir.path())); }
-  {
-    // Rewrite the format record with plain RocksDB, as a future mercatod would have.
-    rocksdb::DBOptions dbo;
-    std::vector<std::string> names;
-    REQUIRE(rocksdb::DB::ListColumnFamilies(dbo, dir.path().string(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfds;
-    for (auto& n : names) cfds.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::Open(dbo, dir.path().string(), cfds, &handles, &db).ok());
-    for (std::size_t i = 0; i < names.size(); ++i)
-      if (names[i] == "meta") REQUIRE(db->Put(rocksdb::WriteOptions(), handles[i], "format_version", "99").ok());
-    for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
-    delete db;
-  }
+  // Rewrite the format record with plain RocksDB, as a future mercatod would have.
+  with_raw_cf(dir.path(), "meta", [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
+    REQUIRE(db.Put(rocksdb::WriteOptions(), h, "format_version", "99").ok());
+  });
   auto r = es::event_store::open(options_for(dir.path()));
   REQUIRE_FALSE(r);
   CHECK(r.error().code == es::store_errc::incompatible_format);
@@ -139,22 +148,11 @@ TEST_CASE("a damaged event is reported as corruption, never a crash") {
     auto s = open_store(options_for(dir.path(), 1));
     REQUIRE(s->append(request("a", es::expected_version::any(), {"x", "y"})));
   }
-  {
-    // Overwrite the second event (shard 0, sequence 2) with bytes that are not an envelope.
-    rocksdb::DBOptions dbo;
-    std::vector<std::string> names;
-    REQUIRE(rocksdb::DB::ListColumnFamilies(dbo, dir.path().string(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfds;
-    for (auto& n : names) cfds.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::Open(dbo, dir.path().string(), cfds, &handles, &db).ok());
+  // Overwrite the second event (shard 0, sequence 2) with bytes that are not an envelope.
+  with_raw_cf(dir.path(), "events", [](rocksdb::DB& db, rocksdb::ColumnFamilyHandle* h) {
     const std::string key("\0\0\0\0\0\0\0\0\0\0\0\x02", 12);
-    for (std::size_t i = 0; i < names.size(); ++i)
-      if (names[i] == "events") REQUIRE(db->Put(rocksdb::WriteOptions(), handles[i], key, "\xff\xff\x01garbage").ok());
-    for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
-    delete db;
-  }
+    REQUIRE(db.Put(rocksdb::WriteOptions(), h, key, "\xff\xff\x01garbage").ok());
+  });
   auto r = es::event_store::open(options_for(dir.path(), 1));  // recovery reads the last event
   REQUIRE_FALSE(r);
   CHECK(r.error().code == es::store_errc::corruption);
