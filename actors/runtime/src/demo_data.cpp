@@ -33,7 +33,7 @@ constexpr const char* started_marker = "runtime/demo-data/started";
 constexpr const char* done_marker = "runtime/demo-data/done";
 
 std::string product_id_of(int i) {
-  char id[16];
+  char id[24];
   std::snprintf(id, sizeof id, "prod-%03d", i + 1);
   return id;
 }
