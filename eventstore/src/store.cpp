@@ -565,7 +565,7 @@ store_result<ok_t> event_store::scan_projection(
   return ok;
 }
 
-store_result<ok_t> event_store::commit(aux_batch batch) {
+store_result<ok_t> event_store::commit(aux_batch batch, durability mode) {
   if (impl_->options.read_only)
     return fail(err(store_errc::invalid_argument, "store is open read-only"));
   rocksdb::WriteBatch wb;
@@ -579,7 +579,9 @@ store_result<ok_t> event_store::commit(aux_batch batch) {
     }
     if (!s.ok()) return fail(io_error(s, "building batch"));
   }
-  auto s = impl_->db->Write(impl_->write_options, &wb);
+  rocksdb::WriteOptions wo = impl_->write_options;
+  wo.sync = wo.sync && mode == durability::sync;
+  auto s = impl_->db->Write(wo, &wb);
   if (!s.ok()) return fail(io_error(s, "committing batch"));
   return ok;
 }

@@ -24,6 +24,7 @@
 
 #include <mercato/eventstore/store.hpp>
 
+#include "bench_util.hpp"
 #include "sample_events.hpp"
 
 namespace fs = std::filesystem;
@@ -57,12 +58,6 @@ struct summary {
   }
 };
 
-double percentile(std::vector<std::int64_t>& ns, double p) {
-  if (ns.empty()) return 0;
-  const auto idx = static_cast<std::size_t>(p * static_cast<double>(ns.size() - 1));
-  std::nth_element(ns.begin(), ns.begin() + static_cast<std::ptrdiff_t>(idx), ns.end());
-  return static_cast<double>(ns[idx]) / 1000.0;
-}
 
 /// Runs `op(thread, i)` from `threads` threads for `duration`; returns throughput and latency.
 template <class Op>
@@ -91,9 +86,9 @@ run_result drive(int threads, std::chrono::milliseconds duration, std::size_t ev
   run_result r;
   r.appends_per_s = static_cast<double>(all.size()) / secs;
   r.events_per_s = r.appends_per_s * static_cast<double>(events_per_op);
-  r.p50_us = percentile(all, 0.50);
-  r.p99_us = percentile(all, 0.99);
-  r.p999_us = percentile(all, 0.999);
+  r.p50_us = bench::percentile_us(all, 0.50);
+  r.p99_us = bench::percentile_us(all, 0.99);
+  r.p999_us = bench::percentile_us(all, 0.999);
   return r;
 }
 
@@ -190,17 +185,6 @@ std::string fmt(double v, int prec = 0) {
   return buf;
 }
 
-std::string machine() {
-  std::ostringstream out;
-  utsname u{};
-  uname(&u);
-  std::ifstream cpu("/proc/cpuinfo");
-  std::string line, model = "?";
-  while (std::getline(cpu, line))
-    if (line.rfind("model name", 0) == 0) { model = line.substr(line.find(':') + 2); break; }
-  out << std::thread::hardware_concurrency() << " cores (" << model << "), " << u.sysname << " " << u.release;
-  return out.str();
-}
 
 } // namespace
 
@@ -288,7 +272,7 @@ int main(int argc, char** argv) {
       << "Rewritten by `make bench` (`build/tools/bench/eventstore_bench --out docs/benchmarks.md`"
       << (quick ? " --quick" : "") << "). Figures are medians of " << runs
       << " runs (min–max in brackets) of " << duration.count() << " ms each, measured on this machine: "
-      << machine() << ". Load threads and the writer share these cores. Durability: **sync** (fsync before "
+      << bench::machine() << ". Load threads and the writer share these cores. Durability: **sync** (fsync before "
       << "acknowledging) for every figure below.\n\n"
       << "## Durable appends: Mercato vs raw RocksDB\n\n"
       << "Mercato: `event_store::append` (group-commit writer, ~200-byte events wrapped in envelopes, stream "

@@ -59,6 +59,7 @@ void refuse(const reply_fn<State>& done, domain::domain_errc code, std::string m
 
 struct registry_state {
   std::unordered_map<std::string, caf::actor> live;
+  std::unordered_map<caf::actor_addr, std::string> stream_of_actor;  // for down messages
   static inline const char* name = "registry";
 };
 
@@ -72,6 +73,7 @@ caf::actor& entity_for(registry* self, runtime* rt, const std::string& stream) {
   if (auto it = live.find(stream); it != live.end()) return it->second;
   auto a = self->spawn(entity_actor<T>, rt, stream);
   self->monitor(a);
+  self->state.stream_of_actor.emplace(a.address(), stream);
   return live.emplace(stream, std::move(a)).first->second;
 }
 
@@ -86,16 +88,16 @@ bool valid_stream(const std::string& stream, const reply_fn<typename T::state>& 
 
 caf::behavior registry_actor(registry* self, runtime* rt) {
   self->set_down_handler([=](caf::down_msg& m) {
-    auto& live = self->state.live;
-    for (auto it = live.begin(); it != live.end(); ++it)
-      if (it->second.address() == m.source) {
-        live.erase(it);
-        break;
-      }
+    auto& st = self->state;
+    auto it = st.stream_of_actor.find(m.source);
+    if (it == st.stream_of_actor.end()) return;
+    if (auto l = st.live.find(it->second); l != st.live.end() && l->second.address() == m.source) st.live.erase(l);
+    st.stream_of_actor.erase(it);
   });
   self->set_exit_handler([=](caf::exit_msg& m) {
     for (auto& [stream, a] : self->state.live) self->send_exit(a, m.reason);
     self->state.live.clear();
+    self->state.stream_of_actor.clear();
     self->quit(m.reason);
   });
   auto forward = [=](auto tag, auto& msg) {

@@ -3,7 +3,6 @@
 // command at a time: decide → append (the writer acknowledges asynchronously) → apply →
 // reply. A refusal appends nothing. Snapshots every N events, passivates when idle.
 #include <chrono>
-#include <deque>
 
 #include "runtime.hpp"
 
@@ -17,8 +16,10 @@ struct host_state {
   bool loaded = false;
   bool busy = false;     // an append is in flight
   bool retired = false;  // the registry forgot us: stop once idle
-  std::deque<std::shared_ptr<pending_command<T>>> queue;
-  std::deque<reply_fn<typename T::state>> queries;
+  // Vectors, not deques: an empty libstdc++ deque allocates ~600 bytes, and most
+  // entities never hold more than one waiting command.
+  std::vector<std::shared_ptr<pending_command<T>>> queue;
+  std::vector<reply_fn<typename T::state>> queries;
   std::shared_ptr<pending_command<T>> current;
   std::vector<typename T::event> current_events;
   std::uint64_t since_snapshot = 0;
@@ -103,7 +104,8 @@ void snapshot(host<T>* self, runtime* rt) {
   rt->post([rt, stream, version, blob = std::move(blob)] {  // the synced write stays off CAF threads
     es::aux_batch b;
     b.put_snapshot(stream, version, blob);
-    if (rt->store.commit(std::move(b))) ++rt->snapshots;
+    // Not fsynced: a lost snapshot only costs a longer replay.
+    if (rt->store.commit(std::move(b), es::durability::async)) ++rt->snapshots;
   });
 }
 
@@ -129,7 +131,7 @@ void pump(host<T>* self, runtime* rt) {
   auto& st = self->state;
   while (st.loaded && !st.busy && !st.queue.empty()) {
     auto p = std::move(st.queue.front());
-    st.queue.pop_front();
+    st.queue.erase(st.queue.begin());
     st.last_active = std::chrono::steady_clock::now();
     if (!p->meta.idempotency_key.empty()) {
       auto seen = rt->store.find_idempotent(*st.stream, p->meta.idempotency_key);
@@ -194,11 +196,9 @@ void pump(host<T>* self, runtime* rt) {
     });
   }
   if (st.loaded && !st.busy) {
-    while (!st.queries.empty()) {
-      auto q = std::move(st.queries.front());
-      st.queries.pop_front();
-      q(state_reply(self));
-    }
+    auto queries = std::move(st.queries);
+    st.queries.clear();
+    for (auto& q : queries) q(state_reply(self));
     if (st.retired && st.queue.empty()) self->quit();
   }
 }
@@ -212,7 +212,7 @@ void on_appended(host<T>* self, runtime* rt, es::append_result& r) {
   if (!r) {
     if (r.error().code == es::append_errc::wrong_expected_version) {
       // Another instance wrote this stream (a race around passivation): reload and retry.
-      st.queue.push_front(std::move(p));
+      st.queue.insert(st.queue.begin(), std::move(p));
       st.loaded = false;
       start_load(self, rt);
       return;
@@ -251,7 +251,8 @@ caf::behavior entity_actor(host<T>* self, runtime* rt, std::string stream) {
         pump(self, rt);
       },
       [=](query_msg<T>& q) {
-        self->state.queries.push_back(std::move(q.done));
+        self->state.last_active = std::chrono::steady_clock::now();  // reads keep it alive too
+        if (q.done) self->state.queries.push_back(std::move(q.done));
         pump(self, rt);
       },
       [=](loaded_msg<T>& m) {
@@ -274,7 +275,7 @@ caf::behavior entity_actor(host<T>* self, runtime* rt, std::string stream) {
       [=](append_done_msg& m) { on_appended(self, rt, *m.result); },
       [=](watch_msg& w) {
         if constexpr (std::is_same_v<T, checkout_traits>) {
-          self->state.watchers.push_back(std::move(w.done));
+          if (w.done) self->state.watchers.push_back(std::move(w.done));  // empty: just wake it
           after_change(self, rt);
         }
       },
@@ -296,7 +297,9 @@ caf::behavior entity_actor(host<T>* self, runtime* rt, std::string stream) {
       [=](retire_atom) {
         auto& st = self->state;
         st.retired = true;
-        if (st.since_snapshot > 0 && st.loaded) snapshot(self, rt);
+        // Worth a snapshot only if the next activation would replay a long tail.
+        if (st.loaded && st.since_snapshot >= std::max<std::uint64_t>(16, rt->options.snapshot_every / 4))
+          snapshot(self, rt);
         pump(self, rt);  // quits once idle
       },
   };

@@ -148,8 +148,9 @@ public:
   store_result<ok_t> scan_projection(
       std::string_view begin, std::string_view end,
       const std::function<bool(std::string_view key, std::string_view value)>& visit) const;
-  /// Applies `batch` atomically (fsynced in sync mode). Independent of the event writer.
-  store_result<ok_t> commit(aux_batch batch);
+  /// Applies `batch` atomically, independent of the event writer: fsynced when both the
+  /// store and `mode` say sync (pass async for data that can be rebuilt, e.g. snapshots).
+  store_result<ok_t> commit(aux_batch batch, durability mode = durability::sync);
 
   /// Waits until a commit after `epoch` happens or `timeout` passes; returns the current
   /// commit epoch. Used by subscriptions to follow live commits without polling.
