@@ -86,6 +86,7 @@ struct event_store::impl {
   std::condition_variable slot_cv;
   std::shared_ptr<staged_batch> slot;  // guarded by slot_mutex
   bool committer_stopping = false;     // guarded by slot_mutex
+  bool committer_busy = false;         // a batch is being written (by either thread)
 
   mutable std::mutex stats_mutex;
   writer_stats stats;  // guarded by stats_mutex
@@ -104,6 +105,9 @@ struct event_store::impl {
   void stop_writer();
   void writer_loop();
   void committer_loop();
+  /// Writes one staged batch, publishes it, answers its requests. `written` runs right
+  /// after the RocksDB write, before the answers.
+  void commit_batch(staged_batch& b, const std::function<void()>& written = {});
   void publish_commit(const std::vector<std::pair<std::uint32_t, std::uint64_t>>& heads,
                       std::uint64_t global);
 

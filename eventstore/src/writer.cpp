@@ -265,10 +265,22 @@ void event_store::impl::writer_loop() {
     staged_global = b->global;
     last_timestamp = b->timestamp;
     b->stage_time = std::chrono::steady_clock::now() - t0;
+    bool inline_write = false;
     {
       std::unique_lock lk(slot_mutex);
-      slot_cv.wait(lk, [&] { return slot == nullptr; });
-      slot = b;
+      if (slot == nullptr && !committer_busy) {
+        // Nothing in flight (light load): write it here, saving a thread hand-off.
+        committer_busy = inline_write = true;
+      } else {
+        // A write is in flight: hand this batch over and stage the next one meanwhile.
+        slot_cv.wait(lk, [&] { return slot == nullptr; });
+        slot = b;
+      }
+    }
+    if (inline_write) {
+      commit_batch(*b);
+      std::lock_guard lk(slot_mutex);
+      committer_busy = false;
     }
     slot_cv.notify_all();
     prev = std::move(b);
@@ -280,45 +292,51 @@ void event_store::impl::committer_loop() {
     std::shared_ptr<staged_batch> b;
     {
       std::unique_lock lk(slot_mutex);
-      slot_cv.wait(lk, [&] { return slot != nullptr || committer_stopping; });
+      slot_cv.wait(lk, [&] { return (slot != nullptr && !committer_busy) || (slot == nullptr && committer_stopping); });
       if (slot == nullptr) return;
       b = slot;
+      committer_busy = true;
     }
-    const auto t_write = std::chrono::steady_clock::now();
-    std::uint64_t events_written = 0;
-    if (b->wb.Count() > 0) {
-      rocksdb::Status st = healthy.load() ? db->Write(write_options, &b->wb)
-                                          : rocksdb::Status::Aborted("an earlier write failed");
-      if (!st.ok()) {
-        // Nothing of this batch is acknowledged; RocksDB keeps refusing writes after a
-        // failed sync, so the store reports itself unhealthy.
-        healthy.store(false);
-        for (auto& r : b->results)
-          if (r->has_value()) r.emplace(fail(error(append_errc::io_error, "write failed: " + st.ToString())));
-      } else {
-        events_written = b->global - b->first_global;
-        publish_commit({b->heads.begin(), b->heads.end()}, b->global);
-      }
-    }
-    {
+    commit_batch(*b, [this] {
       std::lock_guard lk(slot_mutex);
       slot = nullptr;  // the writer may hand over the next batch while we answer this one
-    }
-    slot_cv.notify_all();
-    const auto t_done = std::chrono::steady_clock::now();
-    {
-      using ns = std::chrono::nanoseconds;
-      std::lock_guard lk(stats_mutex);
-      stats.batches += b->wb.Count() > 0 ? 1u : 0u;
-      stats.requests += b->requests.size();
-      stats.events += events_written;
-      stats.bytes += b->wb.GetDataSize();
-      stats.stage_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<ns>(b->stage_time).count());
-      stats.write_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<ns>(t_done - t_write).count());
-      stats.max_batch_requests = std::max<std::uint64_t>(stats.max_batch_requests, b->requests.size());
-    }
-    for (std::size_t i = 0; i < b->requests.size(); ++i) b->requests[i].done(std::move(*b->results[i]));
+      committer_busy = false;
+      slot_cv.notify_all();
+    });
   }
+}
+
+void event_store::impl::commit_batch(staged_batch& b, const std::function<void()>& written) {
+  const auto t_write = std::chrono::steady_clock::now();
+  std::uint64_t events_written = 0;
+  if (b.wb.Count() > 0) {
+    rocksdb::Status st =
+        healthy.load() ? db->Write(write_options, &b.wb) : rocksdb::Status::Aborted("an earlier write failed");
+    if (!st.ok()) {
+      // Nothing of this batch is acknowledged; RocksDB keeps refusing writes after a
+      // failed sync, so the store reports itself unhealthy.
+      healthy.store(false);
+      for (auto& r : b.results)
+        if (r->has_value()) r.emplace(fail(error(append_errc::io_error, "write failed: " + st.ToString())));
+    } else {
+      events_written = b.global - b.first_global;
+      publish_commit({b.heads.begin(), b.heads.end()}, b.global);
+    }
+  }
+  if (written) written();
+  const auto t_done = std::chrono::steady_clock::now();
+  {
+    using ns = std::chrono::nanoseconds;
+    std::lock_guard lk(stats_mutex);
+    stats.batches += b.wb.Count() > 0 ? 1u : 0u;
+    stats.requests += b.requests.size();
+    stats.events += events_written;
+    stats.bytes += b.wb.GetDataSize();
+    stats.stage_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<ns>(b.stage_time).count());
+    stats.write_ns += static_cast<std::uint64_t>(std::chrono::duration_cast<ns>(t_done - t_write).count());
+    stats.max_batch_requests = std::max<std::uint64_t>(stats.max_batch_requests, b.requests.size());
+  }
+  for (std::size_t i = 0; i < b.requests.size(); ++i) b.requests[i].done(std::move(*b.results[i]));
 }
 
 // ---- public append API -----------------------------------------------------------------
