@@ -755,9 +755,9 @@ int main(int argc, char** argv) {
        << "| RSS after passivation + `malloc_trim(0)` | " << mib(m.rss_trimmed) << " |\n\n"
        << "The RSS delta includes everything the creation touched besides the actors (the store's "
        << "memtables and block cache, the writer's queues); the load driver's latency array was "
-       << "allocated before the baseline. A passivating cart writes a snapshot (one synced commit on the "
-       << "engine's loader threads), so the wait after the last cart includes `passivate_after`, an idle tick "
-       << "and draining those snapshot writes.\n\n";
+       << "allocated before the baseline. The wait after the last cart includes `passivate_after`, an idle "
+       << "tick and any snapshot writes at passivation (only entities with a long unsnapshotted tail write "
+       << "one, without fsync). glibc keeps freed memory until `malloc_trim`.\n\n";
     std::cerr << "  peak live " << m.peak_live << ", " << fmt(per_entity) << " bytes/entity, RSS after passivation "
               << mib(m.rss_after) << std::endl;
   }
