@@ -280,7 +280,7 @@ int main(int argc, char** argv) {
       << "`WriteBatch` of the same number of 200-byte values, from the same number of threads (RocksDB's own "
       << "write-group batching applies). Ratio = Mercato appends/s ÷ RocksDB appends/s.\n\n"
       << md.str() << "\nTarget at 64 appenders: ≥ 0.8× RocksDB with p99 ≤ 2 ms — "
-      << (target_met ? "**met**" : "**not met**") << ".\n\n"
+      << (target_met ? "**met**" : "**not met**") << ". (What limits it: `docs/performance-notes.md`.)\n\n"
       << "## Append latency with a large log\n\n8 appenders, 1 event per append, sync.\n\n"
       << big_md.str() << "\np99 ratio large/small log: " << fmt(big_ratio, 2) << "× (target ≤ 1.5×: "
       << (big_ratio <= 1.5 ? "**met**" : "**not met**") << ").\n";
