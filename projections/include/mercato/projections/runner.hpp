@@ -1,0 +1,104 @@
+#pragma once
+// Runs one projection on its own thread: catch up from its per-shard checkpoints, then
+// follow live commits (issue #4 "Framework").
+//
+// Exactly-once contract: for every polled batch, the read-model writes AND the new
+// checkpoints of the shards the batch touched go into ONE event_store::commit(aux_batch)
+// (synced). A crash before that commit leaves the old checkpoints and none of the writes,
+// so the batch is simply re-read; after it, both are there. Nothing is applied twice or
+// skipped — provided only one runner per (projection, version) runs against a store.
+//
+// When apply() throws or the commit fails, nothing of the batch is kept: the runner
+// records the error, waits `retry_delay`, and resubscribes from its committed checkpoints.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <mercato/common/clock.hpp>
+#include <mercato/eventstore/store.hpp>
+#include <mercato/projections/projection.hpp>
+
+namespace mercato::projections {
+
+struct runner_options {
+  std::size_t batch_events = 1000;                 ///< most events applied per commit
+  std::chrono::milliseconds poll_wait{50};         ///< idle wait; bounds stop latency
+  std::chrono::milliseconds retry_delay{500};      ///< after a failed batch
+  clock_fn clock = system_now_ns;                  ///< for lag in time
+};
+
+/// How far one shard of a projection is behind the log.
+struct shard_lag {
+  es::shard_id shard;
+  es::shard_seq head;        ///< last committed sequence of the shard
+  es::shard_seq checkpoint;  ///< last sequence the projection has committed
+  std::uint64_t events = 0;  ///< head − checkpoint
+  std::int64_t behind_ns = 0;  ///< age of the oldest event not yet applied (0 when none)
+};
+
+struct runner_stats {
+  std::uint64_t events_applied = 0;  ///< events in committed batches, since start
+  std::uint64_t batches = 0;         ///< commits made, since start
+  std::uint64_t failures = 0;        ///< batches thrown away (apply threw / commit failed)
+};
+
+class projection_runner {
+public:
+  /// Loads the projection's checkpoints (synchronously, so a broken one is reported here)
+  /// and starts the thread. `store` must outlive the runner.
+  static es::store_result<std::unique_ptr<projection_runner>> start(
+      es::event_store& store, std::shared_ptr<projection> proj, runner_options options = {});
+
+  /// Stops the thread and joins it. A batch in flight is either committed whole or not at
+  /// all; the next start resumes from the committed checkpoints.
+  ~projection_runner();
+  projection_runner(const projection_runner&) = delete;
+  projection_runner& operator=(const projection_runner&) = delete;
+
+  const projection& proj() const noexcept { return *proj_; }
+
+  /// Committed checkpoint per shard, indexed by shard number.
+  std::vector<es::shard_seq> checkpoints() const;
+  /// Lag of every shard (reads the shard heads now).
+  std::vector<shard_lag> lag() const;
+  /// Sum of lag().events.
+  std::uint64_t total_lag() const;
+
+  /// Read-your-writes: waits until every given position is covered (pos.seq ≤ the
+  /// checkpoint of pos.shard). True when covered; false after `timeout`, or at once for a
+  /// shard the store does not have.
+  bool wait_until(std::span<const es::position> positions, std::chrono::milliseconds timeout) const;
+
+  /// The last batch failure's message, if the last attempt failed (cleared on success).
+  std::optional<std::string> last_error() const;
+  runner_stats stats() const;
+
+private:
+  projection_runner(es::event_store& store, std::shared_ptr<projection> proj,
+                    runner_options options, std::vector<es::shard_seq> checkpoints);
+  void run();
+  bool covered(std::span<const es::position> positions) const;  // needs mutex_
+
+  es::event_store& store_;
+  std::shared_ptr<projection> proj_;
+  runner_options options_;
+
+  mutable std::mutex mutex_;
+  mutable std::condition_variable advanced_;
+  std::vector<es::shard_seq> checkpoints_;  // guarded by mutex_
+  std::optional<std::string> last_error_;   // guarded by mutex_
+  runner_stats stats_;                      // guarded by mutex_
+
+  std::atomic<bool> stop_{false};
+  std::thread thread_;  // last: starts after everything above is built
+};
+
+}  // namespace mercato::projections

@@ -1,0 +1,42 @@
+// Projection key naming and the per-batch write overlay.
+#include <stdexcept>
+
+#include <mercato/projections/projection.hpp>
+
+namespace mercato::projections {
+
+std::string key_prefix(std::string_view name, std::uint32_t version) {
+  return "proj/" + std::string(name) + "/v" + std::to_string(version) + "/";
+}
+
+std::string checkpoint_name(std::string_view name, std::uint32_t version, es::shard_id shard) {
+  return key_prefix(name, version) + "shard/" + std::to_string(shard.value());
+}
+
+batch_writer::batch_writer(const es::event_store& store, std::string prefix)
+    : store_(store), prefix_(std::move(prefix)) {}
+
+std::optional<std::string> batch_writer::get(std::string_view key) const {
+  if (auto it = pending_.find(key); it != pending_.end()) return it->second;
+  auto r = store_.load_projection(prefix_ + std::string(key));
+  if (!r) throw projection_error("reading " + prefix_ + std::string(key) + ": " + r.error().message);
+  return std::move(*r);
+}
+
+void batch_writer::put(std::string_view key, std::string value) {
+  pending_.insert_or_assign(std::string(key), std::optional<std::string>(std::move(value)));
+}
+
+void batch_writer::erase(std::string_view key) {
+  pending_.insert_or_assign(std::string(key), std::optional<std::string>());
+}
+
+void batch_writer::flush_into(es::aux_batch& out) {
+  for (auto& [key, value] : pending_) {
+    if (value) out.put_projection(prefix_ + key, *value);
+    else out.delete_projection(prefix_ + key);
+  }
+  pending_.clear();
+}
+
+}  // namespace mercato::projections
