@@ -168,15 +168,22 @@ void pump(host<T>* self, runtime* rt) {
     // Build the append: the entity's events, plus the notifications they cause.
     es::append_request req{*st.stream, es::expected_version::exactly(st.version), {}, p->meta.idempotency_key,
                            p->meta.correlation_id};
-    auto preview = st.state;
+    // Orders, payments and checkouts need the state after each event (notifications, the
+    // open-checkouts index); carts, products and users skip this second fold.
+    constexpr bool needs_preview = std::is_same_v<T, order_traits> || std::is_same_v<T, payment_traits> ||
+                                   std::is_same_v<T, checkout_traits>;
+    typename T::state preview{};
+    if constexpr (needs_preview) preview = st.state;
     auto v = st.version.value();
     for (const auto& e : *decision) {
       req.events.push_back(to_event_data(e, p->meta.idempotency_key));
-      preview = apply_for<T>(std::move(preview), e, 0);
       ++v;
-      for (const auto& n : notifications_for<T>(preview, e, {st.stream->str(), v})) {
-        req.events.push_back(to_event_data(domain::any_event{n}, p->meta.idempotency_key));
-        ++v;
+      if constexpr (needs_preview) {
+        preview = apply_for<T>(std::move(preview), e, 0);
+        for (const auto& n : notifications_for<T>(preview, e, {st.stream->str(), v})) {
+          req.events.push_back(to_event_data(domain::any_event{n}, p->meta.idempotency_key));
+          ++v;
+        }
       }
     }
     if constexpr (std::is_same_v<T, checkout_traits>) {
