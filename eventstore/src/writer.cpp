@@ -1,7 +1,9 @@
 // The group-commit writer: one thread per node drains every queued append into one
 // WriteBatch, writes it with sync=true, and only then acknowledges each request.
 #include <chrono>
+#include <cstdint>
 #include <future>
+#include <optional>
 #include <unordered_map>
 
 #include <capnp/serialize-packed.h>
@@ -190,10 +192,13 @@ append_result stage(event_store::impl& s, staged_batch& b, const staged_batch* p
     for (std::size_t i = 0; i < req.events.size(); ++i) {
       const auto& ev = req.events[i];
       const std::uint64_t version = current + 1 + i, seq = head + 1 + i, global = b.global + 1 + i;
-      envelope_bytes aligned(ev.event);
-      capnp::FlatArrayMessageReader in(kj::ArrayPtr<const capnp::word>(
-          reinterpret_cast<const capnp::word*>(aligned.words().data()), aligned.words().size()));
-      capnp::MallocMessageBuilder out(static_cast<capnp::uint>(64 + aligned.words().size()));
+      // A std::string's heap buffer is normally word-aligned; copy only when it is not.
+      std::optional<envelope_bytes> copy;
+      if (reinterpret_cast<std::uintptr_t>(ev.event.data()) % alignof(capnp::word) != 0) copy.emplace(ev.event);
+      const auto* words = reinterpret_cast<const capnp::word*>(copy ? copy->bytes().data() : ev.event.data());
+      const std::size_t word_count = ev.event.size() / sizeof(capnp::word);
+      capnp::FlatArrayMessageReader in(kj::ArrayPtr<const capnp::word>(words, word_count));
+      capnp::MallocMessageBuilder out(static_cast<capnp::uint>(64 + word_count));
       auto env = out.initRoot<schema::Envelope>();
       env.setStreamId(stream);
       env.setVersion(version);

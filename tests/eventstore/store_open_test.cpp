@@ -26,6 +26,14 @@ void with_raw_cf(const std::filesystem::path& dir, const std::string& cf, F f) {
   for (auto* h : handles) REQUIRE(db->DestroyColumnFamilyHandle(h).ok());
   delete db;
 }
+/// A RocksDB database with only the default column family, as any other program makes.
+void create_plain_rocksdb(const std::filesystem::path& dir) {
+  rocksdb::Options o;
+  o.create_if_missing = true;
+  rocksdb::DB* db = nullptr;
+  REQUIRE(rocksdb::DB::Open(o, dir.string(), &db).ok());
+  delete db;
+}
 } // namespace
 
 TEST_CASE("a new directory is created with its format, node id and shard count") {
@@ -90,11 +98,7 @@ TEST_CASE("a non-empty directory that is not a Mercato database is refused") {
 TEST_CASE("a plain RocksDB database is refused as not Mercato's") {
   temp_dir dir;
   {
-    rocksdb::Options o;
-    o.create_if_missing = true;
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::Open(o, dir.path().string(), &db).ok());
-    delete db;
+    create_plain_rocksdb(dir.path());
   }
   auto r = es::event_store::open(options_for(dir.path()));
   REQUIRE_FALSE(r);
@@ -130,11 +134,7 @@ TEST_CASE("a creation interrupted by a crash is started over") {
   temp_dir dir;
   {
     // What a crash between RocksDB's first files and the metadata record leaves behind.
-    rocksdb::Options o;
-    o.create_if_missing = true;
-    rocksdb::DB* db = nullptr;
-    REQUIRE(rocksdb::DB::Open(o, dir.path().string(), &db).ok());
-    delete db;
+    create_plain_rocksdb(dir.path());
     std::ofstream(dir / "MERCATO_CREATING");
   }
   auto s = open_store(options_for(dir.path()));
