@@ -103,7 +103,7 @@ public:
 
   // ---- appends -------------------------------------------------------------------------
 
-  /// Queues `request` for the group-commit writer. `done` runs exactly once, on the writer
+  /// Queues `request` for the group-commit writer. `done` runs exactly once, on a writer
   /// thread, after the batch holding the request is durable (or failed); it must be quick
   /// and must not call append() (it may call append_async()).
   void append_async(append_request request, std::function<void(append_result)> done);
