@@ -53,7 +53,11 @@ std::string render(const F& field) {
   else if constexpr (std::is_enum_v<F>) return std::string(to_string(field));
   else if constexpr (std::is_same_v<F, endpoint>) return format_endpoint(field);
   else if constexpr (std::is_same_v<F, std::filesystem::path>) return field.string();
-  else return field;
+  else if constexpr (std::is_same_v<F, std::vector<std::string>>) {
+    std::string joined;
+    for (const auto& item : field) joined += (joined.empty() ? "" : ",") + item;
+    return joined;
+  } else return field;
 }
 
 struct key_options {
@@ -109,6 +113,11 @@ std::vector<key_descriptor> build_table() {
       MERCATO_CONFIG_KEY(http.threads, "2", whole<1, 64>{}),
       MERCATO_CONFIG_KEY(http.max_request_bytes, "1048576", whole<1024, 1073741824>{}),
       MERCATO_CONFIG_KEY(http.keepalive_timeout_seconds, "30", whole<0, 3600>{}),
+      MERCATO_CONFIG_KEY(http.rate_limit.enabled, "true", flag{}),
+      MERCATO_CONFIG_KEY(http.rate_limit.general_per_minute, "100", whole<1, 10000000>{}),
+      MERCATO_CONFIG_KEY(http.rate_limit.auth_per_hour, "10", whole<1, 10000000>{}),
+      MERCATO_CONFIG_KEY(http.cors_origins, "", origin_list{}),
+      MERCATO_CONFIG_KEY(http.request_timeout_ms, "5000", whole<10, 600000>{}),
       MERCATO_CONFIG_KEY(auth.jwt_secret, "", any_text{}, {.alias_env = "JWT_SECRET", .secret = true}),
       MERCATO_CONFIG_KEY(auth.jwt_issuer, "mercato", non_empty_text{}, {.alias_env = "JWT_ISSUER"}),
       MERCATO_CONFIG_KEY(auth.jwt_audience, "mercato-storefront", non_empty_text{},
@@ -118,6 +127,13 @@ std::vector<key_descriptor> build_table() {
       MERCATO_CONFIG_KEY(actors.passivate_after_seconds, "300", whole<1, 86400>{}),
       MERCATO_CONFIG_KEY(actors.snapshot_every, "100", whole<1, 1000000>{}),
       MERCATO_CONFIG_KEY(actors.max_line_quantity, "99", whole<1, 10000>{}),
+      MERCATO_CONFIG_KEY(payments.webhook_secret, "", any_text{}, {.alias_env = "", .secret = true}),
+      MERCATO_CONFIG_KEY(notifications.webhook_urls, "", url_list{}),
+      MERCATO_CONFIG_KEY(notifications.webhook_secret, "", any_text{}, {.alias_env = "", .secret = true}),
+      MERCATO_CONFIG_KEY(notifications.max_attempts, "15", whole<1, 100>{}),
+      MERCATO_CONFIG_KEY(notifications.backoff_initial_ms, "1000", whole<1, 3600000>{}),
+      MERCATO_CONFIG_KEY(notifications.backoff_max_ms, "3600000", whole<1, 86400000>{}),
+      MERCATO_CONFIG_KEY(notifications.timeout_ms, "5000", whole<100, 300000>{}),
   };
 }
 

@@ -131,6 +131,19 @@ mercato::status<config_error> check_combination(const node_config& c) {
         "storage.durability", "storage.durability: async is allowed only with profile bench (profile is " +
                                   std::string(to_string(c.profile)) + "); accepted here: sync"});
   }
+  const auto& n = c.notifications;
+  if (!n.webhook_urls.empty() && n.webhook_secret.empty()) {
+    return mercato::fail(config_error{
+        "notifications.webhook_secret",
+        "notifications.webhook_secret: is required when notifications.webhook_urls is set (webhooks are "
+        "signed with it); set it in the file or MERCATO_NOTIFICATIONS_WEBHOOK_SECRET, or empty webhook_urls"});
+  }
+  if (n.backoff_initial_ms > n.backoff_max_ms) {
+    return mercato::fail(config_error{
+        "notifications.backoff_max_ms", "notifications.backoff_max_ms: " + std::to_string(n.backoff_max_ms.count()) +
+                                            " is below notifications.backoff_initial_ms (" +
+                                            std::to_string(n.backoff_initial_ms.count()) + "); accepted: >= it"});
+  }
   return mercato::ok;
 }
 

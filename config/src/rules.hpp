@@ -21,6 +21,8 @@ parsed<std::int64_t> parse_whole(std::string_view text, std::int64_t lo, std::in
 parsed<bool> parse_flag(std::string_view text);
 parsed<endpoint> parse_endpoint(std::string_view text);
 parsed<std::string> parse_identifier(std::string_view text);
+parsed<std::vector<std::string>> parse_url_list(std::string_view text);
+parsed<std::vector<std::string>> parse_origin_list(std::string_view text);
 
 std::string format_endpoint(const endpoint& e);
 std::string whole_accepted(std::int64_t lo, std::int64_t hi);
@@ -89,6 +91,24 @@ struct host_port {
     return "HOST:PORT with a port from 0 to 65535 (0 = any free port) (e.g. 127.0.0.1:8080, [::1]:8080)";
   }
   parsed<endpoint> parse(std::string_view text) const { return parse_endpoint(text); }
+};
+
+/// Comma-separated http:// or https:// URLs (spaces around commas ignored, no duplicates);
+/// empty text is the empty list.
+struct url_list {
+  std::string accepted() const {
+    return "comma-separated http:// or https:// URLs with a host, no duplicates (empty = none)";
+  }
+  parsed<std::vector<std::string>> parse(std::string_view text) const { return parse_url_list(text); }
+};
+
+/// CORS origins: `*`, or comma-separated `http(s)://host[:port]` without path (spaces
+/// around commas ignored, no duplicates); empty text is the empty list.
+struct origin_list {
+  std::string accepted() const {
+    return "* or comma-separated origins like https://shop.example.com[:port] (no path), no duplicates (empty = none)";
+  }
+  parsed<std::vector<std::string>> parse(std::string_view text) const { return parse_origin_list(text); }
 };
 
 }  // namespace mercato::config::detail

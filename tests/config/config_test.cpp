@@ -13,9 +13,13 @@
 
 #include <mercato/config/config.hpp>
 
+#include "load_helpers.hpp"
 #include "temp_dir.hpp"
 
 namespace cfg = mercato::config;
+using mercato::test::contains;
+using mercato::test::load_error;
+using mercato::test::load_ok;
 using mercato::test::temp_dir;
 using namespace std::chrono_literals;
 
@@ -26,22 +30,6 @@ std::filesystem::path write_file(const temp_dir& dir, const std::string& text,
   const auto path = dir / name;
   std::ofstream(path) << text;
   return path;
-}
-
-cfg::node_config load_ok(const cfg::load_inputs& in) {
-  auto r = cfg::load(in);
-  REQUIRE_MESSAGE(r.has_value(), (r.has_value() ? "" : r.error().message));
-  return *r;
-}
-
-cfg::config_error load_error(const cfg::load_inputs& in) {
-  auto r = cfg::load(in);
-  REQUIRE_FALSE(r.has_value());
-  return r.error();
-}
-
-bool contains(const std::string& text, std::string_view part) {
-  return text.find(part) != std::string::npos;
 }
 
 /// The refusal must name `key`, both in config_error::key and in the message, and say

@@ -59,10 +59,24 @@ struct log_section {
   bool operator==(const log_section&) const = default;
 };
 
+/// Token buckets per client address (http/rate_limit.hpp). Off in the bench profile
+/// whatever `enabled` says.
+struct rate_limit_section {
+  bool enabled = true;
+  std::uint32_t general_per_minute = 0;  ///< every route but auth
+  std::uint32_t auth_per_hour = 0;       ///< register and login
+  bool operator==(const rate_limit_section&) const = default;
+};
+
 struct http_section {
   std::uint32_t threads = 0;
   std::size_t max_request_bytes = 0;
   std::chrono::seconds keepalive_timeout_seconds{0};  ///< 0 disables keep-alive
+  rate_limit_section rate_limit;
+  /// Origins allowed cross-origin (`https://shop.example.com`), or `*`; empty: none.
+  std::vector<std::string> cors_origins;
+  /// A command whose entity has not answered after this gets 503 (never a hang).
+  std::chrono::milliseconds request_timeout_ms{0};
   bool operator==(const http_section&) const = default;
 };
 
@@ -81,6 +95,25 @@ struct actors_section {
   bool operator==(const actors_section&) const = default;
 };
 
+/// Webhook delivery of notifications (projections/outbox.hpp, docs/webhooks.md).
+struct notifications_section {
+  std::vector<std::string> webhook_urls;  ///< http(s) URLs, no duplicates; empty: no delivery
+  std::string webhook_secret;  ///< HMAC-SHA256 key; never logged; required when webhook_urls is set
+  std::uint32_t max_attempts = 0;                  ///< attempts per delivery before it is parked
+  std::chrono::milliseconds backoff_initial_ms{0};  ///< delay after the first failed attempt
+  std::chrono::milliseconds backoff_max_ms{0};      ///< cap of the doubling delay (>= initial)
+  std::chrono::milliseconds timeout_ms{0};          ///< whole-request timeout of one POST
+  bool operator==(const notifications_section&) const = default;
+};
+
+/// The payment provider's side (webhooks verified in http/webhook_sig.hpp).
+struct payments_section {
+  /// HMAC-SHA256 key of provider webhooks (`Mercato-Signature`); never logged. Empty:
+  /// every webhook is refused.
+  std::string webhook_secret;
+  bool operator==(const payments_section&) const = default;
+};
+
 /// The node's whole configuration. Field paths equal the dotted key paths. Obtain it from
 /// load() (a default-constructed value is NOT the documented defaults: load({}) is) and
 /// treat it as immutable: hand out `const node_config&`.
@@ -94,6 +127,8 @@ struct node_config {
   http_section http;
   auth_section auth;
   actors_section actors;
+  payments_section payments;
+  notifications_section notifications;
   bool operator==(const node_config&) const = default;
 };
 
