@@ -41,7 +41,7 @@ TEST_CASE("the catalog folds every product event") {
 
   auto runner = start_catalog(*s);
   REQUIRE(runner->wait_until(last, 10s));
-  catalog_query q(*s);
+  catalog_query q(*s, projections::default_prefix<catalog_projection>());
   auto p = q.get("prod-001");
   REQUIRE(p.has_value());
   REQUIRE(p->has_value());
@@ -82,7 +82,7 @@ TEST_CASE("list pages products sorted by id") {
   }
   auto runner = start_catalog(*s);
   REQUIRE(runner->wait_until(all, 10s));
-  catalog_query q(*s);
+  catalog_query q(*s, projections::default_prefix<catalog_projection>());
   auto ids = [&](std::size_t offset, std::size_t limit) {
     auto page = q.list(offset, limit);
     REQUIRE(page.has_value());
@@ -105,7 +105,7 @@ TEST_CASE("a restarted runner applies nothing twice and catches up with what cam
   std::vector<es::position> last;
   for (int i = 0; i < 3; ++i) last = append(*s, "product/prod-001", {restocked("prod-001", 5)});
   auto available = [&] {
-    auto p = catalog_query(*s).get("prod-001");
+    auto p = catalog_query(*s, projections::default_prefix<catalog_projection>()).get("prod-001");
     REQUIRE(p.has_value());
     REQUIRE(p->has_value());
     return (*p)->available;
@@ -139,6 +139,6 @@ TEST_CASE("a restarted runner applies nothing twice and catches up with what cam
     CHECK(runner->stats().events_applied == 2);
   }
   CHECK(available() == 35);
-  auto p = catalog_query(*s).get("prod-001");
+  auto p = catalog_query(*s, projections::default_prefix<catalog_projection>()).get("prod-001");
   CHECK((*p)->version == 6);
 }

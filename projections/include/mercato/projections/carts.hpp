@@ -1,0 +1,70 @@
+#pragma once
+// Carts as shoppers see them (issue #4 "Read models"; GET /api/v1/cart).
+//
+// Keys (relative to the keyspace prefix):
+//   "c/" + cart id → the cart (compact binary). A user's cart id is domain::cart_id_for(user)
+//   ("cart-" + user id), so a user's cart is one point read.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <mercato/eventstore/store.hpp>
+#include <mercato/projections/projection.hpp>
+#include <mercato/projections/query.hpp>
+
+namespace mercato::projections {
+
+struct cart_view_line {
+  std::string product_id;
+  std::string name;                   ///< as seen when the line was first added
+  std::int64_t unit_price_minor = 0;  ///< as seen when the line was first added
+  std::uint32_t quantity = 0;
+  std::int64_t line_total_minor = 0;  ///< unit_price_minor × quantity
+  bool operator==(const cart_view_line&) const = default;
+};
+
+struct cart_view {
+  std::string id;       ///< cart id ("cart-" + user id)
+  std::string user_id;
+  std::vector<cart_view_line> lines;  ///< in the order they were first added
+  std::int64_t total_minor = 0;       ///< sum of line totals
+  std::string currency;               ///< of the lines; "" for an empty cart
+  std::uint32_t item_count = 0;       ///< sum of quantities
+  std::uint64_t version = 0;          ///< stream version of the last applied event (0: no cart yet)
+  bool checked_out = false;           ///< last event was CartCheckedOut (lines are then empty)
+  std::string last_order_id;          ///< order of the last checkout, "" if none
+  std::int64_t updated_ns = 0;        ///< commit time of the last applied event
+  bool operator==(const cart_view&) const = default;
+};
+
+std::string encode_cart(const cart_view& c);
+std::optional<cart_view> decode_cart(std::string_view bytes);
+
+/// Applies the Cart* events of "cart/<id>" streams: CartItemAdded (line quantity taken
+/// from the event's line_quantity), CartItemQuantityChanged, CartItemRemoved, CartCleared,
+/// CartCheckedOut (empties the lines). Ignores all else.
+class carts_projection final : public projection {
+public:
+  static constexpr std::string_view projection_name = "carts";
+  static constexpr std::uint32_t current_version = 1;
+  std::string_view name() const override { return projection_name; }
+  std::uint32_t version() const override { return current_version; }
+  void apply(batch_writer& out, const es::recorded_event& event) override;
+};
+
+class carts_query {
+public:
+  carts_query(const es::event_store& store, std::string prefix);
+  /// The cart with this id, or nullopt when it never had an item.
+  es::store_result<std::optional<cart_view>> get(std::string_view cart_id) const;
+  /// The user's cart; an empty cart (id and user set, version 0) when it never had an item.
+  es::store_result<cart_view> for_user(std::string_view user_id) const;
+
+private:
+  const es::event_store& store_;
+  std::string prefix_;
+};
+
+}  // namespace mercato::projections
