@@ -10,7 +10,11 @@ std::string key_prefix(std::string_view name, std::uint32_t version) {
 }
 
 std::string checkpoint_name(std::string_view name, std::uint32_t version, es::shard_id shard) {
-  return key_prefix(name, version) + "shard/" + std::to_string(shard.value());
+  return checkpoint_key(key_prefix(name, version), shard);
+}
+
+std::string checkpoint_key(std::string_view prefix, es::shard_id shard) {
+  return std::string(prefix) + "shard/" + std::to_string(shard.value());
 }
 
 batch_writer::batch_writer(const es::event_store& store, std::string prefix)

@@ -6,11 +6,13 @@
 #include <mercato/eventstore/subscription.hpp>
 #include <mercato/projections/runner.hpp>
 
+#include "fold.hpp"
+
 namespace mercato::projections {
 
 namespace {
 
-es::store_result<es::shard_seq> load_checkpoint(const es::event_store& store, const std::string& name) {
+es::store_result<es::shard_seq> load_one(const es::event_store& store, const std::string& name) {
   auto v = store.load_checkpoint(name);
   if (!v) return fail(v.error());
   if (!*v) return es::shard_seq{0};
@@ -24,34 +26,87 @@ es::store_result<es::shard_seq> load_checkpoint(const es::event_store& store, co
 
 }  // namespace
 
-es::store_result<std::unique_ptr<projection_runner>> projection_runner::start(
-    es::event_store& store, std::shared_ptr<projection> proj, runner_options options) {
+namespace detail {
+
+folded fold_batch(const es::event_store& store, projection& proj, const std::string& prefix,
+                  std::span<const es::recorded_event> events, const std::vector<es::shard_seq>& before) {
+  folded out{es::aux_batch{}, before};
+  batch_writer writer(store, prefix);
+  for (const auto& e : events) {
+    proj.apply(writer, e);
+    out.checkpoints[e.pos.shard.value()] = e.pos.seq;
+  }
+  writer.flush_into(out.batch);
+  for (std::uint32_t s = 0; s < before.size(); ++s)
+    if (out.checkpoints[s] != before[s])
+      out.batch.put_checkpoint(checkpoint_key(prefix, es::shard_id{s}), std::to_string(out.checkpoints[s].value()));
+  return out;
+}
+
+}  // namespace detail
+
+es::store_result<std::vector<es::shard_seq>> load_checkpoints(const es::event_store& store,
+                                                              const std::string& prefix) {
   std::vector<es::shard_seq> cps;
   for (std::uint32_t s = 0; s < store.info().shard_count; ++s) {
-    auto cp = load_checkpoint(store, checkpoint_name(proj->name(), proj->version(), es::shard_id{s}));
+    auto cp = load_one(store, checkpoint_key(prefix, es::shard_id{s}));
     if (!cp) return fail(cp.error());
     cps.push_back(*cp);
   }
+  return cps;
+}
+
+std::vector<shard_lag> lag_of(const es::event_store& store, std::span<const es::shard_seq> checkpoints,
+                              std::int64_t now_ns) {
+  std::vector<shard_lag> out;
+  for (std::uint32_t s = 0; s < checkpoints.size(); ++s) {
+    shard_lag l{es::shard_id{s}, store.shard_head(es::shard_id{s}), checkpoints[s], 0, 0};
+    if (l.head > l.checkpoint) {
+      l.events = l.head.value() - l.checkpoint.value();
+      auto oldest = store.read_shard(l.shard, l.checkpoint, 1);
+      if (oldest && !oldest->empty())
+        l.behind_ns = std::max<std::int64_t>(0, now_ns - oldest->front().timestamp_ns);
+    }
+    out.push_back(l);
+  }
+  return out;
+}
+
+es::store_result<std::unique_ptr<projection_runner>> projection_runner::start(
+    es::event_store& store, std::shared_ptr<projection> proj, std::string prefix, runner_options options) {
+  if (prefix.empty() || prefix.back() != '/')
+    return fail(es::store_error{es::store_errc::invalid_argument, "keyspace prefix must end in '/': " + prefix});
+  auto cps = load_checkpoints(store, prefix);
+  if (!cps) return fail(cps.error());
   return std::unique_ptr<projection_runner>(
-      new projection_runner(store, std::move(proj), std::move(options), std::move(cps)));
+      new projection_runner(store, std::move(proj), std::move(prefix), std::move(options), std::move(*cps)));
+}
+
+es::store_result<std::unique_ptr<projection_runner>> projection_runner::start(
+    es::event_store& store, std::shared_ptr<projection> proj, runner_options options) {
+  auto prefix = key_prefix(proj->name(), proj->version());
+  return start(store, std::move(proj), std::move(prefix), std::move(options));
 }
 
 projection_runner::projection_runner(es::event_store& store, std::shared_ptr<projection> proj,
-                                     runner_options options, std::vector<es::shard_seq> checkpoints)
-    : store_(store), proj_(std::move(proj)), options_(std::move(options)),
-      checkpoints_(std::move(checkpoints)), thread_([this] { run(); }) {}
+                                     std::string prefix, runner_options options,
+                                     std::vector<es::shard_seq> checkpoints)
+    : store_(store), proj_(std::move(proj)), prefix_(std::move(prefix)), options_(std::move(options)),
+      checkpoints_(std::move(checkpoints)), commit_mode_(options_.commit_mode), thread_([this] { run(); }) {}
 
-projection_runner::~projection_runner() {
+projection_runner::~projection_runner() { stop(); }
+
+void projection_runner::stop() {
   {
     std::lock_guard lock(mutex_);
     stop_ = true;
   }
   advanced_.notify_all();
-  thread_.join();
+  std::lock_guard join(join_mutex_);
+  if (thread_.joinable()) thread_.join();
 }
 
 void projection_runner::run() {
-  const auto prefix = key_prefix(proj_->name(), proj_->version());
   std::vector<es::shard_id> shards;
   for (std::uint32_t s = 0; s < store_.info().shard_count; ++s) shards.emplace_back(s);
 
@@ -67,26 +122,15 @@ void projection_runner::run() {
       }
       if (events->empty()) continue;
       try {
-        batch_writer out(store_, prefix);
-        for (const auto& e : *events) proj_->apply(out, e);
-        es::aux_batch batch;
-        out.flush_into(batch);
-        // The subscription's positions are exactly the last sequence of each shard handed
-        // out, i.e. the checkpoints this batch brings us to.
-        const auto& next = sub->positions();
-        const auto before = checkpoints();
-        for (std::size_t i = 0; i < next.size(); ++i)
-          if (next[i] != before[i])
-            batch.put_checkpoint(checkpoint_name(proj_->name(), proj_->version(), shards[i]),
-                                 std::to_string(next[i].value()));
-        auto committed = store_.commit(std::move(batch));
+        auto folded = detail::fold_batch(store_, *proj_, prefix_, *events, checkpoints());
+        auto committed = store_.commit(std::move(folded.batch), commit_mode_.load());
         if (!committed) {
           error = "commit: " + committed.error().message;
           break;
         }
         {
           std::lock_guard lock(mutex_);
-          checkpoints_ = next;
+          checkpoints_ = std::move(folded.checkpoints);
           last_error_.reset();
           stats_.events_applied += events->size();
           ++stats_.batches;
@@ -112,18 +156,7 @@ std::vector<es::shard_seq> projection_runner::checkpoints() const {
 
 std::vector<shard_lag> projection_runner::lag() const {
   const auto cps = checkpoints();
-  const auto now = options_.clock();
-  std::vector<shard_lag> out;
-  for (std::uint32_t s = 0; s < cps.size(); ++s) {
-    shard_lag l{es::shard_id{s}, store_.shard_head(es::shard_id{s}), cps[s], 0, 0};
-    if (l.head > l.checkpoint) {
-      l.events = l.head.value() - l.checkpoint.value();
-      auto oldest = store_.read_shard(l.shard, l.checkpoint, 1);
-      if (oldest && !oldest->empty()) l.behind_ns = std::max<std::int64_t>(0, now - oldest->front().timestamp_ns);
-    }
-    out.push_back(l);
-  }
-  return out;
+  return lag_of(store_, cps, options_.clock());
 }
 
 std::uint64_t projection_runner::total_lag() const {
@@ -143,7 +176,8 @@ bool projection_runner::wait_until(std::span<const es::position> positions,
   for (const auto& p : positions)
     if (p.shard.value() >= store_.info().shard_count) return false;
   std::unique_lock lock(mutex_);
-  return advanced_.wait_for(lock, timeout, [&] { return covered(positions); });
+  advanced_.wait_for(lock, timeout, [&] { return stop_ || covered(positions); });
+  return covered(positions);
 }
 
 std::optional<std::string> projection_runner::last_error() const {

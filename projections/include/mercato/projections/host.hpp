@@ -59,6 +59,14 @@ struct host_options {
   runner_options runner;                          ///< for live and rebuild runners
   std::chrono::milliseconds supervise_every{20};  ///< how often rebuilds are checked for a swap
   std::chrono::milliseconds retire_grace{2000};   ///< old keyspace kept this long after a swap
+  /// A rebuild runner's batches: larger, and committed without fsync until the swap (still
+  /// exactly-once: see runner_options::commit_mode; the synced swap commit makes them durable).
+  std::size_t build_batch_events = 4096;
+  es::durability build_mode = es::durability::async;
+  /// How long the swap waits for the new generation to reach the old one's checkpoints
+  /// (the old runner is stopped meanwhile); past it, the old runner restarts and the swap
+  /// is retried later (last_error says so).
+  std::chrono::milliseconds swap_timeout{5000};
   /// caught_up() is true while every projection is served by a live runner that is at most
   /// this many events behind the log in total.
   std::uint64_t ready_max_lag_events = 1000;

@@ -23,6 +23,8 @@ namespace mercato::projections {
 std::string key_prefix(std::string_view name, std::uint32_t version);
 /// The checkpoint name of one shard: key_prefix + "shard/<n>".
 std::string checkpoint_name(std::string_view name, std::uint32_t version, es::shard_id shard);
+/// The checkpoint name of one shard of the keyspace at `prefix`: prefix + "shard/<n>".
+std::string checkpoint_key(std::string_view prefix, es::shard_id shard);
 
 /// Thrown by a projection's apply() for an event it cannot apply (e.g. undecodable bytes
 /// of a stream it owns). The runner commits nothing of that batch and stalls (retrying),

@@ -33,6 +33,11 @@ struct runner_options {
   std::chrono::milliseconds poll_wait{50};         ///< idle wait; bounds stop latency
   std::chrono::milliseconds retry_delay{500};      ///< after a failed batch
   clock_fn clock = system_now_ns;                  ///< for lag in time
+  /// How batches are committed. sync (default) fsyncs each batch. async is still
+  /// exactly-once (a batch's writes and checkpoints are one atomic write, and a crash loses
+  /// only a suffix of batches, which are re-read) but loses work on a crash: for rebuilds
+  /// and benchmarks.
+  es::durability commit_mode = es::durability::sync;
 };
 
 /// How far one shard of a projection is behind the log.
@@ -50,10 +55,24 @@ struct runner_stats {
   std::uint64_t failures = 0;        ///< batches thrown away (apply threw / commit failed)
 };
 
+/// The committed checkpoints of the keyspace at `prefix`, one per shard of the store
+/// (checkpoint CF keys checkpoint_key(prefix, shard); absent = 0).
+es::store_result<std::vector<es::shard_seq>> load_checkpoints(const es::event_store& store,
+                                                              const std::string& prefix);
+/// Lag of a keyspace whose checkpoints are `checkpoints`, against the store's heads now.
+std::vector<shard_lag> lag_of(const es::event_store& store, std::span<const es::shard_seq> checkpoints,
+                              std::int64_t now_ns);
+
 class projection_runner {
 public:
-  /// Loads the projection's checkpoints (synchronously, so a broken one is reported here)
-  /// and starts the thread. `store` must outlive the runner.
+  /// Loads the checkpoints of the keyspace at `prefix` (synchronously, so a broken one is
+  /// reported here) and starts the thread, which writes read model and checkpoints under
+  /// `prefix` (a string ending in '/'). `store` must outlive the runner.
+  static es::store_result<std::unique_ptr<projection_runner>> start(
+      es::event_store& store, std::shared_ptr<projection> proj, std::string prefix,
+      runner_options options = {});
+  /// The same in the unversioned-generation keyspace key_prefix(name, version) (tests and
+  /// tools that run a bare runner; the host uses generation keyspaces).
   static es::store_result<std::unique_ptr<projection_runner>> start(
       es::event_store& store, std::shared_ptr<projection> proj, runner_options options = {});
 
@@ -63,7 +82,15 @@ public:
   projection_runner(const projection_runner&) = delete;
   projection_runner& operator=(const projection_runner&) = delete;
 
+  /// Stops and joins the thread now (idempotent); checkpoints() is final afterwards, and
+  /// wait_until returns at once.
+  void stop();
+  bool stopped() const noexcept { return stop_.load(); }
+  /// Changes how the following batches are committed (see runner_options::commit_mode).
+  void set_commit_mode(es::durability mode) noexcept { commit_mode_ = mode; }
+
   const projection& proj() const noexcept { return *proj_; }
+  const std::string& prefix() const noexcept { return prefix_; }
 
   /// Committed checkpoint per shard, indexed by shard number.
   std::vector<es::shard_seq> checkpoints() const;
@@ -73,8 +100,8 @@ public:
   std::uint64_t total_lag() const;
 
   /// Read-your-writes: waits until every given position is covered (pos.seq ≤ the
-  /// checkpoint of pos.shard). True when covered; false after `timeout`, or at once for a
-  /// shard the store does not have.
+  /// checkpoint of pos.shard). True when covered; false after `timeout`, at once for a
+  /// shard the store does not have, or when the runner is (or gets) stopped.
   bool wait_until(std::span<const es::position> positions, std::chrono::milliseconds timeout) const;
 
   /// The last batch failure's message, if the last attempt failed (cleared on success).
@@ -82,13 +109,14 @@ public:
   runner_stats stats() const;
 
 private:
-  projection_runner(es::event_store& store, std::shared_ptr<projection> proj,
+  projection_runner(es::event_store& store, std::shared_ptr<projection> proj, std::string prefix,
                     runner_options options, std::vector<es::shard_seq> checkpoints);
   void run();
   bool covered(std::span<const es::position> positions) const;  // needs mutex_
 
   es::event_store& store_;
   std::shared_ptr<projection> proj_;
+  std::string prefix_;
   runner_options options_;
 
   mutable std::mutex mutex_;
@@ -98,6 +126,8 @@ private:
   runner_stats stats_;                      // guarded by mutex_
 
   std::atomic<bool> stop_{false};
+  std::atomic<es::durability> commit_mode_;
+  std::mutex join_mutex_;
   std::thread thread_;  // last: starts after everything above is built
 };
 
