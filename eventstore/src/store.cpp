@@ -261,6 +261,10 @@ store_result<std::unique_ptr<event_store>> event_store::open(store_options optio
   dbo.keep_log_file_num = 5;
   dbo.max_total_wal_size = 256u << 20;
   dbo.info_log_level = rocksdb::InfoLogLevel::WARN_LEVEL;
+  // A read-only view (tools, possibly beside a running node) opens every table file now
+  // and keeps it open: when the node's compactions delete files, this view still reads
+  // them, so it stays a consistent point-in-time view for as long as it is open.
+  if (o.read_only) dbo.max_open_files = -1;
 
   auto cache = rocksdb::NewLRUCache(o.block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> cfds;
@@ -323,7 +327,7 @@ store_result<std::unique_ptr<event_store>> event_store::open(store_options optio
   if (!ok_num || shards == 0 || shards > 65536)
     return fail(err(store_errc::corruption, "data directory " + dir_s +
                                                 " records an invalid shard count '" + *sc + "'"));
-  if (shards != o.shard_count)
+  if (shards != o.shard_count && !o.read_only)  // a read-only view adopts the directory's
     return fail(err(store_errc::config_mismatch,
                     "data directory " + dir_s + " was created with " + *sc +
                         " shards but the configuration says " + std::to_string(o.shard_count) +

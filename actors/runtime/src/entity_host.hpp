@@ -60,16 +60,7 @@ result<std::pair<typename T::state, es::stream_version>, std::string> rebuild(co
     if (!page) return fail(page.error().message);
     if (page->empty()) break;
     for (const auto& e : *page) {
-      try {
-        es::envelope_reader r(e);
-        auto any = domain::decode_event(r.event());
-        if (!any) return fail("event " + std::to_string(e.version.value()) + " of " + stream.str() + ": " + any.error().message);
-        if (auto mine = domain::as_entity_event<typename T::event>(*any))
-          state = apply_for<T>(std::move(state), *mine, e.timestamp_ns);
-        // other events on the stream (notifications) do not change the entity
-      } catch (const kj::Exception& ex) {
-        return fail("event " + std::to_string(e.version.value()) + " of " + stream.str() + " is unreadable");
-      }
+      if (auto error = fold_recorded<T>(state, e)) return fail(std::move(*error));
       version = e.version;
     }
   }

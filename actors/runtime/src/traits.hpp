@@ -1,6 +1,7 @@
 #pragma once
 // What the generic entity host needs to know about each kind of entity: its types, its
 // stream prefix, and how to decide, apply and encode. Plain C++ (no CAF).
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -72,6 +73,23 @@ typename T::state apply_for(typename T::state s, const typename T::event& e, std
     return domain::apply(std::move(s), e, committed_at_ns);
   else
     return domain::apply(std::move(s), e);
+}
+
+/// Folds one recorded event of an entity's stream into its state. Events of other kinds on
+/// the stream (the notifications an order or payment causes) change nothing. Returns an
+/// error text when the event cannot be read.
+template <class T>
+std::optional<std::string> fold_recorded(typename T::state& state, const es::recorded_event& e) {
+  try {
+    es::envelope_reader r(e);
+    auto any = domain::decode_event(r.event());
+    if (!any) return "event " + std::to_string(e.version.value()) + " of " + e.stream + ": " + any.error().message;
+    if (auto mine = domain::as_entity_event<typename T::event>(*any))
+      state = apply_for<T>(std::move(state), *mine, e.timestamp_ns);
+    return std::nullopt;
+  } catch (const kj::Exception&) {
+    return "event " + std::to_string(e.version.value()) + " of " + e.stream + " is unreadable";
+  }
 }
 
 /// Notifications a committed event causes (appended with it, on the same stream).

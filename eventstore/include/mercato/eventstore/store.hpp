@@ -30,7 +30,9 @@ struct store_options {
   std::size_t stream_cache_entries = 100000;  ///< stream versions the writer keeps in memory
   std::size_t max_events_per_append = 1000;
   std::size_t block_cache_bytes = 64u << 20;
-  bool read_only = false;  ///< open for reading only (tools); appends fail with `closed`
+  /// Open for reading only (tools): appends fail with `closed`, the directory's shard count
+  /// and node id are adopted, and the view is the point in time of opening.
+  bool read_only = false;
   clock_fn clock = system_now_ns;
 };
 
@@ -156,6 +158,15 @@ public:
   /// commit epoch. Used by subscriptions to follow live commits without polling.
   std::uint64_t wait_for_commit(std::uint64_t epoch, std::chrono::milliseconds timeout) const;
   std::uint64_t commit_epoch() const noexcept;
+
+  // ---- maintenance (operators and tools; see maintenance.hpp for backups at rest) --------
+
+  /// Backs this open store up into the RocksDB backup directory `backup_dir` (created if
+  /// missing; incremental: files already there are shared). Safe while appends run: the
+  /// backup is a consistent point-in-time copy. Fails on a read-only store.
+  store_result<std::uint32_t> create_backup(const std::filesystem::path& backup_dir) const;
+  /// Reads every table file and checks its block checksums. Corruption names the file.
+  store_result<ok_t> verify_checksums() const;
 
   /// True until a write failed; after that appends fail with io_error.
   bool healthy() const noexcept;

@@ -1,0 +1,321 @@
+// events export, stream show, entity state.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <set>
+
+#include <mercato/actors/history.hpp>
+#include <mercato/eventstore/json.hpp>
+#include <mercato/eventstore/store.hpp>
+#include <mercato/eventstore/subscription.hpp>
+
+#include "cli.hpp"
+#include "commands.hpp"
+
+namespace mercato::tool {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct filter {
+  std::set<std::uint32_t> shards;
+  std::string prefix;
+  std::set<std::string, std::less<>> types;
+  std::optional<std::int64_t> since_ns, until_ns;
+  std::optional<std::uint64_t> to_position;
+
+  bool matches(const es::recorded_event& e) const {
+    if (!shards.empty() && !shards.contains(e.pos.shard.value())) return false;
+    if (!prefix.empty() && !std::string_view(e.stream).starts_with(prefix)) return false;
+    if (!types.empty() && !types.contains(e.type)) return false;
+    if (since_ns && e.timestamp_ns < *since_ns) return false;
+    if (until_ns && e.timestamp_ns > *until_ns) return false;
+    return true;
+  }
+};
+
+/// Output with a resumable position: `<file>.position` holds "<global position> <bytes>"
+/// of the last complete flush; --resume truncates the file to those bytes and goes on.
+class sink {
+public:
+  sink(const std::string& out, bool resume) : path_(out) {
+    if (out == "-") {
+      if (resume) throw tool_error(exit_usage, "--resume needs --out FILE (it keeps its position beside the file)");
+      file_ = stdout;
+      return;
+    }
+    std::uint64_t offset = 0;
+    if (resume) {
+      std::ifstream pos(out + ".position");
+      if (pos && (pos >> resumed_after_ >> offset)) {
+        std::error_code ec;
+        const auto size = fs::file_size(out, ec);
+        if (ec || size < offset)
+          throw tool_error(exit_failure, out + " is shorter than its .position file says; export afresh without --resume");
+        fs::resize_file(out, offset, ec);
+        if (ec) throw tool_error(exit_failure, "cannot truncate " + out + ": " + ec.message());
+      }
+    }
+    file_ = std::fopen(out.c_str(), offset > 0 ? "ab" : "wb");
+    if (!file_) throw tool_error(exit_failure, "cannot write " + out + ": " + std::strerror(errno));
+    bytes_ = offset;
+  }
+  ~sink() {
+    if (file_ && file_ != stdout) std::fclose(file_);
+  }
+  std::uint64_t resumed_after() const { return resumed_after_; }
+  bool fresh() const { return bytes_ == 0; }
+
+  std::string buffer;
+  void flush(std::uint64_t last_position) {
+    if (!buffer.empty()) {
+      if (std::fwrite(buffer.data(), 1, buffer.size(), file_) != buffer.size() || std::fflush(file_) != 0)
+        throw tool_error(exit_failure, "writing " + (path_ == "-" ? std::string("stdout") : path_) + ": " +
+                                           std::strerror(errno));
+      bytes_ += buffer.size();
+      buffer.clear();
+    }
+    if (path_ == "-" || last_position == 0) return;
+    const std::string tmp = path_ + ".position.tmp";
+    {
+      std::ofstream pos(tmp, std::ios::trunc);
+      pos << last_position << ' ' << bytes_ << '\n';
+      if (!pos) throw tool_error(exit_failure, "cannot write " + tmp);
+    }
+    fs::rename(tmp, path_ + ".position");
+  }
+
+private:
+  std::string path_;
+  std::FILE* file_ = nullptr;
+  std::uint64_t bytes_ = 0;
+  std::uint64_t resumed_after_ = 0;
+};
+
+void append_csv_field(std::string& out, std::string_view v) {
+  if (v.find_first_of(",\"\r\n") == std::string_view::npos) {
+    out += v;
+    return;
+  }
+  out.push_back('"');
+  for (char c : v) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+constexpr const char* csv_header =
+    "global_position,shard,sequence,stream,version,type,timestamp,timestamp_ns,correlation_id,causation_id,"
+    "idempotency_key,node_id,data\n";
+
+void append_csv(std::string& out, const es::recorded_event& e, std::string& scratch) {
+  out += std::to_string(e.global.value());
+  out.push_back(',');
+  out += std::to_string(e.pos.shard.value());
+  out.push_back(',');
+  out += std::to_string(e.pos.seq.value());
+  out.push_back(',');
+  append_csv_field(out, e.stream);
+  out.push_back(',');
+  out += std::to_string(e.version.value());
+  out.push_back(',');
+  append_csv_field(out, e.type);
+  out.push_back(',');
+  out += es::format_timestamp(e.timestamp_ns);
+  out.push_back(',');
+  out += std::to_string(e.timestamp_ns);
+  const auto ids = es::read_envelope_ids(e);
+  for (const auto* f : {&ids.correlation_id, &ids.causation_id, &ids.idempotency_key, &ids.node_id}) {
+    out.push_back(',');
+    append_csv_field(out, *f);
+  }
+  out.push_back(',');
+  scratch.clear();
+  es::append_event_data_json(scratch, e);
+  append_csv_field(out, scratch);
+  out.push_back('\n');
+}
+
+/// Pages of events from the narrowest source the filters allow, in log order.
+class source {
+public:
+  source(const es::event_store& store, const export_args& a, std::uint64_t after) : store_(store), after_(after) {
+    if (!a.stream.empty()) {
+      stream_ = parse_stream(a.stream);
+      auto head = store.stream_head(*stream_);
+      if (!head) throw tool_error(exit_failure, head.error().message);
+      total_ = head->value();
+    } else if (a.shards.size() == 1) {
+      shard_ = es::shard_id{a.shards.front()};
+      if (a.shards.front() >= store.info().shard_count)
+        throw tool_error(exit_usage, "--shard " + std::to_string(a.shards.front()) + ": the directory has shards 0.." +
+                                         std::to_string(store.info().shard_count - 1));
+      total_ = store.shard_head(*shard_).value();
+    } else {
+      auto r = store.read_all(es::global_position{after});
+      if (!r) throw tool_error(exit_failure, r.error().message);
+      all_ = std::move(*r);
+      total_ = store.global_head().value() > after ? store.global_head().value() - after : 0;
+    }
+  }
+  std::uint64_t total() const { return total_; }
+
+  /// The next page; empty only when the source is exhausted.
+  std::vector<es::recorded_event> next() {
+    constexpr std::size_t page = 4096;
+    for (;;) {
+      es::store_result<std::vector<es::recorded_event>> r = std::vector<es::recorded_event>{};
+      if (stream_)
+        r = store_.read_stream(*stream_, es::stream_version{next_ + 1}, es::read_direction::forward, page);
+      else if (shard_)
+        r = store_.read_shard(*shard_, es::shard_seq{next_}, page);
+      else
+        r = all_->next(page);
+      if (!r)
+        throw tool_error(r.error().code == es::store_errc::corruption ? exit_corruption : exit_failure,
+                         r.error().message);
+      if (r->empty() || all_) return std::move(*r);
+      next_ = stream_ ? r->back().version.value() : r->back().pos.seq.value();
+      // Stream and shard reads start at their beginning: drop what the position bound excludes.
+      std::erase_if(*r, [&](const es::recorded_event& e) { return e.global.value() <= after_; });
+      if (!r->empty()) return std::move(*r);
+    }
+  }
+
+private:
+  const es::event_store& store_;
+  std::uint64_t after_;
+  std::optional<es::stream_id> stream_;
+  std::optional<es::shard_id> shard_;
+  std::unique_ptr<es::all_reader> all_;
+  std::uint64_t next_ = 0;
+  std::uint64_t total_ = 0;
+};
+
+}  // namespace
+
+int events_export(const export_args& a) {
+  if (a.format != "ndjson" && a.format != "csv" && a.format != "capnp")
+    throw tool_error(exit_usage, "--format must be ndjson, csv or capnp");
+  if (a.to_position && *a.to_position <= a.after_position)
+    throw tool_error(exit_usage, "--to-position must be greater than --after-position");
+  filter f;
+  f.shards.insert(a.shards.begin(), a.shards.end());
+  f.prefix = a.prefix;
+  if (!f.prefix.empty() && f.prefix.find('/') == std::string::npos) f.prefix += '/';  // "cart" = "cart/"
+  for (const auto& t : a.types) f.types.insert(t);
+  if (!a.since.empty()) f.since_ns = parse_time(a.since, "--since");
+  if (!a.until.empty()) f.until_ns = parse_time(a.until, "--until");
+  if (f.since_ns && f.until_ns && *f.until_ns < *f.since_ns) throw tool_error(exit_usage, "--until is before --since");
+  f.to_position = a.to_position;
+
+  auto store = open_read_only(a.data_dir);
+  sink out(a.out, a.resume);
+  const std::uint64_t after = std::max(a.after_position, out.resumed_after());
+  source src(*store, a, after);
+  progress bar("export", src.total(), a.quiet || a.out == "-");
+  if (a.format == "csv" && out.fresh()) out.buffer += csv_header;
+
+  std::uint64_t written = 0, scanned = 0, last = after;
+  std::string scratch;
+  bool done = false;
+  while (!done && !interrupted.load()) {
+    auto page = src.next();
+    if (page.empty()) break;
+    for (const auto& e : page) {
+      if (f.to_position && e.global.value() > *f.to_position) {
+        done = true;
+        break;
+      }
+      ++scanned;
+      last = std::max(last, e.global.value());
+      if (!f.matches(e)) continue;
+      ++written;
+      if (a.format == "ndjson") {
+        es::append_event_json(out.buffer, e);
+        out.buffer.push_back('\n');
+      } else if (a.format == "csv") {
+        append_csv(out.buffer, e, scratch);
+      } else {
+        out.buffer += e.envelope.bytes();
+      }
+    }
+    if (out.buffer.size() >= (1u << 20)) out.flush(last);
+    bar.update(scanned);
+  }
+  // For reads by stream or shard, `last` is the last global position seen, not a bound of
+  // the whole log: resuming re-reads from the start of the stream/shard and skips ≤ last.
+  out.flush(last);
+  bar.finish(scanned);
+  if (interrupted.load()) {
+    std::fprintf(stderr, "mercato: interrupted after %llu events; --resume continues after position %llu\n",
+                 static_cast<unsigned long long>(written), static_cast<unsigned long long>(last));
+    return exit_interrupted;
+  }
+  if (!a.quiet && a.out != "-")
+    std::fprintf(stderr, "exported %llu events to %s\n", static_cast<unsigned long long>(written), a.out.c_str());
+  return exit_ok;
+}
+
+int stream_show(const fs::path& data_dir, const std::string& stream, const std::string& format) {
+  if (format != "table" && format != "ndjson") throw tool_error(exit_usage, "--format must be table or ndjson");
+  const auto id = parse_stream(stream);
+  auto store = open_read_only(data_dir);
+  auto head = store->stream_head(id);
+  if (!head) throw tool_error(exit_failure, head.error().message);
+  if (head->value() == 0) throw tool_error(exit_failure, "stream " + stream + " has no events");
+  std::string line;
+  for (std::uint64_t from = 1; !interrupted.load();) {
+    auto page = store->read_stream(id, es::stream_version{from}, es::read_direction::forward, 1024);
+    if (!page) throw tool_error(exit_failure, page.error().message);
+    if (page->empty()) break;
+    for (const auto& e : *page) {
+      line.clear();
+      if (format == "ndjson") {
+        es::append_event_json(line, e);
+      } else {
+        line += "v" + std::to_string(e.version.value()) + "  " + es::format_timestamp(e.timestamp_ns) + "  " + e.type +
+                "  ";
+        es::append_event_data_json(line, e);
+      }
+      line.push_back('\n');
+      std::fwrite(line.data(), 1, line.size(), stdout);
+    }
+    from = page->back().version.value() + 1;
+  }
+  return std::fflush(stdout) == 0 ? exit_ok : exit_failure;
+}
+
+int entity_state(const fs::path& data_dir, const std::string& stream, const std::string& at,
+                 std::optional<std::uint64_t> version) {
+  if (!at.empty() && version) throw tool_error(exit_usage, "give --at or --version, not both");
+  actors::history_point point;
+  if (!at.empty()) point.at_ns = parse_time(at, "--at");
+  if (version) {
+    if (*version == 0) throw tool_error(exit_usage, "--version counts from 1");
+    point.version = es::stream_version{*version};
+  }
+  const auto id = parse_stream(stream);
+  auto store = open_read_only(data_dir);
+  auto view = actors::entity_state_at(*store, id, point);
+  if (!view) throw tool_error(exit_failure, view.error());
+  std::string out = "{\"stream\":";
+  es::append_json_string(out, stream);
+  out += ",\"kind\":\"" + view->kind + "\",\"version\":" + std::to_string(view->version.value());
+  out += ",\"at\":";
+  if (view->version.value() == 0)
+    out += "null";
+  else
+    out += "\"" + es::format_timestamp(view->at_ns) + "\"";
+  out += ",\"state\":" + view->state_json + "}\n";
+  std::fwrite(out.data(), 1, out.size(), stdout);
+  if (view->version.value() == 0)
+    std::fprintf(stderr, "mercato: %s did not exist yet at that point (its first event is later)\n", stream.c_str());
+  return exit_ok;
+}
+
+}  // namespace mercato::tool

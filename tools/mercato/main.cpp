@@ -1,0 +1,144 @@
+// mercato: the analysts' and operators' tool. Works on a data directory (read-only for
+// everything that only reads, so also beside a running node or on a copy) — see
+// tools/README.md.
+//
+// Exit codes: 0 done; 1 the work could not be done (missing directory, I/O, not found);
+// 2 bad command line; 3 corrupted data found; 130 interrupted (Ctrl-C), stopped cleanly.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "cli.hpp"
+#include "commands.hpp"
+
+using namespace mercato::tool;
+
+namespace {
+
+constexpr const char* exit_codes_text =
+    "Exit codes: 0 done; 1 the work could not be done (missing directory, I/O, not found); "
+    "2 bad command line; 3 corrupted data found; 130 interrupted (Ctrl-C), stopped cleanly.";
+
+CLI::Option* data_dir_option(CLI::App* app, std::filesystem::path& dir) {
+  return app->add_option("-d,--data-dir", dir, "Mercato data directory (opened read-only unless said otherwise)")
+      ->required()
+      ->envname("MERCATO_DATA_DIR");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"mercato — export, inspect, time-travel and back up Mercato event logs"};
+  app.footer(exit_codes_text);
+  app.set_version_flag("--version", "mercato 0.1.0");
+  app.require_subcommand(1);
+  int rc = exit_ok;
+  std::function<int()> run;
+
+  // ---- events ------------------------------------------------------------------------------
+  auto* events = app.add_subcommand("events", "Read the event log");
+  events->require_subcommand(1);
+  export_args ex;
+  auto* exp = events->add_subcommand(
+      "export",
+      "Export events in log order (a consistent point-in-time view, also beside a running node)");
+  data_dir_option(exp, ex.data_dir);
+  exp->add_option("-f,--format", ex.format, "ndjson (one JSON object per line), csv (header row), capnp "
+                                            "(a stream of Envelope messages: capnp decode schemas/envelope.capnp Envelope)")
+      ->check(CLI::IsMember({"ndjson", "csv", "capnp"}));
+  exp->add_option("-o,--out", ex.out, "Output file, - for stdout")->capture_default_str();
+  exp->add_flag("--resume", ex.resume, "Continue an earlier export into --out from the last position it wrote");
+  exp->add_option("--shard", ex.shards, "Only these shards (repeatable)");
+  exp->add_option("--stream", ex.stream, "Only this stream, e.g. cart/u-123");
+  exp->add_option("--prefix", ex.prefix, "Only streams with this prefix or entity kind, e.g. order or order/");
+  exp->add_option("--type", ex.types, "Only these event types (repeatable), e.g. OrderPlaced")->delimiter(',');
+  exp->add_option("--since", ex.since, "Only events committed at or after TIME (RFC 3339, date, @unix)");
+  exp->add_option("--until", ex.until, "Only events committed at or before TIME");
+  exp->add_option("--after-position", ex.after_position, "Only events after this global position");
+  exp->add_option("--to-position", ex.to_position, "Stop after this global position (inclusive)");
+  exp->add_flag("-q,--quiet", ex.quiet, "No progress output");
+  exp->callback([&] { run = [&] { return events_export(ex); }; });
+
+  // ---- stream / entity ---------------------------------------------------------------------
+  std::filesystem::path dir;
+  std::string stream, format = "table", at;
+  std::optional<std::uint64_t> version;
+  auto* stream_cmd = app.add_subcommand("stream", "One stream");
+  stream_cmd->require_subcommand(1);
+  auto* show = stream_cmd->add_subcommand("show", "The events of one stream, oldest first");
+  data_dir_option(show, dir);
+  show->add_option("stream", stream, "Stream id, e.g. order/o-42")->required();
+  show->add_option("-f,--format", format, "table or ndjson")->check(CLI::IsMember({"table", "ndjson"}));
+  show->callback([&] { run = [&] { return stream_show(dir, stream, format); }; });
+
+  auto* entity = app.add_subcommand("entity", "Entities");
+  entity->require_subcommand(1);
+  auto* state = entity->add_subcommand(
+      "state", "An entity's state now or at any past instant or version, rebuilt with the node's domain code");
+  data_dir_option(state, dir);
+  state->add_option("stream", stream, "Entity stream id, e.g. cart/u-123")->required();
+  auto* at_opt = state->add_option("--at", at, "The state as of TIME (RFC 3339, date, @unix)");
+  state->add_option("--version", version, "The state right after this stream version")->excludes(at_opt);
+  state->callback([&] { run = [&] { return entity_state(dir, stream, at, version); }; });
+
+  // ---- node / doctor -----------------------------------------------------------------------
+  bool json = false, quiet = false;
+  auto* node = app.add_subcommand("node", "The node's data directory");
+  node->require_subcommand(1);
+  auto* info = node->add_subcommand("info", "Format version, shards, event counts, disk use");
+  data_dir_option(info, dir);
+  info->add_flag("--json", json, "Print JSON");
+  info->callback([&] { run = [&] { return node_info(dir, json); }; });
+
+  auto* doc = app.add_subcommand("doctor", "Check a data directory: checksums, sequences, stream versions, envelopes");
+  data_dir_option(doc, dir);
+  doc->add_flag("-q,--quiet", quiet, "No progress output");
+  doc->callback([&] { run = [&] { return doctor(dir, quiet); }; });
+
+  // ---- backup ------------------------------------------------------------------------------
+  std::filesystem::path backup_dir, target;
+  std::optional<std::uint32_t> backup_id;
+  auto* backup = app.add_subcommand("backup", "Backups (RocksDB backup engine: incremental, checksummed)");
+  backup->require_subcommand(1);
+  auto* create = backup->add_subcommand("create", "Back up a data directory whose node is stopped");
+  data_dir_option(create, dir);
+  create->add_option("-b,--backup-dir", backup_dir, "Backup directory (created if missing)")->required();
+  create->callback([&] { run = [&] { return backup_create(dir, backup_dir); }; });
+  auto* list = backup->add_subcommand("list", "The backups in a backup directory");
+  list->add_option("-b,--backup-dir", backup_dir, "Backup directory")->required();
+  list->callback([&] { run = [&] { return backup_list(backup_dir); }; });
+  auto* verify = backup->add_subcommand("verify", "Re-read backups and check sizes and checksums");
+  verify->add_option("-b,--backup-dir", backup_dir, "Backup directory")->required();
+  verify->add_option("--id", backup_id, "Only this backup (default: all)");
+  verify->callback([&] { run = [&] { return backup_verify(backup_dir, backup_id); }; });
+  auto* restore = backup->add_subcommand("restore", "Restore a backup into a new or empty directory");
+  restore->add_option("-b,--backup-dir", backup_dir, "Backup directory")->required();
+  restore->add_option("--id", backup_id, "Backup id (default: the latest)");
+  restore->add_option("-t,--to", target, "Target data directory (must not exist or be empty)")->required();
+  restore->callback([&] { run = [&] { return backup_restore(backup_dir, backup_id, target); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return exit_usage;
+  }
+  install_interrupt_handlers();
+  try {
+    rc = run ? run() : exit_usage;
+  } catch (const tool_error& e) {
+    std::fprintf(stderr, "mercato: %s\n", e.what());
+    return e.code;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "mercato: %s\n", e.what());
+    return exit_failure;
+  }
+  return rc;
+}
