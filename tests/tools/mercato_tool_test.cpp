@@ -1,0 +1,367 @@
+// `mercato` end to end: a data directory written by the real mercatod (demo data) and by
+// the real engine (users, carts, checkouts), then every subcommand as a real process.
+#include <doctest/doctest.h>
+
+#include <signal.h>
+
+#include <chrono>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include <mercato/actors/engine.hpp>
+#include <mercato/eventstore/store.hpp>
+
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+using namespace mercato;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+namespace {
+
+struct run_result {
+  int code = -1;
+  std::string output;  // stdout + stderr
+};
+
+run_result run(const std::filesystem::path& log, const std::string& program, const std::vector<std::string>& args) {
+  test::process p(program, args, {}, log);
+  auto code = p.wait(300s);
+  REQUIRE_MESSAGE(code, "timed out: " << program);
+  return {*code, p.output()};
+}
+
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::vector<json> ndjson(const std::string& text) {
+  std::vector<json> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) out.push_back(json::parse(line));
+  return out;
+}
+
+/// One data directory shared by the test cases (built once: a node run plus engine work).
+struct world {
+  test::temp_dir dir;
+  std::filesystem::path data = dir / "data";
+  std::int64_t between_ns = 0;  // after the demo data, before the shoppers
+  std::uint64_t events = 0;
+  std::string order_stream;
+  int n = 0;
+
+  world() {
+    {  // the real node writes its demo catalog and customer
+      test::node_process node(data, dir / "node.log", {"--profile", "dev"});
+      node.proc.signal(SIGTERM);
+      REQUIRE(node.proc.wait(30s) == 0);
+    }
+    std::this_thread::sleep_for(20ms);
+    between_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::system_clock::now().time_since_epoch())
+                     .count();
+    std::this_thread::sleep_for(20ms);
+    es::store_options o;
+    o.data_dir = data;
+    auto store = es::event_store::open(o);
+    REQUIRE_MESSAGE(store, (store ? "" : store.error().message));
+    actors::engine_options eo;
+    eo.password = {1, 8192};
+    auto engine = actors::engine::start(**store, eo);
+    REQUIRE(engine);
+    for (int i = 0; i < 4; ++i) {
+      auto user = actors::await<domain::user_state>([&](auto done) {
+        (*engine)->register_user("shopper" + std::to_string(i) + "@example.com", "Password123!", "Shopper",
+                                 domain::role::customer, {}, std::move(done));
+      });
+      REQUIRE(user);
+      auto cart = actors::await<domain::cart_state>([&](auto done) {
+        (*engine)->add_to_cart(user->state.id, domain::product_id{"prod-00" + std::to_string(i + 1)}, 2, {},
+                               std::move(done));
+      });
+      REQUIRE(cart);
+      auto checkout = actors::await<domain::checkout_state>([&](auto done) {
+        (*engine)->checkout(user->state.id, i % 2 ? "tok_chargeDeclined" : "tok_visa", {}, std::move(done));
+      });
+      REQUIRE(checkout);
+      if (order_stream.empty()) order_stream = actors::stream_of(checkout->state.order);
+    }
+    events = (*store)->global_head().value();
+  }
+
+  run_result tool(const std::vector<std::string>& args) {
+    return run(dir / ("tool-" + std::to_string(n++) + ".log"), MERCATO_TOOL_PATH, args);
+  }
+};
+
+world& shared_world() {
+  static world w;
+  return w;
+}
+
+}  // namespace
+
+TEST_CASE("events export writes every event as NDJSON, CSV and raw Cap'n Proto") {
+  auto& w = shared_world();
+  const auto out = w.dir / "all.ndjson";
+  auto r = w.tool({"events", "export", "-d", w.data.string(), "-o", out.string(), "-q"});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  auto lines = ndjson(slurp(out));
+  REQUIRE(lines.size() == w.events);
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    CHECK(lines[i]["globalPosition"] == i + 1);  // log order, gap-free
+    CHECK(lines[i]["data"].is_object());
+    CHECK(lines[i]["type"].is_string());
+  }
+  CHECK(lines.front()["type"] == "ProductCreated");
+  CHECK(lines.front()["data"]["price"]["minorUnits"].is_number_integer());
+
+  const auto csv = w.dir / "all.csv";
+  r = w.tool({"events", "export", "-d", w.data.string(), "-f", "csv", "-o", csv.string(), "-q"});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  const auto csv_text = slurp(csv);
+  CHECK(csv_text.starts_with("global_position,shard,sequence,stream,version,type,timestamp"));
+  std::size_t rows = 0;
+  bool in_quotes = false;
+  for (char c : csv_text) {  // count records, not the newlines inside quoted fields
+    if (c == '"') in_quotes = !in_quotes;
+    if (c == '\n' && !in_quotes) ++rows;
+  }
+  CHECK(rows == w.events + 1);
+
+  const auto raw = w.dir / "all.capnp";
+  r = w.tool({"events", "export", "-d", w.data.string(), "-f", "capnp", "-o", raw.string(), "-q"});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  const std::string schema_dir = MERCATO_SCHEMA_DIR;
+  auto decoded = run(w.dir / "capnp.log", "/bin/sh",
+                     {"-c", "capnp decode -I " + schema_dir + " " + schema_dir + "/envelope.capnp Envelope < " +
+                                raw.string()});
+  REQUIRE_MESSAGE(decoded.code == 0, decoded.output.substr(0, 2000));
+  std::size_t envelopes = 0;
+  for (std::size_t p = decoded.output.find("globalPosition = "); p != std::string::npos;
+       p = decoded.output.find("globalPosition = ", p + 1))
+    ++envelopes;
+  CHECK(envelopes == w.events);
+  CHECK(decoded.output.find("orderPlaced = (") != std::string::npos);
+}
+
+TEST_CASE("events export filters by kind, type, stream, shard, time and position") {
+  auto& w = shared_world();
+  auto all = ndjson(slurp(w.dir / "all.ndjson"));
+  if (all.empty()) {  // this case may run alone
+    auto r = w.tool({"events", "export", "-d", w.data.string(), "-o", (w.dir / "all.ndjson").string(), "-q"});
+    REQUIRE(r.code == 0);
+    all = ndjson(slurp(w.dir / "all.ndjson"));
+  }
+  auto count = [&](auto pred) {
+    return static_cast<std::size_t>(std::count_if(all.begin(), all.end(), pred));
+  };
+  auto export_lines = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args{"events", "export", "-d", w.data.string(), "-q"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto out = w.dir / ("f" + std::to_string(w.n) + ".ndjson");
+    args.insert(args.end(), {"-o", out.string()});
+    auto r = w.tool(args);
+    REQUIRE_MESSAGE(r.code == 0, r.output);
+    return ndjson(slurp(out));
+  };
+
+  auto orders = export_lines({"--prefix", "order"});
+  CHECK(orders.size() == count([](const json& e) { return e["stream"].get<std::string>().starts_with("order/"); }));
+  CHECK(orders.size() > 0);
+
+  auto placed = export_lines({"--type", "OrderPlaced,ProductCreated"});
+  CHECK(placed.size() == count([](const json& e) { return e["type"] == "OrderPlaced" || e["type"] == "ProductCreated"; }));
+
+  auto one = export_lines({"--stream", w.order_stream});
+  REQUIRE(one.size() == count([&](const json& e) { return e["stream"] == w.order_stream; }));
+  for (std::size_t i = 0; i < one.size(); ++i) CHECK(one[i]["version"] == i + 1);
+
+  const auto shard = all.back()["shard"].get<std::uint32_t>();
+  auto by_shard = export_lines({"--shard", std::to_string(shard)});
+  CHECK(by_shard.size() == count([&](const json& e) { return e["shard"] == shard; }));
+
+  auto before = export_lines({"--until", "@" + std::to_string(static_cast<double>(w.between_ns) / 1e9)});
+  auto after = export_lines({"--since", "@" + std::to_string(static_cast<double>(w.between_ns) / 1e9)});
+  CHECK(before.size() + after.size() == all.size());
+  CHECK(before.size() == count([&](const json& e) { return e["timestampNs"].get<std::int64_t>() < w.between_ns; }));
+
+  auto window = export_lines({"--after-position", "3", "--to-position", "7"});
+  REQUIRE(window.size() == 4);
+  CHECK(window.front()["globalPosition"] == 4);
+  CHECK(window.back()["globalPosition"] == 7);
+}
+
+TEST_CASE("an interrupted or bounded export resumes from the last position it wrote") {
+  auto& w = shared_world();
+  const auto out = w.dir / "resume.ndjson";
+  auto r = w.tool({"events", "export", "-d", w.data.string(), "-o", out.string(), "-q", "--to-position", "10"});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  CHECK(ndjson(slurp(out)).size() == 10);
+  // A torn tail (as after a crash mid-write) is cut back to the recorded position.
+  { std::ofstream(out, std::ios::app) << "{\"partial"; }
+  r = w.tool({"events", "export", "-d", w.data.string(), "-o", out.string(), "-q", "--resume"});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  auto lines = ndjson(slurp(out));
+  REQUIRE(lines.size() == w.events);
+  for (std::size_t i = 0; i < lines.size(); ++i) CHECK(lines[i]["globalPosition"] == i + 1);
+  // Resume without an output file is refused.
+  r = w.tool({"events", "export", "-d", w.data.string(), "--resume"});
+  CHECK(r.code == 2);
+  CHECK(r.output.find("--resume needs --out") != std::string::npos);
+}
+
+TEST_CASE("stream show and entity state travel in time with the node's domain code") {
+  auto& w = shared_world();
+  auto r = w.tool({"stream", "show", "-d", w.data.string(), w.order_stream, "--format", "ndjson"});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  auto events = ndjson(r.output);
+  REQUIRE(events.size() >= 3);
+  CHECK(events.front()["type"] == "OrderPlaced");
+
+  r = w.tool({"entity", "state", "-d", w.data.string(), w.order_stream, "--version", "1"});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  auto first = json::parse(r.output);
+  CHECK(first["version"] == 1);
+  CHECK(first["state"]["state"]["order"]["status"] == "pending");
+
+  r = w.tool({"entity", "state", "-d", w.data.string(), w.order_stream});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  auto now = json::parse(r.output);
+  CHECK(now["state"]["state"]["order"]["status"] == "confirmed");
+
+  // --at a time between two events = the state after the earlier one.
+  const auto at = events[1]["timestampNs"].get<std::int64_t>();
+  r = w.tool({"entity", "state", "-d", w.data.string(), w.order_stream, "--at",
+              "@" + std::to_string(static_cast<double>(at) / 1e9 + 0.0000005)});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  CHECK(json::parse(r.output.substr(0, r.output.find('\n')))["version"] == 2);
+
+  r = w.tool({"entity", "state", "-d", w.data.string(), "product/prod-001", "--at", "2001-01-01"});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  CHECK(r.output.find("\"version\":0") != std::string::npos);
+
+  r = w.tool({"entity", "state", "-d", w.data.string(), "user/nobody"});
+  CHECK(r.code == 1);
+  CHECK(r.output.find("has no events") != std::string::npos);
+  r = w.tool({"entity", "state", "-d", w.data.string(), "widget/1"});
+  CHECK(r.code == 1);
+  CHECK(r.output.find("not an entity stream") != std::string::npos);
+  r = w.tool({"entity", "state", "-d", w.data.string(), w.order_stream, "--version", "999"});
+  CHECK(r.code == 1);
+  r = w.tool({"entity", "state", "-d", w.data.string(), w.order_stream, "--at", "yesterday"});
+  CHECK(r.code == 2);
+  CHECK(r.output.find("is not a time") != std::string::npos);
+}
+
+TEST_CASE("node info, doctor, and bad arguments") {
+  auto& w = shared_world();
+  auto r = w.tool({"node", "info", "-d", w.data.string(), "--json"});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  auto info = json::parse(r.output);
+  CHECK(info["events"] == w.events);
+  CHECK(info["shards"] == 64);
+  CHECK(info["formatVersion"] == 1);
+  CHECK(info["diskBytes"].get<std::uint64_t>() > 0);
+
+  r = w.tool({"doctor", "-d", w.data.string(), "-q"});
+  CHECK_MESSAGE(r.code == 0, r.output);
+  CHECK(r.output.find("ok: " + std::to_string(w.events) + " events") != std::string::npos);
+
+  r = w.tool({});
+  CHECK(r.code == 2);
+  r = w.tool({"events", "export", "-d", (w.dir / "missing").string()});
+  CHECK(r.code == 1);
+  CHECK(r.output.find("no such directory") != std::string::npos);
+  r = w.tool({"events", "export", "-d", w.data.string(), "--format", "xml"});
+  CHECK(r.code == 2);
+  r = w.tool({"node", "info", "-d", w.dir.path().string()});  // a directory that is not Mercato's
+  CHECK(r.code == 1);
+  r = w.tool({"events", "export", "-d", w.data.string(), "--shard", "64", "-o", (w.dir / "x").string()});
+  CHECK(r.code == 2);
+}
+
+TEST_CASE("export reads a consistent view beside a running node") {
+  auto& w = shared_world();
+  test::node_process node(w.data, w.dir / "node2.log", {"--profile", "dev"});
+  auto r = w.tool({"events", "export", "-d", w.data.string(), "-o", (w.dir / "live.ndjson").string(), "-q"});
+  CHECK_MESSAGE(r.code == 0, r.output);
+  CHECK(ndjson(slurp(w.dir / "live.ndjson")).size() >= w.events);
+  // Backups need the directory for writing: refused clearly while the node holds it.
+  r = w.tool({"backup", "create", "-d", w.data.string(), "-b", (w.dir / "bk-live").string()});
+  CHECK(r.code == 1);
+  CHECK(r.output.find("stop it first") != std::string::npos);
+  node.proc.signal(SIGTERM);
+  CHECK(node.proc.wait(30s) == 0);
+}
+
+TEST_CASE("backup create, list, verify, restore; a damaged backup or data file is reported") {
+  auto& w = shared_world();
+  const auto bk = w.dir / "backups";
+  auto r = w.tool({"backup", "create", "-d", w.data.string(), "-b", bk.string()});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  r = w.tool({"backup", "list", "-b", bk.string()});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  CHECK(r.output.find("\n1 ") != std::string::npos);
+  r = w.tool({"backup", "verify", "-b", bk.string()});
+  CHECK_MESSAGE(r.code == 0, r.output);
+
+  const auto restored = w.dir / "restored";
+  r = w.tool({"backup", "restore", "-b", bk.string(), "-t", restored.string()});
+  REQUIRE_MESSAGE(r.code == 0, r.output);
+  r = w.tool({"events", "export", "-d", restored.string(), "-o", (w.dir / "restored.ndjson").string(), "-q"});
+  REQUIRE(r.code == 0);
+  r = w.tool({"events", "export", "-d", w.data.string(), "-o", (w.dir / "orig.ndjson").string(), "-q"});
+  REQUIRE(r.code == 0);
+  CHECK(slurp(w.dir / "restored.ndjson") == slurp(w.dir / "orig.ndjson"));
+  {  // a node on the restored directory starts and serves
+    test::node_process node(restored, w.dir / "node-restored.log", {"--profile", "prod"},
+                            {{"JWT_SECRET", "0123456789abcdef0123456789abcdef-test"}});
+    CHECK(node.port > 0);
+    node.proc.signal(SIGTERM);
+    CHECK(node.proc.wait(30s) == 0);
+  }
+  r = w.tool({"backup", "restore", "-b", bk.string(), "-t", restored.string()});
+  CHECK(r.code == 1);  // never into a non-empty directory
+  CHECK(r.output.find("not empty") != std::string::npos);
+
+  // Damage one table file of the backup: verify and restore report it, restore writes nothing.
+  std::filesystem::path victim;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(bk))
+    if (e.path().extension() == ".sst") victim = e.path();
+  REQUIRE_FALSE(victim.empty());
+  {
+    std::fstream f(victim, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(10);
+    f.write("XXXXXXXX", 8);
+  }
+  r = w.tool({"backup", "verify", "-b", bk.string()});
+  CHECK(r.code == 3);
+  r = w.tool({"backup", "restore", "-b", bk.string(), "-t", (w.dir / "restored2").string()});
+  CHECK(r.code != 0);
+  CHECK((!std::filesystem::exists(w.dir / "restored2") || std::filesystem::is_empty(w.dir / "restored2")));
+
+  // Damage a table file of a data directory copy: doctor finds it.
+  const auto copy = w.dir / "damaged";
+  std::filesystem::copy(restored, copy, std::filesystem::copy_options::recursive);
+  std::filesystem::path sst;
+  for (const auto& e : std::filesystem::directory_iterator(copy))
+    if (e.path().extension() == ".sst" && std::filesystem::file_size(e.path()) > 200) sst = e.path();
+  REQUIRE_FALSE(sst.empty());
+  {
+    std::fstream f(sst, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(20);
+    f.write("\xde\xad\xbe\xef\xde\xad\xbe\xef", 8);
+  }
+  r = w.tool({"doctor", "-d", copy.string(), "-q"});
+  CHECK(r.code == 3);
+  CHECK_MESSAGE(r.output.find("doctor:") != std::string::npos, r.output);
+}
