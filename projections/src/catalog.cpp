@@ -81,51 +81,12 @@ bool contains_lower(std::string_view haystack, std::string_view lower_needle) {
 
 }  // namespace
 
-std::string encode_product(const catalog_product& p) {
-  value_writer w;
-  w.str(p.id).str(p.sku).str(p.name).str(p.description).str(p.category).i64(p.price_minor).str(p.currency);
-  w.u64(p.images.size());
-  for (const auto& i : p.images) w.str(i);
-  w.boolean(p.active).u64(p.available).u64(p.reserved).u64(p.sold).u64(p.version).i64(p.created_ns).i64(p.updated_ns);
-  return w.take();
-}
+namespace rm {
 
-std::optional<catalog_product> decode_product(std::string_view bytes) {
-  value_reader r(bytes);
-  catalog_product p;
-  p.id = r.str();
-  p.sku = r.str();
-  p.name = r.str();
-  p.description = r.str();
-  p.category = r.str();
-  p.price_minor = r.i64();
-  p.currency = r.str();
-  const auto images = r.u64();
-  for (std::uint64_t i = 0; i < images && r.ok(); ++i) p.images.push_back(r.str());
-  p.active = r.boolean();
-  p.available = r.u32();
-  p.reserved = r.u32();
-  p.sold = r.u32();
-  p.version = r.u64();
-  p.created_ns = r.i64();
-  p.updated_ns = r.i64();
-  if (!r.done()) return std::nullopt;
-  return p;
-}
-
-void catalog_projection::apply(batch_writer& out, const es::recorded_event& event) {
-  if (!event.stream.starts_with(product_stream_prefix)) return;
-  const auto decoded = decode(event, model);
-  const std::string key = std::string(product_key) + event.stream.substr(product_stream_prefix.size());
-
-  std::optional<catalog_product> before;
-  if (auto stored = out.get(key)) {
-    before = decode_product(*stored);
-    if (!before) bad_value(model, key);
-  }
-  std::optional<catalog_product> current = before;
+bool fold_product(std::optional<catalog_product>& current, const domain::any_event& decoded,
+                  const es::recorded_event& event) {
   auto existing = [&]() -> catalog_product& {
-    if (!current) throw projection_error("catalog: " + event.stream + ": event before ProductCreated");
+    if (!current) throw projection_error(event.stream + ": event before ProductCreated");
     return *current;
   };
   bool relevant = true;
@@ -177,7 +138,51 @@ void catalog_projection::apply(batch_writer& out, const es::recorded_event& even
                  [&](const auto&) { relevant = false; },
              },
              decoded);
-  if (!relevant) return;
+  return relevant;
+}
+
+}  // namespace rm
+
+std::string encode_product(const catalog_product& p) {
+  value_writer w;
+  w.str(p.id).str(p.sku).str(p.name).str(p.description).str(p.category).i64(p.price_minor).str(p.currency);
+  w.u64(p.images.size());
+  for (const auto& i : p.images) w.str(i);
+  w.boolean(p.active).u64(p.available).u64(p.reserved).u64(p.sold).u64(p.version).i64(p.created_ns).i64(p.updated_ns);
+  return w.take();
+}
+
+std::optional<catalog_product> decode_product(std::string_view bytes) {
+  value_reader r(bytes);
+  catalog_product p;
+  p.id = r.str();
+  p.sku = r.str();
+  p.name = r.str();
+  p.description = r.str();
+  p.category = r.str();
+  p.price_minor = r.i64();
+  p.currency = r.str();
+  const auto images = r.u64();
+  for (std::uint64_t i = 0; i < images && r.ok(); ++i) p.images.push_back(r.str());
+  p.active = r.boolean();
+  p.available = r.u32();
+  p.reserved = r.u32();
+  p.sold = r.u32();
+  p.version = r.u64();
+  p.created_ns = r.i64();
+  p.updated_ns = r.i64();
+  if (!r.done()) return std::nullopt;
+  return p;
+}
+
+void catalog_projection::apply(batch_writer& out, const es::recorded_event& event) {
+  if (!event.stream.starts_with(product_stream_prefix)) return;
+  const auto decoded = decode(event, model);
+  const std::string key = std::string(product_key) + event.stream.substr(product_stream_prefix.size());
+
+  const auto before = load_value(out, key, model, decode_product);
+  std::optional<catalog_product> current = before;
+  if (!fold_product(current, decoded, event)) return;
   current->version = event.version.value();
   current->updated_ns = event.timestamp_ns;
   if (!before || indexed_fields_differ(*before, *current)) reindex(out, before, *current);
@@ -188,13 +193,7 @@ catalog_query::catalog_query(const es::event_store& store, std::string prefix)
     : store_(store), prefix_(std::move(prefix)) {}
 
 es::store_result<std::optional<catalog_product>> catalog_query::get(std::string_view product_id) const {
-  const auto key = prefix_ + std::string(product_key) + std::string(product_id);
-  auto v = store_.load_projection(key);
-  if (!v) return fail(v.error());
-  if (!*v) return std::optional<catalog_product>();
-  auto p = decode_product(**v);
-  if (!p) return fail(corrupt(model, key));
-  return p;
+  return query_value(store_, prefix_ + std::string(product_key) + std::string(product_id), model, decode_product);
 }
 
 es::store_result<std::vector<catalog_product>> catalog_query::list(std::size_t offset, std::size_t limit) const {

@@ -10,6 +10,7 @@
 
 #include <mercato/domain/events.hpp>
 #include <mercato/eventstore/store.hpp>
+#include <mercato/projections/catalog.hpp>
 #include <mercato/projections/projection.hpp>
 #include <mercato/projections/query.hpp>
 
@@ -80,6 +81,37 @@ domain::any_event decode(const es::recorded_event& event, std::string_view model
 /// A store error for a read-model value a query cannot decode.
 es::store_error corrupt(std::string_view model, std::string_view key);
 es::store_error invalid(std::string message);
+
+/// Folds one event of a product stream into `current` (created by ProductCreated); false
+/// for an event that does not change it. Throws projection_error for an event before
+/// ProductCreated. Shared by the catalog and admin models.
+bool fold_product(std::optional<catalog_product>& current, const domain::any_event& decoded,
+                  const es::recorded_event& event);
+
+/// The decoded value at `key` (relative) of this batch, nullopt when absent; throws
+/// projection_error for an undecodable one.
+template <class Decode>
+auto load_value(batch_writer& out, const std::string& key, std::string_view model, Decode decode_fn)
+    -> decltype(decode_fn(std::string_view{})) {
+  auto stored = out.get(key);
+  if (!stored) return std::nullopt;
+  auto v = decode_fn(*stored);
+  if (!v) bad_value(model, key);
+  return v;
+}
+
+/// The decoded value at the full key `key` for a query; nullopt when absent.
+template <class Decode>
+auto query_value(const es::event_store& store, const std::string& key, std::string_view model, Decode decode_fn)
+    -> es::store_result<decltype(decode_fn(std::string_view{}))> {
+  using value = decltype(decode_fn(std::string_view{}));
+  auto v = store.load_projection(key);
+  if (!v) return fail(v.error());
+  if (!*v) return value();
+  auto d = decode_fn(**v);
+  if (!d) return fail(corrupt(model, key));
+  return d;
+}
 
 /// Visits [prefix+begin, prefix+end) of the projection CF with keys relative to `prefix`.
 es::store_result<mercato::ok_t> scan(const es::event_store& store, const std::string& prefix, std::string_view begin,

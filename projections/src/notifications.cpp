@@ -1,4 +1,4 @@
-// The notifications read model (implementation in progress).
+// The notifications read model: each user's inbox, newest first.
 #include <mercato/projections/notifications.hpp>
 
 #include "common.hpp"
@@ -7,14 +7,75 @@ namespace mercato::projections {
 
 using namespace rm;
 
-void notifications_projection::apply(batch_writer&, const es::recorded_event&) {}
+namespace {
 
-notifications_query::notifications_query(const es::event_store& store, std::string prefix) : store_(store), prefix_(std::move(prefix)) {}
+constexpr std::string_view model = "notifications";
+constexpr std::string_view inbox_key = "n/";
 
-std::string_view to_string(domain::notification_kind) noexcept { return "order_confirmed"; }
-es::store_result<page<notification_view>> notifications_query::inbox(std::string_view, const page_request& p) const {
-  if (auto bad = check_page(p)) return fail(invalid(*bad));
-  return page<notification_view>{{}, 0, p.page, p.size};
+std::string user_range(std::string_view user) { return std::string(inbox_key) + std::string(user) + '\0'; }
+
+std::string encode_notification(const notification_view& n) {
+  value_writer w;
+  w.str(n.id).str(n.user_id).u64(std::uint64_t(n.kind)).str(n.order_id).str(n.subject).str(n.body);
+  w.i64(n.created_ns).str(n.stream).u64(n.version);
+  return w.take();
+}
+
+std::optional<notification_view> decode_notification(std::string_view bytes) {
+  value_reader r(bytes);
+  notification_view n;
+  n.id = r.str();
+  n.user_id = r.str();
+  n.kind = domain::notification_kind(r.u32());
+  n.order_id = r.str();
+  n.subject = r.str();
+  n.body = r.str();
+  n.created_ns = r.i64();
+  n.stream = r.str();
+  n.version = r.u64();
+  if (!r.done()) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+std::string_view to_string(domain::notification_kind k) noexcept {
+  using nk = domain::notification_kind;
+  switch (k) {
+  case nk::order_confirmed: return "order_confirmed";
+  case nk::order_shipped: return "order_shipped";
+  case nk::order_delivered: return "order_delivered";
+  case nk::order_cancelled: return "order_cancelled";
+  case nk::payment_failed: return "payment_failed";
+  case nk::refund_issued: return "refund_issued";
+  }
+  return "unknown";
+}
+
+void notifications_projection::apply(batch_writer& out, const es::recorded_event& event) {
+  if (event.type != domain::notification_emitted::type_name) return;
+  const auto decoded = decode(event, model);
+  const auto* e = std::get_if<domain::notification_emitted>(&decoded);
+  if (!e) throw projection_error("notifications: " + event.stream + ": type NotificationEmitted but another event");
+  notification_view n{e->id.value(), e->user.value(), e->kind,          e->order.value(), e->subject,
+                      e->body,       event.timestamp_ns, event.stream, event.version.value()};
+  out.put(user_range(n.user_id) + inverted_i64(n.created_ns) + n.id, encode_notification(n));
+}
+
+notifications_query::notifications_query(const es::event_store& store, std::string prefix)
+    : store_(store), prefix_(std::move(prefix)) {}
+
+es::store_result<page<notification_view>> notifications_query::inbox(std::string_view user_id,
+                                                                     const page_request& p) const {
+  auto keys = page_of_range(store_, prefix_, user_range(user_id), p);
+  if (!keys) return fail(keys.error());
+  page<notification_view> out{{}, keys->total, p.page, p.size};
+  for (std::size_t i = 0; i < keys->keys.size(); ++i) {
+    auto n = decode_notification(keys->values[i]);
+    if (!n) return fail(corrupt(model, keys->keys[i]));
+    out.items.push_back(std::move(*n));
+  }
+  return out;
 }
 
 }  // namespace mercato::projections
