@@ -1,11 +1,31 @@
-// Pistache endpoint, the keep-alive fix, problem+json answers and the operations routes.
+// Pistache endpoint and the request pipeline every route goes through:
+//   keep-alive fix → request id → draining? → CORS preflight → rate limit → route
+//   (404/405) → body limit (413) → content type (415) → authentication (401/403) →
+//   handler (exceptions → 500) ; a timer answers 503 for requests nobody answered in time.
+// Every exchange is answered exactly once (exchange.hpp); each answer is logged as one
+// JSON access line and counted.
 #include <pistache/endpoint.h>
 #include <pistache/http.h>
-#include <pistache/router.h>
+#include <pistache/http_headers.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <thread>
 
 #include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
 
+#include <mercato/http/cors.hpp>
+#include <mercato/http/jwt.hpp>
+#include <mercato/http/rate_limit.hpp>
 #include <mercato/http/server.hpp>
+#include <mercato/http/validate.hpp>
+
+#include "context.hpp"
+#include "router.hpp"
 
 namespace mercato::http {
 
@@ -13,120 +33,368 @@ using namespace Pistache;
 
 namespace {
 
-const Http::Mime::MediaType json_type = MIME(Application, Json);
-const Http::Mime::MediaType problem_type = Http::Mime::MediaType::fromString("application/problem+json");
+using detail::exchange;
+using detail::exchange_ptr;
 
-/// RFC 7807 problem details; `type` is a stable identifier clients may switch on.
-void send_problem(Http::ResponseWriter& response, Http::Code code, std::string_view type,
-                  std::string_view title, std::string_view detail) {
-  nlohmann::json body{{"type", "https://mercato.dev/problems/" + std::string(type)},
-                      {"title", title},
-                      {"status", static_cast<int>(code)},
-                      {"detail", detail}};
-  response.setMime(problem_type);
-  response.send(code, body.dump());
-}
-
-void send_json(Http::ResponseWriter& response, Http::Code code, const nlohmann::json& body) {
-  response.setMime(json_type);
-  response.send(code, body.dump());
-}
-
-/// Wraps the router: fixes HTTP/1.1 keep-alive (Pistache 0.0.5 answers `Connection: Close`
-/// to requests without a Connection header, STACK.md) and turns any exception into a 500
-/// problem that leaks nothing.
-class front_handler : public Http::Handler {
+/// A response header with a run-time name: Pistache 0.0.5 drops headers added with
+/// addRaw(), but writes every typed header of the collection (STACK.md).
+class dynamic_header final : public Http::Header::Header {
 public:
-  HTTP_PROTOTYPE(front_handler)
-  explicit front_handler(std::shared_ptr<Rest::Router> router) : router_(std::move(router)) {}
+  dynamic_header(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
+  const char* name() const override { return name_.c_str(); }
+  void write(std::ostream& os) const override { os << value_; }
+  uint64_t hash() const override { return Http::Header::detail::hash(name_.c_str()); }
 
-  void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
-    if (request.version() == Http::Version::Http11 &&
-        !request.headers().tryGet<Http::Header::Connection>()) {
+private:
+  std::string name_;
+  std::string value_;
+};
+
+std::string lower(std::string s) {
+  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+/// A client's X-Request-Id is kept when it is 1..128 characters of [A-Za-z0-9._:-].
+bool acceptable_request_id(const std::string& id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-'))
+      return false;
+  return true;
+}
+
+std::string new_request_id() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string id(32, '0');
+  auto a = rng(), b = rng();
+  for (int i = 0; i < 16; ++i) {
+    id[static_cast<std::size_t>(i)] = hex[(a >> (i * 4)) & 15];
+    id[static_cast<std::size_t>(16 + i)] = hex[(b >> (i * 4)) & 15];
+  }
+  return id;
+}
+
+void parse_query(std::string_view raw, std::map<std::string, std::string>& out) {
+  if (!raw.empty() && raw.front() == '?') raw.remove_prefix(1);
+  while (!raw.empty()) {
+    auto amp = raw.find('&');
+    auto pair = raw.substr(0, amp);
+    raw = amp == std::string_view::npos ? std::string_view{} : raw.substr(amp + 1);
+    if (pair.empty()) continue;
+    auto eq = pair.find('=');
+    auto key = detail::percent_decode(pair.substr(0, eq), true);
+    auto value = eq == std::string_view::npos ? std::string() : detail::percent_decode(pair.substr(eq + 1), true);
+    out.emplace(std::move(key), std::move(value));
+  }
+}
+
+detail::request build_request(const Http::Request& in) {
+  detail::request r;
+  r.method = Http::methodString(in.method());
+  const auto& resource = in.resource();
+  auto q = resource.find('?');
+  r.path = resource.substr(0, q);
+  if (q != std::string::npos) parse_query(std::string_view(resource).substr(q), r.query);
+  for (auto it = in.query().parameters_begin(); it != in.query().parameters_end(); ++it)
+    r.query.emplace(detail::percent_decode(it->first, true), detail::percent_decode(it->second, true));
+  for (const auto& h : in.headers().list()) {
+    std::ostringstream os;
+    h->write(os);
+    r.headers[lower(h->name())] = os.str();
+  }
+  for (const auto& [name, raw] : in.headers().rawList()) r.headers[lower(name)] = raw.value();
+  r.body = in.body();
+  r.client_address = in.address().host();
+  return r;
+}
+
+}  // namespace
+
+struct server::impl {
+  impl(api_dependencies deps, api_options api, const server_options& so)
+      : ctx(deps, std::move(api), so.max_request_bytes), access_log(spdlog::get("access")) {
+    if (!access_log) access_log = spdlog::default_logger();
+  }
+
+  detail::api_context ctx;
+  detail::route_table routes;
+  std::unique_ptr<Http::Endpoint> endpoint;
+  std::shared_ptr<spdlog::logger> access_log;
+  std::atomic<bool> draining{false};
+  std::atomic<std::size_t> in_flight{0};
+  bool stopped = false;
+
+  // ---- deadlines: every exchange in order of arrival (same timeout for all) -------------
+  std::mutex timer_mutex;
+  std::condition_variable timer_cv;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, std::weak_ptr<exchange>>> deadlines;
+  bool timer_stop = false;
+  std::thread timer;
+
+  void start_timer() {
+    timer = std::thread([this] {
+      std::unique_lock lk(timer_mutex);
+      while (!timer_stop) {
+        timer_cv.wait_for(lk, std::chrono::milliseconds(50));
+        const auto now = std::chrono::steady_clock::now();
+        std::vector<exchange_ptr> expired;
+        while (!deadlines.empty() && (deadlines.front().first <= now || deadlines.front().second.expired())) {
+          if (auto ex = deadlines.front().second.lock()) expired.push_back(std::move(ex));
+          deadlines.pop_front();
+        }
+        lk.unlock();
+        for (auto& ex : expired)
+          ex->fail(service_unavailable("The request did not complete in time; retry shortly.", 1));
+        lk.lock();
+      }
+    });
+  }
+
+  void watch(const exchange_ptr& ex) {
+    std::lock_guard lk(timer_mutex);
+    deadlines.emplace_back(ex->started() + ctx.options.request_timeout, ex);
+  }
+
+  // ---- the pipeline -----------------------------------------------------------------------
+  void handle(const Http::Request& request, Http::ResponseWriter response) {
+    if (request.version() == Http::Version::Http11 && !request.headers().tryGet<Http::Header::Connection>()) {
       response.headers().remove<Http::Header::Connection>();
       response.headers().add<Http::Header::Connection>(Http::ConnectionControl::KeepAlive);
     }
+    auto writer = std::make_shared<Http::ResponseWriter>(std::move(response));
+    detail::request req;
     try {
-      router_->route(request, std::move(response));
+      req = build_request(request);
     } catch (...) {
-      // The writer was moved into the router; the connection is answered by Pistache's
-      // own error path only if nothing was sent. Nothing internal reaches the client.
+      req.method = "?";
+      req.path = "?";
     }
+    auto rid = req.header("x-request-id");
+    if (!acceptable_request_id(rid)) rid = new_request_id();
+    in_flight.fetch_add(1);
+    ctx.http_figures.in_flight().add(1);
+    auto ex = std::make_shared<exchange>(std::move(req), std::move(rid),
+                                         [this, writer](exchange& e, detail::response&& r) { send(*writer, e, std::move(r)); });
+    try {
+      dispatch(ex);
+    } catch (...) {
+      spdlog::error("request {}: handler failed with an exception", ex->request_id());
+      ex->fail(internal_error());
+    }
+    if (!ex->answered()) watch(ex);
   }
 
-  void onDisconnection(const std::shared_ptr<Tcp::Peer>& peer) override { router_->disconnectPeer(peer); }
-
-private:
-  std::shared_ptr<Rest::Router> router_;
-};
-
-/// Every route handler runs inside this guard: an exception becomes a generic 500.
-Rest::Route::Handler guarded(std::function<void(const Rest::Request&, Http::ResponseWriter&)> f) {
-  return [f = std::move(f)](const Rest::Request& req, Http::ResponseWriter response) {
+  void send(Http::ResponseWriter& w, exchange& ex, detail::response&& r) {
     try {
-      f(req, response);
+      w.headers().add(std::make_shared<dynamic_header>("X-Request-Id", ex.request_id()));
+      for (auto& [name, value] : r.headers) w.headers().add(std::make_shared<dynamic_header>(name, value));
+      if (!r.content_type.empty()) w.setMime(Http::Mime::MediaType::fromString(r.content_type));
+      w.send(static_cast<Http::Code>(r.status), r.body);
     } catch (...) {
-      send_problem(response, Http::Code::Internal_Server_Error, "internal",
-                   "Internal error", "The request could not be completed; it was logged.");
+      // The client went away or the header was refused: nothing more to do.
     }
-    return Rest::Route::Result::Ok;
-  };
-}
+    ex.set_status(r.status);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.started()).count();
+    ctx.http_figures.observe(ex.req().method, ex.route, r.status, seconds);
+    ctx.http_figures.in_flight().add(-1);
+    log_access(ex);
+    in_flight.fetch_sub(1);
+  }
 
-} // namespace
+  void log_access(const exchange& ex) {
+    const auto us =
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - ex.started()).count();
+    nlohmann::json line{{"event", "http_request"},
+                        {"request_id", ex.request_id()},
+                        {"method", ex.req().method},
+                        {"route", ex.route},
+                        {"path", ex.req().path},
+                        {"status", ex.status()},
+                        {"duration_ms", static_cast<double>(us) / 1000.0},
+                        {"client", ex.req().client_address}};
+    if (ex.who) line["user_id"] = ex.who->user_id;
+    access_log->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
 
-struct server::impl {
-  node_probes probes;
-  std::shared_ptr<Rest::Router> router = std::make_shared<Rest::Router>();
-  std::unique_ptr<Http::Endpoint> endpoint;
-  bool stopped = false;
+  static bool operations_path(std::string_view path) {
+    return path == "/metrics" || path == "/openapi.json" || path == "/health" || path.starts_with("/health/");
+  }
 
-  void routes() {
-    router->get("/health/live", guarded([](const Rest::Request&, Http::ResponseWriter& r) {
-                  send_json(r, Http::Code::Ok, {{"status", "live"}});
-                }));
-    router->addNotFoundHandler(guarded([](const Rest::Request& req, Http::ResponseWriter& r) {
-      send_problem(r, Http::Code::Not_Found, "not-found", "Not found",
-                   "No route matches " + std::string(Http::methodString(req.method())) + " " +
-                       req.resource() + ".");
-    }));
+  void dispatch(const exchange_ptr& ex) {
+    const auto& req = ex->req();
+    std::optional<std::string_view> origin;
+    if (auto it = req.headers.find("origin"); it != req.headers.end()) origin = it->second;
+    if (origin)
+      for (auto& h : ctx.cors.response_headers(origin)) ex->extra_headers.emplace_back(h.name, h.value);
+
+    if (draining.load()) {
+      ex->fail(service_unavailable("The node is shutting down; retry on another node.", 1));
+      return;
+    }
+
+    std::optional<std::string_view> preflight_method;
+    if (auto it = req.headers.find("access-control-request-method"); it != req.headers.end())
+      preflight_method = it->second;
+    if (cors_policy::is_preflight(req.method, origin, preflight_method)) {
+      std::optional<std::string_view> asked_headers;
+      if (auto it = req.headers.find("access-control-request-headers"); it != req.headers.end())
+        asked_headers = it->second;
+      auto answer = ctx.cors.preflight(*origin, *preflight_method, asked_headers);
+      ex->route = "preflight";
+      ex->extra_headers.clear();
+      if (answer.status != 204) {
+        auto p = forbidden("This origin, method or header is not allowed cross-origin.");
+        detail::response r{p.status, std::string(problem_content_type), render(p), {}};
+        for (auto& h : answer.headers) r.headers.emplace_back(h.name, h.value);
+        ex->answer(std::move(r));
+        return;
+      }
+      detail::response r{204, "", "", {}};
+      for (auto& h : answer.headers) r.headers.emplace_back(h.name, h.value);
+      ex->answer(std::move(r));
+      return;
+    }
+
+    if (!operations_path(req.path)) {
+      const auto cls = req.path.starts_with("/api/v1/auth/") ? rate_class::auth : rate_class::general;
+      auto decision = ctx.limiter.check(req.client_address, cls);
+      if (!decision.allowed) {
+        ctx.http_figures.rate_limited(cls == rate_class::auth ? "auth" : "general").inc();
+        ex->fail(too_many_requests(decision.retry_after_seconds));
+        return;
+      }
+    }
+
+    auto m = routes.find(req.method, req.path);
+    if (!m.route) {
+      if (m.allowed.empty()) {
+        ex->fail(not_found("No route matches " + req.method + " " + req.path + "."));
+      } else {
+        ex->fail(method_not_allowed(m.allowed));
+      }
+      return;
+    }
+    ex->route = m.route->path;
+    ex->mutable_req().params = std::move(m.params);
+    if (req.body.size() > ctx.max_body_bytes) {
+      ex->fail(payload_too_large(ctx.max_body_bytes));
+      return;
+    }
+    if (!req.body.empty() && !is_json_content_type(req.header("content-type"))) {
+      ex->fail(unsupported_media_type());
+      return;
+    }
+    if (m.route->who != detail::access::open) {
+      const auto authorization = req.header("authorization");
+      auto token = bearer_token(authorization);
+      if (!token) {
+        ex->fail(unauthorized());
+        return;
+      }
+      auto claims = ctx.jwt.verify(*token);
+      if (!claims) {
+        spdlog::debug("request {}: token refused ({})", ex->request_id(), to_string(claims.error()));
+        ex->fail(unauthorized("The bearer token is invalid or expired."));
+        return;
+      }
+      ex->who = detail::principal{claims->user_id, claims->is_admin()};
+      if (m.route->who == detail::access::admin && !claims->is_admin()) {
+        ex->fail(forbidden());
+        return;
+      }
+    }
+    m.route->handler(ex);
+  }
+
+  void drain() {
+    draining.store(true);
+    const auto until = std::chrono::steady_clock::now() + ctx.options.drain_timeout;
+    while (in_flight.load() > 0 && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    // Let the reactor put the last answers on the wire.
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
 };
 
 server::server(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
-server::~server() { shutdown(); }
+server::~server() {
+  shutdown();
+  if (impl_) {
+    {
+      std::lock_guard lk(impl_->timer_mutex);
+      impl_->timer_stop = true;
+    }
+    impl_->timer_cv.notify_all();
+    if (impl_->timer.joinable()) impl_->timer.join();
+  }
+}
 
 void server::shutdown() {
   if (impl_ && !impl_->stopped) {
     impl_->stopped = true;
+    impl_->drain();
     impl_->endpoint->shutdown();
   }
 }
+
+std::size_t server::in_flight() const noexcept { return impl_->in_flight.load(); }
 
 std::uint16_t server::port() const noexcept {
   return static_cast<std::uint16_t>(static_cast<std::uint16_t>(impl_->endpoint->getPort()));
 }
 
-result<std::unique_ptr<server>, std::string> server::start(const server_options& options, node_probes probes) {
-  auto im = std::make_unique<impl>();
-  im->probes = std::move(probes);
-  im->routes();
+namespace {
+
+class front_handler : public Http::Handler {
+public:
+  HTTP_PROTOTYPE(front_handler)
+  explicit front_handler(server::impl* im) : impl_(im) {}
+  void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
+    impl_->handle(request, std::move(response));
+  }
+
+private:
+  server::impl* impl_;
+};
+
+}  // namespace
+
+result<std::unique_ptr<server>, std::string> server::start(const server_options& options, api_dependencies deps,
+                                                           api_options api) {
+  auto im = std::make_unique<impl>(deps, std::move(api), options);
+  detail::add_operations_routes(im->routes, im->ctx);
+  detail::add_auth_routes(im->routes, im->ctx);
+  detail::add_catalog_routes(im->routes, im->ctx);
+  detail::add_cart_routes(im->routes, im->ctx);
+  detail::add_order_routes(im->routes, im->ctx);
+  detail::add_event_routes(im->routes, im->ctx);
+  im->start_timer();
   try {
     Address address(options.host, Port(options.port));
     im->endpoint = std::make_unique<Http::Endpoint>(address);
+    // Pistache refuses (413, plain text) requests beyond maxRequestSize; leave room for the
+    // headers so a body just over the limit gets our problem+json 413.
     auto opts = Http::Endpoint::options()
                     .threads(static_cast<int>(options.threads))
                     .flags(Tcp::Options::ReuseAddr)
-                    .maxRequestSize(options.max_request_bytes)
+                    .maxRequestSize(options.max_request_bytes + 64 * 1024)
                     .keepaliveTimeout(options.keepalive_timeout);
     im->endpoint->init(opts);
-    im->endpoint->setHandler(std::make_shared<front_handler>(im->router));
+    im->endpoint->setHandler(std::make_shared<front_handler>(im.get()));
     im->endpoint->serveThreaded();
   } catch (const std::exception& e) {
+    {
+      std::lock_guard lk(im->timer_mutex);
+      im->timer_stop = true;
+    }
+    im->timer_cv.notify_all();
+    im->timer.join();
     return fail("cannot listen on " + options.host + ":" + std::to_string(options.port) + ": " + e.what());
   }
   return std::unique_ptr<server>(new server(std::move(im)));
 }
 
-} // namespace mercato::http
+}  // namespace mercato::http

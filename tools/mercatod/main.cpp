@@ -17,7 +17,10 @@
 #include <mercato/actors/engine.hpp>
 #include <mercato/config/config.hpp>
 #include <mercato/eventstore/store.hpp>
+#include <mercato/http/jwt.hpp>
 #include <mercato/http/server.hpp>
+#include <mercato/projections/host.hpp>
+#include <mercato/projections/registry.hpp>
 
 #include "logging.hpp"
 
@@ -76,14 +79,33 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
                    demo->products);
   }
 
+  auto secret = http::resolve_jwt_secret(cfg.auth, cfg.profile, cfg.data_dir);
+  if (!secret) {
+    spdlog::error("{}", secret.error());
+    return 1;
+  }
+  if (!secret->warning.empty()) spdlog::warn("{}", secret->warning);
+
+  projections::host_options hopts;
+  auto host = projections::host::start(**store, projections::read_models(), hopts);
+  if (!host) {
+    spdlog::error("cannot start the projections: {}", host.error().message);
+    return 1;
+  }
+
   http::server_options ho;
   ho.host = cfg.listen.host;
   ho.port = cfg.listen.port;
   ho.threads = cfg.http.threads;
   ho.max_request_bytes = cfg.http.max_request_bytes;
   ho.keepalive_timeout = cfg.http.keepalive_timeout_seconds;
-  es::event_store* raw_store = store->get();
-  auto server = http::server::start(ho, {[raw_store] { return raw_store->healthy(); }});
+  http::api_options api;
+  api.request_timeout = cfg.http.request_timeout_ms;
+  api.jwt = http::jwt_settings_from(cfg.auth, secret->secret);
+  api.rate_limit = http::rate_limit_options_from(cfg);
+  api.cors = http::cors_options_from(cfg);
+  api.payment_webhook_secret = cfg.payments.webhook_secret;
+  auto server = http::server::start(ho, {store->get(), engine->get(), host->get()}, std::move(api));
   if (!server) {
     spdlog::error("{}", server.error());
     return 1;
@@ -92,10 +114,11 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("received {}, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-  (*server)->shutdown();
+  spdlog::info("received {}, stopping: finishing requests in flight", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+  (*server)->shutdown();  // new requests get 503; in-flight ones are answered; then closes
   server->reset();
   engine->reset();  // lets in-flight commands finish, stops the actors
+  host->reset();    // stops the projection runners (a batch commits whole or not at all)
   store->reset();   // drains the writer's queue, then closes RocksDB
   spdlog::info("mercatod stopped");
   return 0;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include <mercato/common/result.hpp>
+#include <mercato/http/api.hpp>
 
 namespace mercato::http {
 
@@ -19,26 +20,24 @@ struct server_options {
   std::chrono::seconds keepalive_timeout{30};
 };
 
-/// What the operations routes ask of the node. Each hook is called on an HTTP thread and
-/// must be quick and thread-safe.
-struct node_probes {
-  std::function<bool()> storage_healthy;  ///< storage open and the writer accepting appends
-};
-
 class server {
 public:
   /// Binds and starts serving on background threads. Fails with a message (e.g. address
   /// in use) instead of throwing.
   static result<std::unique_ptr<server>, std::string> start(const server_options& options,
-                                                            node_probes probes);
-  /// Stops accepting, closes connections and joins the HTTP threads.
+                                                            api_dependencies deps, api_options api = {});
+  /// shutdown(), then releases everything.
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
 
   /// The bound port (useful when options.port was 0).
   std::uint16_t port() const noexcept;
+  /// Graceful stop: new requests get 503, requests in flight are answered (each within
+  /// api_options.request_timeout), then the listener and connections close. Idempotent.
   void shutdown();
+  /// Requests received and not answered yet.
+  std::size_t in_flight() const noexcept;
 
   struct impl;
 
