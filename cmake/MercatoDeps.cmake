@@ -13,6 +13,7 @@ find_package(CLI11 CONFIG REQUIRED)
 find_package(CURL REQUIRED)  # libcurl4-openssl-dev: webhook delivery (projections outbox)
 pkg_check_modules(PISTACHE REQUIRED IMPORTED_TARGET libpistache)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
+pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
 pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
 
 # CAF 0.17.6 ships no CMake config or .pc file (STACK.md): build imported targets by hand.

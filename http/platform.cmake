@@ -1,7 +1,6 @@
 # mercato_http_core: the HTTP building blocks that need no HTTP library (problem details,
 # validation, JWT, rate limits, CORS, metrics, webhook signatures, the OpenAPI document).
 # Pure and fuzzable: Pistache stays in mercato_http (server, routes).
-pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)
 
 # The OpenAPI document is compiled in: openapi.json -> a generated source with its bytes.
 set(MERCATO_OPENAPI_JSON ${CMAKE_CURRENT_SOURCE_DIR}/openapi.json)

@@ -118,7 +118,7 @@ std::string number(double v) {
     return std::to_string(static_cast<std::int64_t>(v));
   }
   char buf[64];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general);
   return ec == std::errc{} ? std::string(buf, end) : std::string("NaN");
 }
 

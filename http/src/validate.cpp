@@ -107,7 +107,11 @@ namespace detail {
 /// The problem with a string under `rule`, or "" (and `value` trimmed as the rule says).
 std::string check_text(std::string& value, const string_rule& rule) {
   if (!utf8_valid(value)) return "must be valid UTF-8";
-  if (rule.trim) value = std::string(trim_blanks(value));
+  if (rule.trim) {
+    // Leading/trailing ASCII whitespace, line breaks included.
+    const auto first = value.find_first_not_of(" \t\r\n");
+    value = first == std::string::npos ? std::string() : value.substr(first, value.find_last_not_of(" \t\r\n") - first + 1);
+  }
   if (has_control_chars(value, rule.allow_newlines)) {
     return rule.allow_newlines ? "must not contain control characters other than line breaks"
                                : "must not contain control characters or line breaks";
@@ -209,8 +213,33 @@ std::vector<std::string> body_schema::field_names() const {
 
 namespace {
 
+/// True when brackets outside strings nest deeper than max_depth. Checked before parsing
+/// so a deeply nested body is refused without building (and recursively destroying) it.
+bool nests_too_deep(std::string_view body) {
+  int depth = 0;
+  bool in_string = false;
+  bool escaped = false;
+  for (const char c : body) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > max_depth) return true;
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return false;
+}
+
 /// Parses one JSON value, refusing nesting deeper than max_depth and repeated keys.
 result<json, problem> parse_json(std::string_view body) {
+  if (nests_too_deep(body)) {
+    return fail(malformed_json("The body nests deeper than " + std::to_string(max_depth) + " levels."));
+  }
   bool too_deep = false;
   bool duplicate = false;
   std::vector<std::set<std::string, std::less<>>> keys;  // one set per open object
