@@ -5,6 +5,7 @@
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <thread>
 
 #include <mercato/projections/query.hpp>
 #include <mercato/projections/runner.hpp>
