@@ -8,11 +8,13 @@
 #include <pistache/http.h>
 #include <pistache/http_headers.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -362,15 +364,36 @@ private:
 
 }  // namespace
 
+namespace {
+
+void add_all_routes(detail::route_table& t, detail::api_context& ctx) {
+  detail::add_operations_routes(t, ctx);
+  detail::add_auth_routes(t, ctx);
+  detail::add_catalog_routes(t, ctx);
+  detail::add_cart_routes(t, ctx);
+  detail::add_order_routes(t, ctx);
+  detail::add_event_routes(t, ctx);
+}
+
+}  // namespace
+
+std::vector<route_key> server::route_list() {
+  api_options api;
+  api.jwt.secret = std::string(min_jwt_secret_bytes, 'x');
+  api.worker_threads = 1;
+  detail::api_context ctx({}, std::move(api), 0);
+  detail::route_table t;
+  add_all_routes(t, ctx);
+  std::vector<route_key> out;
+  for (const auto& r : t.routes()) out.push_back({r.method, r.path});
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 result<std::unique_ptr<server>, std::string> server::start(const server_options& options, api_dependencies deps,
                                                            api_options api) {
   auto im = std::make_unique<impl>(deps, std::move(api), options);
-  detail::add_operations_routes(im->routes, im->ctx);
-  detail::add_auth_routes(im->routes, im->ctx);
-  detail::add_catalog_routes(im->routes, im->ctx);
-  detail::add_cart_routes(im->routes, im->ctx);
-  detail::add_order_routes(im->routes, im->ctx);
-  detail::add_event_routes(im->routes, im->ctx);
+  add_all_routes(im->routes, im->ctx);
   im->start_timer();
   try {
     Address address(options.host, Port(options.port));

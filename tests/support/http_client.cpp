@@ -30,6 +30,12 @@ http_connection::~http_connection() {
 http_response http_connection::request(const std::string& method, const std::string& target,
                                        const std::map<std::string, std::string>& headers,
                                        const std::string& body) {
+  send_request(method, target, headers, body);
+  return read_response();
+}
+
+void http_connection::send_request(const std::string& method, const std::string& target,
+                                   const std::map<std::string, std::string>& headers, const std::string& body) {
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   if (!body.empty() || method == "POST" || method == "PUT")
@@ -37,7 +43,9 @@ http_response http_connection::request(const std::string& method, const std::str
   req += "\r\n" + body;
   if (::send(fd_, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size()))
     throw std::runtime_error("send failed");
+}
 
+http_response http_connection::read_response() {
   auto fill = [&] {
     char chunk[16384];
     const auto n = ::recv(fd_, chunk, sizeof chunk, 0);

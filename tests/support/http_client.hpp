@@ -27,6 +27,10 @@ public:
   http_response request(const std::string& method, const std::string& target,
                         const std::map<std::string, std::string>& headers = {},
                         const std::string& body = {});
+  /// The two halves of request(): send without waiting, then read one response.
+  void send_request(const std::string& method, const std::string& target,
+                    const std::map<std::string, std::string>& headers = {}, const std::string& body = {});
+  http_response read_response();
   /// True when the server has closed the connection (a read returns EOF).
   bool closed_by_peer();
 

@@ -6,9 +6,11 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <mercato/common/result.hpp>
 #include <mercato/http/api.hpp>
+#include <mercato/http/openapi.hpp>
 
 namespace mercato::http {
 
@@ -30,6 +32,10 @@ public:
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;
+
+  /// Every (method, path template) the server registers, sorted, in OpenAPI's `{param}`
+  /// form (compared with openapi_routes() by a test).
+  static std::vector<route_key> route_list();
 
   /// The bound port (useful when options.port was 0).
   std::uint16_t port() const noexcept;

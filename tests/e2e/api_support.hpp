@@ -1,0 +1,108 @@
+#pragma once
+// Shared by the storefront API's end-to-end tests: a mercatod with a known JWT secret,
+// JSON requests with a bearer token, tokens minted for any subject (admin included).
+#include <chrono>
+#include <map>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include <mercato/common/clock.hpp>
+#include <mercato/http/jwt.hpp>
+
+#include "http_client.hpp"
+#include "process.hpp"
+#include "temp_dir.hpp"
+
+namespace mercato::test {
+
+inline const std::string test_jwt_secret = "e2e-secret-0123456789abcdef0123456789abcdef";
+
+/// Environment of a node under test: known JWT secret, rate limits high enough not to
+/// interfere (tests of the limits pass their own), plus `extra`.
+inline std::map<std::string, std::string> api_env(std::map<std::string, std::string> extra = {}) {
+  std::map<std::string, std::string> env{{"JWT_SECRET", test_jwt_secret},
+                                         {"MERCATO_HTTP_RATE_LIMIT_GENERAL_PER_MINUTE", "1000000"},
+                                         {"MERCATO_HTTP_RATE_LIMIT_AUTH_PER_HOUR", "1000000"}};
+  for (auto& [k, v] : extra) env[k] = v;
+  return env;
+}
+
+inline http::jwt_settings test_jwt_settings() {
+  http::jwt_settings s;
+  s.secret = test_jwt_secret;
+  s.issuer = "mercato";
+  s.audience = "mercato-storefront";
+  s.lifetime = std::chrono::hours(1);
+  return s;
+}
+
+/// A token signed like the node's own for `user` with `role`, optionally with other
+/// settings (wrong audience, other secret) or another clock (expired).
+inline std::string mint_token(const std::string& user, const std::string& role,
+                              http::jwt_settings settings = test_jwt_settings(), clock_fn now = system_now_ns) {
+  http::jwt_codec codec(std::move(settings), std::move(now));
+  auto t = codec.issue({user, role, std::nullopt});
+  if (!t) throw std::runtime_error("cannot mint a token: " + t.error());
+  return t->access_token;
+}
+
+struct api_result {
+  http_response raw;
+  nlohmann::json body;  ///< parsed body (null when empty or not JSON)
+  int status() const { return raw.status; }
+  std::string header(const std::string& name) const { return raw.header(name); }
+  nlohmann::json& data() { return body["data"]; }
+};
+
+/// JSON requests over one keep-alive connection.
+class api_client {
+public:
+  explicit api_client(std::uint16_t port) : conn_("127.0.0.1", port) {}
+
+  api_result call(const std::string& method, const std::string& target, const std::string& token = {},
+                  const std::string& body = {}, std::map<std::string, std::string> headers = {}) {
+    if (!token.empty()) headers["Authorization"] = "Bearer " + token;
+    if (!body.empty() && !headers.count("Content-Type")) headers["Content-Type"] = "application/json";
+    api_result r{conn_.request(method, target, headers, body), nullptr};
+    if (!r.raw.body.empty()) r.body = nlohmann::json::parse(r.raw.body, nullptr, false);
+    return r;
+  }
+  api_result get(const std::string& target, const std::string& token = {}) { return call("GET", target, token); }
+  api_result post(const std::string& target, const nlohmann::json& body, const std::string& token = {},
+                  std::map<std::string, std::string> headers = {}) {
+    return call("POST", target, token, body.dump(), std::move(headers));
+  }
+  api_result put(const std::string& target, const nlohmann::json& body, const std::string& token = {}) {
+    return call("PUT", target, token, body.dump());
+  }
+  api_result del(const std::string& target, const std::string& token = {}) { return call("DELETE", target, token); }
+
+  /// Registers a customer; returns its access token (checks the 201 shape).
+  std::string register_user(const std::string& email, const std::string& password = "Password123!") {
+    auto r = post("/api/v1/auth/register", {{"email", email}, {"password", password}, {"displayName", "Test"}});
+    if (r.status() != 201) throw std::runtime_error("register failed: " + r.raw.body);
+    return r.data()["accessToken"].get<std::string>();
+  }
+  std::string login(const std::string& email, const std::string& password = "Password123!") {
+    auto r = post("/api/v1/auth/login", {{"email", email}, {"password", password}});
+    if (r.status() != 200) throw std::runtime_error("login failed: " + r.raw.body);
+    return r.data()["accessToken"].get<std::string>();
+  }
+  /// Events in the log now (from /health).
+  std::uint64_t log_head() {
+    auto r = get("/health");
+    return r.body["storage"]["events"].get<std::uint64_t>();
+  }
+
+private:
+  http_connection conn_;
+};
+
+/// "?consistentWith=<token>" for a command's answer.
+inline std::string consistent_with(const api_result& r) {
+  auto t = r.header("x-consistency-token");
+  return t.empty() ? std::string() : "?consistentWith=" + t;
+}
+
+}  // namespace mercato::test
