@@ -346,6 +346,51 @@ TEST_CASE("no URLs: nothing is enqueued; a removed endpoint's records are parked
   }
   CHECK(*r.deliverer->requeue_all() == 0);
   CHECK(outbox_query(*r.store, prefix).parked(1, 10)->size() == 1);
+  r.stop();
+
+  // /a configured again: now they can be requeued, one by id, then the rest.
+  rx.script({}, reply::ok);
+  r.start(fast_options({rx.url("/a"), rx.url("/b")}));
+  const std::vector<std::string> first{parked->front().id};
+  CHECK(*r.deliverer->requeue(first) == 1);
+  CHECK(*r.deliverer->requeue(first) == 0);  // no longer parked
+  REQUIRE(r.wait_counts([](const auto& n) { return n.delivered == 3 && n.parked == 1; }));
+  CHECK(*r.deliverer->requeue_all() == 1);
+  REQUIRE(r.wait_counts([](const auto& n) { return n.delivered == 4 && n.parked == 0 && n.pending == 0; }));
+  CHECK(accepted_ids(rx.requests()) == expected_ids(3, 7, a.webhook_urls));
+}
+
+TEST_CASE("repeated restarts while notifications flow and the receiver flaps: every delivery arrives") {
+  webhook_receiver rx(secret);
+  const std::vector<std::string> urls{rx.url("/a"), rx.url("/b")};
+  auto o = fast_options(urls);
+  rig r;
+  constexpr int rounds = 6;
+  constexpr int per_round = 8;
+  for (int round = 0; round < rounds; ++round) {
+    CAPTURE(round);
+    // Some rounds fail everything, some hang, some succeed.
+    rx.script({}, round % 3 == 0 ? reply::error_500 : round % 3 == 1 ? reply::close : reply::ok);
+    r.start(o);
+    emit(*r.store, round * per_round, (round + 1) * per_round);
+    const auto seen = rx.requests().size();
+    REQUIRE(rx.wait_for([&](const auto& reqs) { return reqs.size() >= seen + 3; }, 30s));
+    if (round % 2 == 0) r.reopen();  // a whole process restart
+    else r.stop();
+  }
+  rx.script({}, reply::ok);
+  r.start(o);
+  REQUIRE(r.wait_counts([](const auto& c) { return c.delivered == rounds * per_round * 2 && c.pending == 0; }));
+  const auto expected = expected_ids(0, rounds * per_round, urls);
+  const auto reqs = rx.requests();
+  CHECK(accepted_ids(reqs) == expected);
+  for (const auto& q : reqs) {
+    CHECK(q.signature_ok);
+    CHECK(expected.count(q.delivery_id) == 1);  // a duplicate is only ever a known id again
+  }
+  const auto c = r.counts();
+  CHECK(c.enqueued == expected.size());
+  CHECK(c.parked == 0);
 }
 
 TEST_CASE("bad options are refused") {
