@@ -11,7 +11,13 @@ packages=(
   libsodium-dev libjwt-dev libcli11-dev libxxhash-dev libssl-dev
   libcurl4-openssl-dev curl
   clang-14 libclang-rt-14-dev clang-format
+  prometheus
 )
+# npx runs the OpenAPI linter in CI (.ci/run): Debian's nodejs + npm, unless a node that
+# brings its own npx is installed already (nodesource's nodejs conflicts with Debian's npm).
+if ! command -v npx >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

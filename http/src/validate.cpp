@@ -309,7 +309,8 @@ result<validated, problem> body_schema::parse(std::string_view body) const {
   }
   error_list errors;
   validated out;
-  for (const auto& [name, v] : doc.items()) {
+  for (const auto& item : doc.items()) {
+    const std::string& name = item.key();  // not a structured binding: clang 14 cannot capture those
     const bool known = std::any_of(fields_.begin(), fields_.end(), [&](const field& f) { return f.name == name; });
     if (!known) errors.add(name, "is not a known field");
   }
@@ -478,7 +479,9 @@ result<query_schema::parsed, problem> query_schema::parse(const query_params& pa
   parsed out;
   if (paging_) out.page.page_size = paging_->default_size;
   std::set<std::string, std::less<>> seen;
-  for (const auto& [name, raw_value] : params) {
+  for (const auto& entry : params) {
+    const std::string& name = entry.first;  // not a structured binding: clang 14 cannot capture those
+    const std::string& raw_value = entry.second;
     if (!seen.insert(name).second) {
       errors.add(name, "is given more than once");
       continue;

@@ -32,10 +32,10 @@ cors_options cors_options_from(const config::node_config& config);
 inline constexpr std::string_view cors_allowed_methods = "GET, POST, PUT, DELETE, OPTIONS";
 /// Request headers allowed cross-origin.
 inline constexpr std::string_view cors_allowed_headers =
-    "Authorization, Content-Type, Idempotency-Key, X-Request-Id";
+    "Authorization, Content-Type, Idempotency-Key, X-Request-Id, X-Consistency-Token";
 /// Response headers a browser script may read.
 inline constexpr std::string_view cors_exposed_headers =
-    "Location, Retry-After, X-Request-Id, RateLimit-Limit, RateLimit-Remaining";
+    "Location, Retry-After, X-Request-Id, X-Consistency-Token, RateLimit-Limit, RateLimit-Remaining";
 
 class cors_policy {
 public:
