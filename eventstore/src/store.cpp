@@ -209,6 +209,15 @@ event_store::~event_store() = default;
 
 event_store::impl::~impl() {
   stop_writer();
+  // A clean close leaves nothing in the write-ahead log to replay: the next open (a node
+  // restart, a tool's read-only view) starts at once instead of re-inserting the WAL into
+  // a memtable. Best effort: a failure here loses nothing (the WAL still holds it all).
+  if (db && !options.read_only && healthy.load()) {
+    rocksdb::FlushOptions fo;
+    fo.wait = true;
+    fo.allow_write_stall = true;
+    db->Flush(fo, cf).PermitUncheckedError();
+  }
   for (auto* h : cf) {
     if (h != nullptr && db) db->DestroyColumnFamilyHandle(h);
   }
