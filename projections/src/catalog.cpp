@@ -28,14 +28,6 @@ char sort_char(catalog_sort s) {
   return 'n';
 }
 
-std::string sort_key(const catalog_product& p, char s) {
-  switch (s) {
-  case 'p': return sortable_i64(p.price_minor);
-  case 't': return sortable_i64(p.created_ns);
-  default: return lower_ascii(p.name) + '\0';
-  }
-}
-
 /// The index range of one sort within all active products or one category.
 std::string index_range(std::string_view lower_category, char s) {
   if (lower_category.empty()) return std::string("i") + s;
@@ -48,8 +40,29 @@ std::string index_range(std::string_view lower_category, char s) {
   return r;
 }
 
+/// What the index keys of a product are made of.
+struct indexed {
+  std::string id;
+  std::string name;
+  std::string category;
+  std::int64_t price_minor = 0;
+  std::int64_t created_ns = 0;
+  bool active = false;
+  explicit indexed(const catalog_product& p)
+      : id(p.id), name(p.name), category(p.category), price_minor(p.price_minor), created_ns(p.created_ns),
+        active(p.active) {}
+};
+
+std::string sort_key(const indexed& p, char s) {
+  switch (s) {
+  case 'p': return sortable_i64(p.price_minor);
+  case 't': return sortable_i64(p.created_ns);
+  default: return lower_ascii(p.name) + '\0';
+  }
+}
+
 /// Every index key of an active product (none for an inactive one).
-std::vector<std::string> index_keys(const catalog_product& p) {
+std::vector<std::string> index_keys(const indexed& p) {
   std::vector<std::string> keys;
   if (!p.active) return keys;
   const auto cat = lower_ascii(p.category);
@@ -61,7 +74,7 @@ std::vector<std::string> index_keys(const catalog_product& p) {
   return keys;
 }
 
-void reindex(batch_writer& out, const std::optional<catalog_product>& before, const catalog_product& after) {
+void reindex(batch_writer& out, const std::optional<indexed>& before, const indexed& after) {
   const auto old_keys = before ? index_keys(*before) : std::vector<std::string>{};
   const auto new_keys = index_keys(after);
   for (const auto& k : old_keys)
@@ -70,9 +83,11 @@ void reindex(batch_writer& out, const std::optional<catalog_product>& before, co
   for (const auto& k : new_keys) out.put(k, price);
 }
 
-bool indexed_fields_differ(const catalog_product& a, const catalog_product& b) {
-  return a.active != b.active || a.name != b.name || a.category != b.category || a.price_minor != b.price_minor ||
-         a.created_ns != b.created_ns;
+/// Events that change only stock figures, never an index key.
+bool is_stock_event(const domain::any_event& e) {
+  return std::holds_alternative<domain::product_restocked>(e) || std::holds_alternative<domain::product_stock_reserved>(e) ||
+         std::holds_alternative<domain::product_reservation_released>(e) ||
+         std::holds_alternative<domain::product_reservation_committed>(e);
 }
 
 bool contains_lower(std::string_view haystack, std::string_view lower_needle) {
@@ -180,12 +195,16 @@ void catalog_projection::apply(batch_writer& out, const es::recorded_event& even
   const auto decoded = decode(event, model);
   const std::string key = std::string(product_key) + event.stream.substr(product_stream_prefix.size());
 
-  const auto before = load_value(out, key, model, decode_product);
-  std::optional<catalog_product> current = before;
+  // A product is created once: its first event needs no read.
+  auto current = std::holds_alternative<domain::product_created>(decoded)
+                     ? std::optional<catalog_product>()
+                     : load_value(out, key, model, decode_product);
+  std::optional<indexed> before;
+  if (current && !is_stock_event(decoded)) before.emplace(*current);
   if (!fold_product(current, decoded, event)) return;
   current->version = event.version.value();
   current->updated_ns = event.timestamp_ns;
-  if (!before || indexed_fields_differ(*before, *current)) reindex(out, before, *current);
+  if (!is_stock_event(decoded)) reindex(out, before, indexed(*current));
   out.put(key, encode_product(*current));
 }
 
@@ -291,7 +310,7 @@ es::store_result<page<catalog_product>> catalog_query::search(const catalog_filt
   const char s = sort_char(f.sort);
   std::vector<std::pair<std::string, std::size_t>> order;  // (sort key + id, index)
   order.reserve(all.size());
-  for (std::size_t i = 0; i < all.size(); ++i) order.emplace_back(sort_key(all[i], s) + all[i].id, i);
+  for (std::size_t i = 0; i < all.size(); ++i) order.emplace_back(sort_key(indexed(all[i]), s) + all[i].id, i);
   std::sort(order.begin(), order.end());
   if (f.direction == sort_direction::desc) std::reverse(order.begin(), order.end());
   out.total = all.size();

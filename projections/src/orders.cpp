@@ -139,7 +139,9 @@ void apply_order(batch_writer& out, const es::recorded_event& event) {
   if (std::holds_alternative<domain::notification_emitted>(decoded)) return;
   const std::string id = event.stream.substr(order_stream_prefix.size());
   const std::string key = std::string(order_key) + id;
-  auto current = load_value(out, key, model, decode_order);
+  auto current = std::holds_alternative<domain::order_placed>(decoded)  // the first event: nothing to read
+                     ? std::optional<order_view>()
+                     : load_value(out, key, model, decode_order);
   auto existing = [&]() -> order_view& {
     if (!current) throw projection_error("orders: " + event.stream + ": event before OrderPlaced");
     return *current;
@@ -167,7 +169,6 @@ void apply_order(batch_writer& out, const es::recorded_event& event) {
                    o.currency = std::string(e.total.currency.code());
                    o.placed_ns = event.timestamp_ns;
                    o.timeline.push_back({st::pending, event.timestamp_ns});
-                   if (current) out.erase(history_user_range(current->user_id) + inverted_i64(current->placed_ns) + id);
                    out.put(history_user_range(o.user_id) + inverted_i64(o.placed_ns) + id, "");
                    current = std::move(o);
                  },
@@ -213,7 +214,9 @@ void apply_payment(batch_writer& out, const es::recorded_event& event) {
   if (std::holds_alternative<domain::notification_emitted>(decoded)) return;
   const std::string id = event.stream.substr(payment_stream_prefix.size());
   const std::string key = std::string(payment_key) + id;
-  auto current = load_value(out, key, model, decode_payment);
+  auto current = std::holds_alternative<domain::payment_authorization_requested>(decoded)
+                     ? std::optional<payment_view>()
+                     : load_value(out, key, model, decode_payment);
   auto existing = [&]() -> payment_view& {
     if (!current) throw projection_error("orders: " + event.stream + ": event before PaymentAuthorizationRequested");
     return *current;
