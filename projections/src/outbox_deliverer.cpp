@@ -208,6 +208,7 @@ struct outbox_deliverer::impl {
       note_error("outbox: committing the outcome for " + r.id + ": " + c.error().message);
       return;
     }
+    if (parks && options.on_parked) options.on_parked(r);
     std::lock_guard stats_lock(mutex);
     ++stats.attempts;
     if (res.what == post_result::outcome::delivered) {

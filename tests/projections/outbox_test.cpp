@@ -4,6 +4,7 @@
 // by how long anything took.
 #include <atomic>
 #include <map>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -162,7 +163,7 @@ TEST_CASE("every notification reaches every endpoint after 500s, dropped connect
   r.start(fast_options(urls));
   emit(*r.store, 0, 10);
   const auto expected = expected_ids(0, 10, urls);
-  REQUIRE(r.wait_counts([](const auto& c) { return c.delivered == 20; }));
+  REQUIRE(r.wait_counts([&](const auto& c) { return c.delivered == 20 && r.deliverer->stats().delivered == 20; }));
 
   const auto reqs = rx.requests();
   CHECK(accepted_ids(reqs) == expected);
@@ -198,6 +199,12 @@ TEST_CASE("retries back off exponentially up to the cap, then the record is park
   o.backoff_max = 250ms;
   o.jitter = 0;
   o.clock = [&] { return now.load(); };
+  std::vector<std::string> parked_log;  // written on the delivery thread, read after it parked
+  std::mutex parked_log_mutex;
+  o.on_parked = [&](const projections::outbox_record& rec) {
+    std::lock_guard lock(parked_log_mutex);
+    parked_log.push_back(rec.id + " " + rec.last_error);
+  };
 
   rig r;
   r.start(o);
@@ -243,7 +250,12 @@ TEST_CASE("retries back off exponentially up to the cap, then the record is park
   CHECK(parked->front().last_error == "HTTP 500: boom");
   CHECK(q.pending(10)->empty());
   CHECK(r.counts().pending == 0);
-  CHECK(r.deliverer->stats().parked == 1);
+  // The thread reports after its commit: wait for it (on_parked runs before the stats move).
+  REQUIRE(r.wait_counts([&](const auto&) { return r.deliverer->stats().parked == 1; }));
+  {
+    std::lock_guard lock(parked_log_mutex);
+    CHECK(parked_log == std::vector<std::string>{id + " HTTP 500: boom"});
+  }
   now = now + 3600'000'000'000;  // parked stays parked, whatever the time
   r.wait_passes(5);
   CHECK(rx.requests().size() == 4);

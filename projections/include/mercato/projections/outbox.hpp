@@ -17,7 +17,8 @@
 // POST in flight when the process dies leaves its record due, so it is sent again). The
 // deliverer holds at most `scan_batch` records per endpoint in memory, whatever the
 // backlog, and never blocks the event writer or any projection runner (its commits are
-// aux commits of its own keys).
+// aux commits of its own keys). Run ONE deliverer per outbox keyspace (it keeps the
+// delivered/parked counters in memory between its commits).
 //
 // Keys, relative to the keyspace prefix (key_prefix("outbox", 1) for a bare runner, the
 // host's active_prefix("outbox") under the host):
@@ -33,6 +34,7 @@
 // notifications emitted from then on.
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -124,6 +126,9 @@ struct deliverer_options {
   std::chrono::milliseconds poll_interval{200};     ///< idle re-scan for due records
   std::size_t scan_batch = 64;                      ///< records read per scan per endpoint
   clock_fn clock = system_now_ns;                   ///< due times, signature timestamps
+  /// Called on a delivery thread after a record was parked (for the operator log); must
+  /// be quick and must not call back into the deliverer.
+  std::function<void(const outbox_record&)> on_parked;
 };
 
 struct deliverer_stats {
