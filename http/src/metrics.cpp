@@ -4,6 +4,7 @@
 #include <cassert>
 #include <charconv>
 #include <cmath>
+#include <stdexcept>
 #include <variant>
 
 namespace mercato::http {
@@ -179,12 +180,14 @@ struct registry::impl {
   std::map<std::string, any_family> families;
   std::vector<collector> collectors;
 
+  /// Registration happens at start-up; a bad or duplicate name is a bug, reported loudly
+  /// (a duplicate would otherwise render an invalid exposition).
   void check_new(const std::string& name, const std::vector<std::string>& labels) const {
-    assert(valid_name(name, true) && "invalid metric name");
-    assert(!families.contains(name) && "metric registered twice");
-    for ([[maybe_unused]] const auto& l : labels) assert(valid_name(l, false) && l != "le");
-    (void)name;
-    (void)labels;
+    if (!valid_name(name, true)) throw std::invalid_argument("invalid metric name: " + name);
+    if (families.contains(name)) throw std::invalid_argument("metric registered twice: " + name);
+    for (const auto& l : labels) {
+      if (!valid_name(l, false) || l == "le") throw std::invalid_argument("invalid label name on " + name + ": " + l);
+    }
   }
 };
 

@@ -140,6 +140,17 @@ TEST_CASE("label values are escaped; a throwing collector is skipped") {
   CHECK(has_line(text, "demo_ok 1"));
 }
 
+TEST_CASE("bad or duplicate registrations are refused") {
+  h::registry r;
+  r.add_counter("requests_total", "x");
+  CHECK_THROWS_AS(r.add_counter("requests_total", "again"), std::invalid_argument);
+  CHECK_THROWS_AS(r.add_gauge("requests_total", "other type"), std::invalid_argument);
+  CHECK_THROWS_AS(r.add_gauge("1bad", "x"), std::invalid_argument);
+  CHECK_THROWS_AS(r.add_histogram("h_seconds", "x", {"le"}), std::invalid_argument);
+  CHECK_THROWS_AS(r.add_counter("c_total", "x", {"bad-label"}), std::invalid_argument);
+  CHECK(r.render().find("again") == std::string::npos);
+}
+
 TEST_CASE("concurrent observations are all counted") {
   h::registry r;
   h::http_metrics m(r);

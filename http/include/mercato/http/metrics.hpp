@@ -134,7 +134,7 @@ public:
   registry& operator=(const registry&) = delete;
 
   /// Registers a family. Names must be valid Prometheus names and unique across the
-  /// registry (asserted: a duplicate is a bug). Thread-safe.
+  /// registry; a bad or duplicate name (a bug) throws std::invalid_argument. Thread-safe.
   counter_family& add_counter(std::string name, std::string help, std::vector<std::string> label_names = {});
   gauge_family& add_gauge(std::string name, std::string help, std::vector<std::string> label_names = {});
   histogram_family& add_histogram(std::string name, std::string help, std::vector<std::string> label_names,
