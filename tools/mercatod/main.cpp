@@ -20,6 +20,7 @@
 #include <mercato/http/jwt.hpp>
 #include <mercato/http/server.hpp>
 #include <mercato/projections/host.hpp>
+#include <mercato/projections/outbox.hpp>
 #include <mercato/projections/registry.hpp>
 
 #include "logging.hpp"
@@ -41,6 +42,20 @@ es::store_options store_options_from(const config::node_config& c) {
   o.max_batch_requests = c.storage.max_batch_requests;
   o.write_queue_limit = c.storage.write_queue_limit;
   o.stream_cache_entries = c.storage.stream_cache_entries;
+  return o;
+}
+
+projections::deliverer_options outbox_options_from(const config::node_config& c) {
+  projections::deliverer_options o;
+  o.webhook_urls = c.notifications.webhook_urls;
+  o.secret = c.notifications.webhook_secret;
+  o.max_attempts = c.notifications.max_attempts;
+  o.backoff_initial = c.notifications.backoff_initial_ms;
+  o.backoff_max = c.notifications.backoff_max_ms;
+  o.timeout = c.notifications.timeout_ms;
+  o.on_parked = [](const projections::outbox_record& r) {
+    spdlog::warn("webhook delivery {} to {} parked after {} attempts: {}", r.id, r.url, r.attempts, r.last_error);
+  };
   return o;
 }
 
@@ -87,11 +102,24 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
   if (!secret->warning.empty()) spdlog::warn("{}", secret->warning);
 
   projections::host_options hopts;
-  auto host = projections::host::start(**store, projections::read_models(), hopts);
+  // The notification outbox runs beside the read models (docs/webhooks.md); never rebuild it.
+  auto hosted = projections::read_models();
+  hosted.push_back(std::make_shared<projections::outbox_projection>(cfg.notifications.webhook_urls));
+  auto host = projections::host::start(**store, std::move(hosted), hopts);
   if (!host) {
     spdlog::error("cannot start the projections: {}", host.error().message);
     return 1;
   }
+  auto outbox = projections::outbox_deliverer::start(
+      **store, (*host)->active_prefix(projections::outbox_projection::projection_name), outbox_options_from(cfg));
+  if (!outbox) {
+    spdlog::error("cannot start webhook delivery: {}", outbox.error().message);
+    return 1;
+  }
+  if (cfg.notifications.webhook_urls.empty())
+    spdlog::info("notifications.webhook_urls is empty: notifications are not delivered to webhooks");
+  else
+    spdlog::info("delivering notifications to {} webhook URL(s)", cfg.notifications.webhook_urls.size());
 
   http::server_options ho;
   ho.host = cfg.listen.host;
@@ -118,6 +146,7 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
   (*server)->shutdown();  // new requests get 503; in-flight ones are answered; then closes
   server->reset();
   engine->reset();  // lets in-flight commands finish, stops the actors
+  outbox->reset();  // aborts POSTs in flight (their deliveries stay due)
   host->reset();    // stops the projection runners (a batch commits whole or not at all)
   store->reset();   // drains the writer's queue, then closes RocksDB
   spdlog::info("mercatod stopped");
