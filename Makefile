@@ -36,14 +36,16 @@ test-asan: asan
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tools/ubsan.supp \
 	ctest --test-dir $(ASAN) --output-on-failure -j$(JOBS) --no-tests=error
 
-# Rewrites docs/benchmarks.md: the event store first (it starts the file), then the actors.
+# Rewrites docs/benchmarks.md: the event store first (it starts the file), then the actors and projections.
 bench: build
 	$(BUILD)/tools/bench/eventstore_bench --out docs/benchmarks.md
 	$(BUILD)/tools/bench/actors_bench --out docs/benchmarks.md
+	$(BUILD)/tools/bench/projections_bench --out docs/benchmarks.md
 
 bench-quick: build
 	$(BUILD)/tools/bench/eventstore_bench --quick
 	$(BUILD)/tools/bench/actors_bench --quick
+	$(BUILD)/tools/bench/projections_bench --quick
 
 format:
 	find common config eventstore http tools tests actors projections cluster -name '*.[ch]pp' | xargs clang-format -i
