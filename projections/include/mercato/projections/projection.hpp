@@ -3,11 +3,13 @@
 // read-model keys of the store's `projections` column family (ARCHITECTURE.md
 // "Projections"). Projections never talk to actors; they only see recorded events.
 //
-// Key layout (all under "proj/<name>/v<version>/"):
-//   read-model keys:  projection CF,  "proj/<name>/v<version>/<relative key>"
-//   checkpoints:      checkpoint CF,  "proj/<name>/v<version>/shard/<n>" = decimal last
-//                     applied shard sequence (absent = 0)
-// A new version therefore starts from zero in a fresh keyspace.
+// Key layout: a projection writes under a keyspace prefix given to its runner (the host's
+// generation keyspaces "proj/<name>/v<version>/g<generation>/", host.hpp; a bare runner
+// defaults to key_prefix(name, version)):
+//   read-model keys:  projection CF,  prefix + <relative key>
+//   checkpoints:      checkpoint CF,  prefix + "shard/<n>" = decimal last applied shard
+//                     sequence (absent = 0)
+// A new keyspace therefore starts from zero.
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -63,7 +65,9 @@ private:
 /// A read model fed from the log. Implementations must be deterministic functions of the
 /// events (no clock, no randomness), must write only through the batch_writer, and must
 /// ignore events they do not care about. apply() is called on the runner's thread, once
-/// per event, in shard order per shard (no order across shards).
+/// per event, in shard order per shard (no order across shards). During a rebuild the same
+/// object is applied by two runners at once (live and new generation), so keep it
+/// stateless or thread-safe.
 class projection {
 public:
   virtual ~projection() = default;
