@@ -1,10 +1,14 @@
 #include <mercato/http/jwt.hpp>
 
+#include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <sstream>
+#include <unordered_map>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -92,7 +96,27 @@ jwt_settings jwt_settings_from(const config::auth_section& auth, std::string sec
   return s;
 }
 
-jwt_codec::jwt_codec(jwt_settings settings, clock_fn now) : settings_(std::move(settings)), now_(std::move(now)) {}
+/// Tokens already verified, keyed by their exact bytes. Settings never change for a codec,
+/// so a token that passed once passes again except for the time checks, which verify()
+/// repeats. Lock-striped; a full stripe is simply emptied (bounded memory, no LRU upkeep).
+struct jwt_codec::verified_cache {
+  static constexpr std::size_t stripes = 16;
+  static constexpr std::size_t per_stripe = 256;
+  struct entry {
+    token_claims claims;
+    std::int64_t not_before = 0;  ///< max(iat, nbf): the earliest second it is valid
+  };
+  struct stripe {
+    std::mutex mutex;
+    std::unordered_map<std::string, entry> entries;
+  };
+  std::array<stripe, stripes> parts;
+
+  stripe& of(std::string_view token) { return parts[std::hash<std::string_view>{}(token) % stripes]; }
+};
+
+jwt_codec::jwt_codec(jwt_settings settings, clock_fn now)
+    : settings_(std::move(settings)), now_(std::move(now)), cache_(std::make_shared<verified_cache>()) {}
 
 result<issued_token, std::string> jwt_codec::issue(const token_subject& subject) const {
   jwt_t* raw = nullptr;
@@ -118,6 +142,27 @@ result<issued_token, std::string> jwt_codec::issue(const token_subject& subject)
 }
 
 result<token_claims, jwt_error> jwt_codec::verify(std::string_view token) const {
+  auto& part = cache_->of(token);
+  {
+    const std::lock_guard lock(part.mutex);
+    if (const auto it = part.entries.find(std::string(token)); it != part.entries.end()) {
+      const std::int64_t now_s = now_() / 1'000'000'000;
+      if (it->second.claims.expires_at <= now_s) return fail(jwt_error::expired);
+      if (it->second.not_before > now_s + settings_.leeway.count()) return fail(jwt_error::not_yet_valid);
+      return it->second.claims;
+    }
+  }
+  std::int64_t not_before = 0;
+  auto verified = verify_uncached(token, not_before);
+  if (verified) {
+    const std::lock_guard lock(part.mutex);
+    if (part.entries.size() >= verified_cache::per_stripe) part.entries.clear();
+    part.entries.emplace(std::string(token), verified_cache::entry{*verified, not_before});
+  }
+  return verified;
+}
+
+result<token_claims, jwt_error> jwt_codec::verify_uncached(std::string_view token, std::int64_t& not_before) const {
   if (token.empty() || token.size() > max_token_bytes) return fail(jwt_error::malformed);
   const auto dot1 = token.find('.');
   const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
@@ -168,10 +213,12 @@ result<token_claims, jwt_error> jwt_codec::verify(std::string_view token) const 
   if (*exp <= now_s) return fail(jwt_error::expired);
   const std::int64_t leeway = settings_.leeway.count();
   if (*iat > now_s + leeway) return fail(jwt_error::not_yet_valid);
+  not_before = *iat;
   if (claims->contains("nbf")) {
     const auto nbf = int_claim(*claims, "nbf");
     if (!nbf) return fail(jwt_error::missing_claim);
     if (*nbf > now_s + leeway) return fail(jwt_error::not_yet_valid);
+    not_before = std::max(not_before, *nbf);
   }
   token_claims out;
   out.user_id = std::move(*sub);

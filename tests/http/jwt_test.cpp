@@ -258,3 +258,38 @@ TEST_CASE("secret resolution: a short explicit secret is used outside prod, with
   CHECK(r->secret == "dev");
   CHECK_FALSE(r->warning.empty());
 }
+
+TEST_CASE("remembered tokens: still expire, and only the exact bytes are remembered") {
+  auto now = std::make_shared<std::int64_t>(t0);
+  const h::jwt_codec codec(settings(), [now] { return *now * 1'000'000'000; });
+  const std::string token = codec.issue({"user-1", "customer", std::nullopt}).value().access_token;
+  for (int i = 0; i < 3; ++i) {
+    const auto c = codec.verify(token);
+    REQUIRE(c.has_value());
+    CHECK(c->user_id == "user-1");
+    CHECK_FALSE(c->email.has_value());
+  }
+  // A one-character change of a remembered token is verified from scratch and refused.
+  std::string flipped = token;
+  flipped[flipped.size() - 2] = flipped[flipped.size() - 2] == 'A' ? 'B' : 'A';
+  CHECK(codec.verify(flipped).error() == h::jwt_error::bad_signature);
+  CHECK(codec.verify(token + "x").error() == h::jwt_error::bad_signature);
+  // Time checks run on every call, remembered or not.
+  *now = t0 + 3600;
+  CHECK(codec.verify(token).error() == h::jwt_error::expired);
+  *now = t0 - 3600;
+  CHECK(codec.verify(token).error() == h::jwt_error::not_yet_valid);
+}
+
+TEST_CASE("many distinct valid tokens: all verify (the bounded memory forgets, never lies)") {
+  const auto codec = codec_at(t0);
+  std::vector<std::string> tokens;
+  for (int i = 0; i < 5000; ++i) tokens.push_back(codec.issue({"user-" + std::to_string(i), "customer", std::nullopt}).value().access_token);
+  for (int round = 0; round < 2; ++round) {
+    for (int i = 0; i < 5000; ++i) {
+      const auto c = codec.verify(tokens[static_cast<std::size_t>(i)]);
+      REQUIRE(c.has_value());
+      REQUIRE(c->user_id == "user-" + std::to_string(i));
+    }
+  }
+}

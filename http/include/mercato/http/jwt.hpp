@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -77,13 +78,21 @@ public:
   result<issued_token, std::string> issue(const token_subject& subject) const;
 
   /// Checks everything listed at the top of the file. Thread-safe.
+  /// Tokens that passed are remembered (bounded, by their exact bytes), so a client's next
+  /// request skips the signature and JSON work (~30 us -> < 1 us); the time checks (exp,
+  /// iat/nbf) run on every call.
   result<token_claims, jwt_error> verify(std::string_view token) const;
 
   const jwt_settings& settings() const noexcept { return settings_; }
 
+  struct verified_cache;
+
 private:
+  result<token_claims, jwt_error> verify_uncached(std::string_view token, std::int64_t& not_before) const;
+
   jwt_settings settings_;
   clock_fn now_;
+  std::shared_ptr<verified_cache> cache_;
 };
 
 /// The token of an `Authorization: Bearer <token>` header value (scheme case-insensitive,
