@@ -124,6 +124,12 @@ es::store_error invalid(std::string message) {
   return es::store_error{es::store_errc::invalid_argument, std::move(message)};
 }
 
+std::optional<es::store_error> bad_id(std::string_view what, std::string_view id) {
+  if (id.empty()) return invalid(std::string(what) + " is empty");
+  if (id.find('\0') != std::string_view::npos) return invalid(std::string(what) + " holds a NUL byte");
+  return std::nullopt;
+}
+
 es::store_result<mercato::ok_t> scan(const es::event_store& store, const std::string& prefix, std::string_view begin,
                                 std::string_view end,
                                 const std::function<bool(std::string_view key, std::string_view value)>& visit) {

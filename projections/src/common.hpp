@@ -81,6 +81,9 @@ domain::any_event decode(const es::recorded_event& event, std::string_view model
 /// A store error for a read-model value a query cannot decode.
 es::store_error corrupt(std::string_view model, std::string_view key);
 es::store_error invalid(std::string message);
+/// invalid_argument for an empty id or one holding a NUL byte (the key separator of
+/// per-user ranges), so one user's range can never reach into another's.
+std::optional<es::store_error> bad_id(std::string_view what, std::string_view id);
 
 /// Folds one event of a product stream into `current` (created by ProductCreated); false
 /// for an event that does not change it. Throws projection_error for an event before

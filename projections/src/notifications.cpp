@@ -67,6 +67,7 @@ notifications_query::notifications_query(const es::event_store& store, std::stri
 
 es::store_result<page<notification_view>> notifications_query::inbox(std::string_view user_id,
                                                                      const page_request& p) const {
+  if (auto bad = bad_id("user id", user_id)) return fail(*bad);
   auto keys = page_of_range(store_, prefix_, user_range(user_id), p);
   if (!keys) return fail(keys.error());
   page<notification_view> out{{}, keys->total, p.page, p.size};

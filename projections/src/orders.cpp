@@ -288,6 +288,7 @@ orders_query::orders_query(const es::event_store& store, std::string prefix)
     : store_(store), prefix_(std::move(prefix)) {}
 
 es::store_result<page<order_view>> orders_query::history(std::string_view user_id, const page_request& p) const {
+  if (auto bad = bad_id("user id", user_id)) return fail(*bad);
   auto keys = page_of_range(store_, prefix_, history_user_range(user_id), p);
   if (!keys) return fail(keys.error());
   page<order_view> out{{}, keys->total, p.page, p.size};

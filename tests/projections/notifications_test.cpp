@@ -80,4 +80,6 @@ TEST_CASE("inbox paging: first, last, past the end, size bounds") {
   REQUIRE_FALSE(zero.has_value());
   CHECK(zero.error().code == es::store_errc::invalid_argument);
   CHECK_FALSE(q.inbox("u1", {0, projections::max_page_size + 1}).has_value());
+  CHECK_FALSE(q.inbox("", {}).has_value());
+  CHECK_FALSE(q.inbox(std::string("u1\0", 3), {}).has_value());
 }

@@ -237,6 +237,9 @@ TEST_CASE("order history: newest first, paged, only the user's own") {
   REQUIRE_FALSE(bad.has_value());
   CHECK(bad.error().code == es::store_errc::invalid_argument);
   CHECK_FALSE(query(*cs.store).history("u1", {0, projections::max_page_size + 1}).has_value());
+  // Ids that could reach into another user's range are refused.
+  CHECK_FALSE(query(*cs.store).history("", {}).has_value());
+  CHECK_FALSE(query(*cs.store).history(std::string("u1\0", 3), {}).has_value());
 }
 
 TEST_CASE("an order event before OrderPlaced stalls the projection instead of skipping") {
