@@ -41,6 +41,7 @@ struct api_context {
   webhook_verifier webhooks;
   registry metrics;
   http_metrics http_figures;
+  stream_threads streams{16};  ///< live event feeds
   worker_pool workers;  // last: its threads stop first
 };
 

@@ -79,6 +79,9 @@ public:
   /// Extra headers added to whatever answer is sent (consistency token, CORS ...). Set
   /// them before anything can answer (i.e. before handing the exchange to an actor).
   header_list extra_headers;
+  /// A held request (the live event feed) answers on its own schedule: the request timeout
+  /// does not apply to it.
+  bool long_poll = false;
 
   /// Sends `r` unless something already answered. True when this call answered.
   bool answer(response r) {

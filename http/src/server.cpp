@@ -185,21 +185,30 @@ struct server::impl {
       spdlog::error("request {}: handler failed with an exception", ex->request_id());
       ex->fail(internal_error());
     }
-    if (!ex->answered()) watch(ex);
+    if (!ex->answered() && !ex->long_poll) watch(ex);
+  }
+
+  static void add_headers(Http::ResponseWriter& w, const exchange& ex, const detail::response& r) {
+    w.headers().add(std::make_shared<dynamic_header>("X-Request-Id", ex.request_id()));
+    for (auto& [name, value] : r.headers) w.headers().add(std::make_shared<dynamic_header>(name, value));
+    if (!r.content_type.empty()) w.setMime(Http::Mime::MediaType::fromString(r.content_type));
   }
 
   void send(Http::ResponseWriter& w, exchange& ex, detail::response&& r) {
     try {
-      w.headers().add(std::make_shared<dynamic_header>("X-Request-Id", ex.request_id()));
-      for (auto& [name, value] : r.headers) w.headers().add(std::make_shared<dynamic_header>(name, value));
-      if (!r.content_type.empty()) w.setMime(Http::Mime::MediaType::fromString(r.content_type));
+      add_headers(w, ex, r);
       w.send(static_cast<Http::Code>(r.status), r.body);
     } catch (...) {
       // The client went away or the header was refused: nothing more to do.
     }
-    ex.set_status(r.status);
+    finish(ex, r.status);
+  }
+
+  /// Bookkeeping of an answered exchange: metrics, access log, in-flight count.
+  void finish(exchange& ex, int status) {
+    ex.set_status(status);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.started()).count();
-    ctx.http_figures.observe(ex.req().method, ex.route, r.status, seconds);
+    ctx.http_figures.observe(ex.req().method, ex.route, status, seconds);
     ctx.http_figures.in_flight().add(-1);
     log_access(ex);
     in_flight.fetch_sub(1);
@@ -337,7 +346,9 @@ server::~server() {
 void server::shutdown() {
   if (impl_ && !impl_->stopped) {
     impl_->stopped = true;
+    impl_->ctx.streams.request_stop();  // held live-feed requests answer now
     impl_->drain();
+    impl_->ctx.streams.stop_all();
     impl_->endpoint->shutdown();
   }
 }

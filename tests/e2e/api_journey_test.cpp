@@ -3,6 +3,7 @@
 // notifications; tok_chargeDeclined cancels and releases the stock; admin fulfilment,
 // catalog administration, idempotency keys, read-your-writes and the event routes.
 #include <set>
+#include <thread>
 
 #include <doctest/doctest.h>
 
@@ -241,4 +242,42 @@ TEST_CASE("event routes: the log, a stream, correlation ids from X-Request-Id") 
   REQUIRE(rest.status() == 200);
   CHECK(rest.data()[0]["globalPosition"].get<std::uint64_t>() == log.body["meta"]["next"].get<std::uint64_t>() + 1);
   CHECK(api.get("/api/v1/events", token).status() == 403);
+
+  // Password hashes stay in the log: the API redacts them.
+  auto first = api.get("/api/v1/events?after=0&limit=1000", admin);
+  bool saw_user = false;
+  for (auto& e : first.data())
+    if (e["type"] == "UserRegistered") {
+      saw_user = true;
+      CHECK(e["data"]["passwordHash"] == "[redacted]");
+    }
+  CHECK(saw_user);
+}
+
+TEST_CASE("live feed: Server-Sent Events from a position, resumed with Last-Event-ID") {
+  temp_dir dir;
+  node_process node(dir / "data", dir / "node.log", {}, api_env());
+  api_client api(node.port);
+  const auto admin = mint_token("admin-1", "admin");
+  const auto head = api.log_head();
+
+  // A held request is answered as soon as an event after Last-Event-ID is committed.
+  http_connection feed("127.0.0.1", node.port);
+  feed.send_request("GET", "/api/v1/events/live",
+                    {{"Authorization", "Bearer " + admin}, {"Last-Event-ID", std::to_string(head)}});
+  std::this_thread::sleep_for(200ms);
+  REQUIRE(api.post("/api/v1/products/prod-005/restock", {{"quantity", 2}}, admin).status() == 200);
+  auto r = feed.read_response();
+  REQUIRE(r.status == 200);
+  CHECK(r.header("content-type") == "text/event-stream");
+  const auto expected_id = "id: " + std::to_string(head + 1) + "\nevent: ProductRestocked\ndata: {";
+  CHECK(r.body.find(expected_id) != std::string::npos);
+  CHECK(r.body.find("retry: ") == 0);
+
+  // From a position: everything after it, in commit order.
+  auto from = feed.request("GET", "/api/v1/events/live?after=0", {{"Authorization", "Bearer " + admin}});
+  REQUIRE(from.status == 200);
+  CHECK(from.body.find("id: 1\n") != std::string::npos);
+  CHECK(from.body.find("id: " + std::to_string(head + 1) + "\n") != std::string::npos);
+  CHECK(api.get("/api/v1/events/live", mint_token("u", "customer")).status() == 403);
 }
