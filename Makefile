@@ -36,16 +36,18 @@ test-asan: asan
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tools/ubsan.supp \
 	ctest --test-dir $(ASAN) --output-on-failure -j$(JOBS) --no-tests=error
 
-# Rewrites docs/benchmarks.md: the event store first (it starts the file), then the actors and projections.
+# Rewrites docs/benchmarks.md: the event store first (it starts the file), then the actors, projections and HTTP building blocks.
 bench: build
 	$(BUILD)/tools/bench/eventstore_bench --out docs/benchmarks.md
 	$(BUILD)/tools/bench/actors_bench --out docs/benchmarks.md
 	$(BUILD)/tools/bench/projections_bench --out docs/benchmarks.md
+	$(BUILD)/tools/bench/http_core_bench --out docs/benchmarks.md
 
 bench-quick: build
 	$(BUILD)/tools/bench/eventstore_bench --quick
 	$(BUILD)/tools/bench/actors_bench --quick
 	$(BUILD)/tools/bench/projections_bench --quick
+	$(BUILD)/tools/bench/http_core_bench --quick
 
 format:
 	find common config eventstore http tools tests actors projections cluster -name '*.[ch]pp' | xargs clang-format -i

@@ -242,17 +242,21 @@ result<json, problem> parse_json(std::string_view body) {
   }
   bool too_deep = false;
   bool duplicate = false;
-  std::vector<std::set<std::string, std::less<>>> keys;  // one set per open object
+  // Keys seen per open object; a finished object with fewer members than keys had a repeat
+  // (nlohmann keeps the last one). Counting avoids copying every key.
+  std::vector<std::size_t> keys;
   const json::parser_callback_t watch = [&](int depth, json::parse_event_t event, json& parsed) {
     if (depth > max_depth) too_deep = true;
     switch (event) {
-      case json::parse_event_t::object_start: keys.emplace_back(); break;
-      case json::parse_event_t::object_end:
-        if (!keys.empty()) keys.pop_back();
-        break;
+      case json::parse_event_t::object_start: keys.push_back(0); break;
       case json::parse_event_t::key:
-        if (!keys.empty() && parsed.is_string() && !keys.back().insert(parsed.get<std::string>()).second)
-          duplicate = true;
+        if (!keys.empty()) ++keys.back();
+        break;
+      case json::parse_event_t::object_end:
+        if (!keys.empty()) {
+          if (parsed.is_object() && parsed.size() != keys.back()) duplicate = true;
+          keys.pop_back();
+        }
         break;
       default: break;
     }

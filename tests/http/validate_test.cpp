@@ -75,6 +75,13 @@ TEST_CASE("deep nesting and duplicate keys are malformed") {
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().status == 400);
   CHECK(r.error().detail.find("repeats a key") != std::string::npos);
+  r = add_item().parse(R"({"productId":"p","quantity":1,"x":[{"a":1,"b":{"c":1,"c":1}}]})");
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().status == 400);
+  CHECK(r.error().detail.find("repeats a key") != std::string::npos);
+  r = add_item().parse(R"({"productId":"p","quantity":1,"x":[{"a":1},{"a":1}]})");  // same key, two objects
+  REQUIRE_FALSE(r.has_value());
+  CHECK(r.error().status == 422);  // only "x is not a known field"
 }
 
 TEST_CASE("a 1 MiB array of nested arrays does not crash") {
