@@ -130,6 +130,7 @@ struct host::impl {
     auto o = options.runner;
     o.batch_events = std::max(o.batch_events, options.build_batch_events);
     o.commit_mode = options.build_mode;
+    o.readers = options.build_readers;
     return o;
   }
 

@@ -1,7 +1,9 @@
 // The projection thread: poll → apply → one atomic commit of read model + checkpoints.
 #include <algorithm>
 #include <charconv>
+#include <deque>
 #include <exception>
+#include <iterator>
 
 #include <mercato/eventstore/subscription.hpp>
 #include <mercato/projections/runner.hpp>
@@ -23,6 +25,89 @@ es::store_result<es::shard_seq> load_one(const es::event_store& store, const std
     return fail(es::store_error{es::store_errc::corruption, "checkpoint " + name + " is not a number: " + s});
   return es::shard_seq{seq};
 }
+
+/// Reads the log ahead of the runner: `readers` threads, each with a subscription to its
+/// share of the shards (shard s goes to thread s mod readers), hand batches over through a
+/// bounded queue. Per shard, events come out in order; across shards in any order.
+class read_ahead {
+public:
+  read_ahead(const es::event_store& store, const std::vector<es::shard_seq>& checkpoints, std::size_t readers,
+             std::size_t batch_events, std::chrono::milliseconds wait)
+      : capacity_(batch_events * (readers + 1)) {
+    const std::size_t per_read = std::max<std::size_t>(1, batch_events / readers);
+    for (std::size_t k = 0; k < readers; ++k) {
+      std::vector<es::shard_id> shards;
+      std::vector<es::shard_seq> after;
+      for (std::uint32_t s = static_cast<std::uint32_t>(k); s < checkpoints.size(); s += static_cast<std::uint32_t>(readers)) {
+        shards.emplace_back(s);
+        after.push_back(checkpoints[s]);
+      }
+      threads_.emplace_back([this, sub = store.subscribe(std::move(shards), std::move(after)), per_read, wait] {
+        read(*sub, per_read, wait);
+      });
+    }
+  }
+  ~read_ahead() {
+    {
+      std::lock_guard lock(mutex_);
+      halt_ = true;
+    }
+    changed_.notify_all();
+    for (auto& t : threads_) t.join();
+  }
+  read_ahead(const read_ahead&) = delete;
+  read_ahead& operator=(const read_ahead&) = delete;
+
+  /// Up to `max_events` events read so far (waits up to `wait` for the first ones).
+  es::store_result<std::vector<es::recorded_event>> next(std::size_t max_events, std::chrono::milliseconds wait) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, wait, [&] { return !queue_.empty() || error_; });
+    if (error_) return fail(*error_);
+    std::vector<es::recorded_event> out;
+    while (!queue_.empty() && (out.empty() || out.size() + queue_.front().size() <= max_events)) {
+      auto& front = queue_.front();
+      queued_ -= front.size();
+      if (out.empty()) out = std::move(front);
+      else std::move(front.begin(), front.end(), std::back_inserter(out));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    changed_.notify_all();
+    return out;
+  }
+
+private:
+  void read(es::subscription& sub, std::size_t per_read, std::chrono::milliseconds wait) {
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return halt_ || queued_ < capacity_; });
+        if (halt_) return;
+      }
+      auto events = sub.poll(per_read, wait);
+      std::lock_guard lock(mutex_);
+      if (halt_) return;
+      if (!events) {
+        error_ = events.error();
+        changed_.notify_all();
+        return;
+      }
+      if (events->empty()) continue;
+      queued_ += events->size();
+      queue_.push_back(std::move(*events));
+      changed_.notify_all();
+    }
+  }
+
+  const std::size_t capacity_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::vector<es::recorded_event>> queue_;
+  std::size_t queued_ = 0;
+  bool halt_ = false;
+  std::optional<es::store_error> error_;
+  std::vector<std::thread> threads_;  // last: started after everything above
+};
 
 }  // namespace
 
@@ -107,15 +192,13 @@ void projection_runner::stop() {
 }
 
 void projection_runner::run() {
-  std::vector<es::shard_id> shards;
-  for (std::uint32_t s = 0; s < store_.info().shard_count; ++s) shards.emplace_back(s);
-
+  const std::size_t readers = std::clamp<std::size_t>(options_.readers, 1, store_.info().shard_count);
   while (!stop_) {
     // (Re)subscribe from the committed checkpoints: at start and after a failed batch.
-    auto sub = store_.subscribe(shards, checkpoints());
+    read_ahead ahead(store_, checkpoints(), readers, options_.batch_events, options_.poll_wait);
     std::string error;
     while (!stop_ && error.empty()) {
-      auto events = sub->poll(options_.batch_events, options_.poll_wait);
+      auto events = ahead.next(options_.batch_events, options_.poll_wait);
       if (!events) {
         error = "poll: " + events.error().message;
         break;

@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
   projections::host_options ho;
   ho.runner.batch_events = 1 + rng() % 200;  // many commit boundaries to be killed between
   ho.build_batch_events = 1 + rng() % 300;
+  ho.runner.readers = 1 + rng() % 3;  // shards split over 1–3 read-ahead threads
+  ho.build_readers = 1 + rng() % 3;
   ho.supervise_every = 5ms;
   ho.retire_grace = std::chrono::milliseconds(rng() % 100);
   auto host = projections::host::start(**store, projections::read_models(), ho);

@@ -268,6 +268,7 @@ rebuild_figure rebuild_one(es::event_store& s, std::shared_ptr<projections::proj
   projections::runner_options o;
   o.batch_events = projections::host_options{}.build_batch_events;
   o.commit_mode = projections::host_options{}.build_mode;
+  o.readers = projections::host_options{}.build_readers;
   const auto prefix = "bench/" + f.name + "/" + std::to_string(clock_type::now().time_since_epoch().count()) + "/";
   const auto target = heads(s);
   const auto t0 = clock_type::now();
@@ -399,6 +400,10 @@ int main(int argc, char** argv) {
   app.add_option("--events", events, "events in the rebuild log (default 5000000, quick 200000)");
   app.add_option("--rate", rate, "events/s appended during the live-lag phase");
   app.add_option("--seconds", seconds, "length of the live-lag phase (default 20, quick 3)");
+  std::vector<std::string> models;
+  bool no_live = false;
+  app.add_option("--models", models, "rebuild only these read models (default: all)");
+  app.add_flag("--no-live", no_live, "skip the live-lag phase (e.g. for profiling rebuilds)");
   CLI11_PARSE(app, argc, argv);
   if (events == 0) events = quick ? 200000 : 5000000;
   if (seconds == 0) seconds = quick ? 3 : 20;
@@ -435,6 +440,7 @@ int main(int argc, char** argv) {
   std::cerr << "raw read: " << fmt(raw) << " events/s" << std::endl;
   std::vector<rebuild_figure> rebuilds;
   for (auto& p : projections::read_models()) {
+    if (!models.empty() && std::find(models.begin(), models.end(), std::string(p->name())) == models.end()) continue;
     rebuilds.push_back(rebuild_one(*store, p, total));
     const auto& f = rebuilds.back();
     std::cerr << "rebuild " << f.name << ": " << fmt(f.per_s) << " events/s (" << fmt(f.seconds) << " s)"
@@ -443,7 +449,8 @@ int main(int argc, char** argv) {
   store.reset();
 
   // 3. Live lag.
-  auto live = live_lag(scratch / "live", rate, seconds);
+  live_result live;
+  if (!no_live) live = live_lag(scratch / "live", rate, seconds);
   std::cerr << "live: " << fmt(live.events_per_s) << " events/s appended" << (live.error.empty() ? "" : " ERROR " + live.error)
             << std::endl;
 

@@ -63,6 +63,7 @@ struct host_options {
   /// exactly-once: see runner_options::commit_mode; the synced swap commit makes them durable).
   std::size_t build_batch_events = 4096;
   es::durability build_mode = es::durability::async;
+  std::size_t build_readers = 2;  ///< log-reading threads of a rebuild (runner_options::readers)
   /// How long the swap waits for the new generation to reach the old one's checkpoints
   /// (the old runner is stopped meanwhile); past it, the old runner restarts and the swap
   /// is retried later (last_error says so).

@@ -38,6 +38,10 @@ struct runner_options {
   /// only a suffix of batches, which are re-read) but loses work on a crash: for rebuilds
   /// and benchmarks.
   es::durability commit_mode = es::durability::sync;
+  /// Threads reading the log ahead of apply, the shards split among them (each shard is read
+  /// by one thread, in order). Reading overlaps applying and committing; more than one
+  /// spreads the reading (envelope decoding) over cores: for rebuilds.
+  std::size_t readers = 1;
 };
 
 /// How far one shard of a projection is behind the log.
