@@ -52,6 +52,16 @@ http::problem bad_credentials() {
   return make_problem(401, "invalid-credentials", "Invalid credentials", "The e-mail or the password is wrong.");
 }
 
+/// An unknown e-mail is refused only after the same Argon2id work a wrong password costs,
+/// so response times do not tell which addresses have accounts.
+void refuse_after_equal_work(api_context& ctx, const exchange_ptr& ex, std::string password) {
+  ctx.workers.post([ex, password = std::move(password)] {
+    static const std::string dummy = domain::hash_password("not-a-real-password-0");
+    (void)domain::verify_password(dummy, password);
+    ex->fail(bad_credentials());
+  });
+}
+
 }  // namespace
 
 void add_auth_routes(route_table& t, api_context& ctx) {
@@ -82,7 +92,7 @@ void add_auth_routes(route_table& t, api_context& ctx) {
            }
            auto email = domain::parse_email(body->text("email"));
            if (!email) {
-             ex->fail(bad_credentials());
+             refuse_after_equal_work(ctx, ex, body->text("password"));
              return;
            }
            auto password = body->text("password");
@@ -96,7 +106,7 @@ void add_auth_routes(route_table& t, api_context& ctx) {
                return;
              }
              if (!claim->state.claimed) {
-               ex->fail(bad_credentials());
+               refuse_after_equal_work(ctx, ex, password);
                return;
              }
              engine->get(claim->state.holder, [&ctx, ex, password](actors::reply<domain::user_state> user) {

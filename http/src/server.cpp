@@ -316,7 +316,21 @@ struct server::impl {
         return;
       }
     }
+    if (req.method != "GET") {
+      const auto key = req.header("idempotency-key");
+      if (!valid_idempotency_key(key)) {
+        ex->fail(bad_request("Idempotency-Key must be 1 to 255 visible ASCII characters.",
+                             {{"Idempotency-Key", "1 to 255 visible ASCII characters"}}));
+        return;
+      }
+    }
     m.route->handler(ex);
+  }
+
+  /// Absent (empty) is fine; otherwise 1..255 characters from '!' to '~'.
+  static bool valid_idempotency_key(std::string_view key) {
+    if (key.size() > 255) return false;
+    return std::all_of(key.begin(), key.end(), [](char c) { return c >= '!' && c <= '~'; });
   }
 
   void drain() {

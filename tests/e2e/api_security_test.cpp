@@ -165,6 +165,12 @@ TEST_CASE("bad input: every one a clear 4xx and no write") {
   check_problem(api.get("/api/v1/products?sort=drop%20table"), 400);
   check_problem(api.get("/api/v1/products?unknown=1"), 400);
   check_problem(api.get("/api/v1/orders?consistentWith=garbage", token), 400);
+  check_problem(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}}, token,
+                         {{"Idempotency-Key", std::string(300, 'k')}}),
+                400);
+  check_problem(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}}, token,
+                         {{"Idempotency-Key", "key with spaces"}}),
+                400);
 
   // Media type, body size, routes and methods.
   check_problem(api.call("POST", "/api/v1/cart/items", token, R"({"productId":"prod-001","quantity":1})",

@@ -176,6 +176,20 @@ TEST_CASE("the dev profile seeds demo data once, into an empty directory only") 
     again.proc.signal(SIGTERM);
     REQUIRE(again.proc.wait(30s) == 0);
   }
-  node_process prod(dir / "prod", dir / "node3.log", {"--profile", "prod"});
+  node_process prod(dir / "prod", dir / "node3.log", {"--profile", "prod"},
+                    {{"JWT_SECRET", "prod-secret-0123456789abcdef0123456789abcdef"}});
   CHECK(prod.proc.output().find("demo data created") == std::string::npos);
+}
+
+TEST_CASE("the prod profile refuses to start without a JWT secret of at least 32 bytes") {
+  temp_dir dir;
+  process none(MERCATOD_PATH, {"--data-dir", (dir / "a").string(), "--listen", "127.0.0.1:0", "--profile", "prod"},
+               {}, dir / "a.log");
+  REQUIRE(none.wait(30s) == 1);
+  CHECK(none.output().find("JWT_SECRET") != std::string::npos);
+  process short_secret(MERCATOD_PATH,
+                       {"--data-dir", (dir / "b").string(), "--listen", "127.0.0.1:0", "--profile", "prod"},
+                       {{"JWT_SECRET", "too-short"}}, dir / "b.log");
+  REQUIRE(short_secret.wait(30s) == 1);
+  CHECK(short_secret.output().find("too-short") == std::string::npos);  // never logged
 }
