@@ -101,7 +101,7 @@ jwt_settings jwt_settings_from(const config::auth_section& auth, std::string sec
 /// repeats. Lock-striped; a full stripe is simply emptied (bounded memory, no LRU upkeep).
 struct jwt_codec::verified_cache {
   static constexpr std::size_t stripes = 16;
-  static constexpr std::size_t per_stripe = 256;
+  static constexpr std::size_t per_stripe = 1024;  // 16k tokens, ~7 MB at most
   struct entry {
     token_claims claims;
     std::int64_t not_before = 0;  ///< max(iat, nbf): the earliest second it is valid
