@@ -203,7 +203,9 @@ struct outbox_deliverer::impl {
         b.put_projection(key(keys::due_key(r)), keys::encode(r));
       }
     }
-    if (auto c = store.commit(std::move(b)); !c) {
+    // Not fsynced: the write-ahead log survives a process crash; what only a power loss can
+    // undo is an outcome, and losing one just means one more attempt (at-least-once).
+    if (auto c = store.commit(std::move(b), es::durability::async); !c) {
       // The record stays as it was (due): it is attempted again; a delivered one twice.
       note_error("outbox: committing the outcome for " + r.id + ": " + c.error().message);
       return;
