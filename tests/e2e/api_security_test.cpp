@@ -6,6 +6,8 @@
 
 #include <doctest/doctest.h>
 
+#include <mercato/http/webhook_sig.hpp>
+
 #include "api_support.hpp"
 
 using namespace mercato::test;
@@ -210,6 +212,25 @@ TEST_CASE("rate limits: 429 with Retry-After, per client, auth routes separately
   auto auth_limited = api.post("/api/v1/auth/login", {{"email", "test@example.com"}, {"password", "Password123!"}});
   check_problem(auth_limited, 429);
   CHECK(std::stoi(auth_limited.header("retry-after")) >= 60);
+}
+
+TEST_CASE("payment webhook: only a fresh, correctly signed body is accepted") {
+  temp_dir dir;
+  const std::string secret = "whsec-0123456789abcdef0123456789abcdef";
+  node_process node(dir / "data", dir / "node.log", {}, api_env({{"MERCATO_PAYMENTS_WEBHOOK_SECRET", secret}}));
+  api_client api(node.port);
+  const std::string body = R"({"id":"evt_1","type":"payment.captured","paymentId":"pay-1"})";
+  const auto now = mercato::system_now_ns() / 1000000000;
+  auto signed_call = [&](const std::string& signature, const std::string& b) {
+    return api.call("POST", "/api/v1/payments/webhook", {}, b, {{"Mercato-Signature", signature}});
+  };
+  auto ok = signed_call(mercato::http::sign_webhook(secret, now, body), body);
+  CHECK(ok.status() == 200);
+  CHECK(ok.data()["received"] == true);
+  check_problem(signed_call(mercato::http::sign_webhook("other-secret-0123456789abcdef", now, body), body), 401);
+  check_problem(signed_call(mercato::http::sign_webhook(secret, now - 600, body), body), 401);  // replay
+  check_problem(signed_call(mercato::http::sign_webhook(secret, now, body), body + " "), 401);  // altered
+  check_problem(api.call("POST", "/api/v1/payments/webhook", {}, body), 401);                   // unsigned
 }
 
 TEST_CASE("an entity that does not answer in time gets 503 with Retry-After, exactly once") {
