@@ -472,6 +472,8 @@ es::store_result<ok_t> host::rebuild(std::string_view name) {
   std::lock_guard lock(impl_->mutex);
   auto* s = impl_->find(name);
   if (!s) return fail(invalid("no projection named '" + std::string(name) + "'"));
+  if (!s->proj->rebuildable())
+    return fail(invalid("projection '" + std::string(name) + "' must not be rebuilt (its fold has effects)"));
   if (s->build) return fail(invalid("projection '" + std::string(name) + "' is already rebuilding"));
   return impl_->begin_build(*s);
 }

@@ -439,10 +439,21 @@ TEST_CASE("bad host input is refused with a clear error") {
   REQUIRE_FALSE(corrupt.has_value());
   CHECK(corrupt.error().code == es::store_errc::corruption);
 
-  auto h = start_host(*s, {std::make_shared<named>("b")});
+  class effectful final : public projections::projection {
+  public:
+    std::string_view name() const override { return "effects"; }
+    std::uint32_t version() const override { return 1; }
+    void apply(batch_writer&, const es::recorded_event&) override {}
+    bool rebuildable() const override { return false; }
+  };
+  auto h = start_host(*s, {std::make_shared<named>("b"), std::make_shared<effectful>()});
   auto r = h->rebuild("nope");
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().code == es::store_errc::invalid_argument);
+  auto fx = h->rebuild("effects");
+  REQUIRE_FALSE(fx.has_value());
+  CHECK(fx.error().message.find("must not be rebuilt") != std::string::npos);
+  CHECK_FALSE(h->status("effects")->rebuilding.has_value());
 }
 
 TEST_CASE("fold_offline equals the live model, and stops at a time when asked") {

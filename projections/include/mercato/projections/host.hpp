@@ -127,7 +127,8 @@ public:
 
   /// Operator request: builds a new generation of `name` from zero while the current one
   /// keeps serving, then swaps atomically. Returns at once (the build is asynchronous);
-  /// fails with invalid_argument for an unknown name or when a rebuild is already running.
+  /// fails with invalid_argument for an unknown name, a projection that is not
+  /// rebuildable(), or when a rebuild is already running.
   es::store_result<ok_t> rebuild(std::string_view name);
 
   struct impl;

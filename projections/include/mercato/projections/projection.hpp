@@ -76,6 +76,9 @@ public:
   /// Bump when apply() changes meaning: the new version is built from zero in a new keyspace.
   virtual std::uint32_t version() const = 0;
   virtual void apply(batch_writer& out, const es::recorded_event& event) = 0;
+  /// False for a projection whose fold has effects beyond its keys (e.g. the notification
+  /// outbox: a rebuild would re-deliver); host::rebuild then refuses it.
+  virtual bool rebuildable() const { return true; }
 };
 
 }  // namespace mercato::projections
