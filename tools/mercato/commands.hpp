@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "node_client.hpp"
+
 namespace mercato::tool {
 
 struct export_args {
@@ -21,8 +23,24 @@ struct export_args {
   std::uint64_t after_position = 0;
   std::optional<std::uint64_t> to_position;
   bool quiet = false;
+  node_target node;  ///< when set: read a live node over HTTP instead of data_dir
 };
 int events_export(const export_args& a);
+/// Follows a live node's feed (SSE) from after `after` (nullopt: new events only),
+/// reconnecting after the last id seen; stops after `count` matching events when given,
+/// else at Ctrl-C.
+int events_tail(const export_args& a, std::optional<std::uint64_t> after, std::optional<std::uint64_t> count);
+
+struct token_args {
+  std::string subject;
+  std::string role = "admin";
+  std::optional<std::uint32_t> minutes;
+  std::string config_file;
+  std::filesystem::path data_dir;
+  std::string profile;
+};
+/// Prints an access token signed with the node's JWT settings.
+int token_issue(const token_args& a);
 
 int stream_show(const std::filesystem::path& data_dir, const std::string& stream, const std::string& format);
 int entity_state(const std::filesystem::path& data_dir, const std::string& stream, const std::string& at,

@@ -5,6 +5,9 @@
 #include <fstream>
 #include <iostream>
 #include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
 
 #include <mercato/actors/history.hpp>
 #include <mercato/eventstore/json.hpp>
@@ -13,6 +16,7 @@
 
 #include "cli.hpp"
 #include "commands.hpp"
+#include "node_client.hpp"
 
 namespace mercato::tool {
 
@@ -22,6 +26,7 @@ namespace fs = std::filesystem;
 
 struct filter {
   std::set<std::uint32_t> shards;
+  std::string stream;  // exact stream (node reads filter here; local reads read only it)
   std::string prefix;
   std::set<std::string, std::less<>> types;
   std::optional<std::int64_t> since_ns, until_ns;
@@ -29,13 +34,39 @@ struct filter {
 
   bool matches(const es::recorded_event& e) const {
     if (!shards.empty() && !shards.contains(e.pos.shard.value())) return false;
+    if (!stream.empty() && e.stream != stream) return false;
     if (!prefix.empty() && !std::string_view(e.stream).starts_with(prefix)) return false;
     if (!types.empty() && !types.contains(e.type)) return false;
     if (since_ns && e.timestamp_ns < *since_ns) return false;
     if (until_ns && e.timestamp_ns > *until_ns) return false;
     return true;
   }
+  /// The same test on an event as the node's JSON renders it.
+  bool matches(const nlohmann::json& e) const {
+    if (!shards.empty() && !shards.contains(e.at("shard").get<std::uint32_t>())) return false;
+    if (!stream.empty() && e.at("stream").get_ref<const std::string&>() != stream) return false;
+    if (!prefix.empty() && !e.at("stream").get_ref<const std::string&>().starts_with(prefix)) return false;
+    if (!types.empty() && !types.contains(e.at("type").get_ref<const std::string&>())) return false;
+    const auto ts = e.at("timestampNs").get<std::int64_t>();
+    if (since_ns && ts < *since_ns) return false;
+    if (until_ns && ts > *until_ns) return false;
+    return true;
+  }
 };
+
+filter make_filter(const export_args& a) {
+  filter f;
+  f.shards.insert(a.shards.begin(), a.shards.end());
+  f.prefix = a.prefix;
+  if (!f.prefix.empty() && f.prefix.find('/') == std::string::npos) f.prefix += '/';  // "cart" = "cart/"
+  if (!a.stream.empty()) f.stream = parse_stream(a.stream).str();
+  for (const auto& t : a.types) f.types.insert(t);
+  if (!a.since.empty()) f.since_ns = parse_time(a.since, "--since");
+  if (!a.until.empty()) f.until_ns = parse_time(a.until, "--until");
+  if (f.since_ns && f.until_ns && *f.until_ns < *f.since_ns) throw tool_error(exit_usage, "--until is before --since");
+  f.to_position = a.to_position;
+  return f;
+}
 
 /// Output with a resumable position: `<file>.position` holds "<global position> <bytes>"
 /// of the last complete flush; --resume truncates the file to those bytes and goes on.
@@ -112,33 +143,41 @@ constexpr const char* csv_header =
     "global_position,shard,sequence,stream,version,type,timestamp,timestamp_ns,correlation_id,causation_id,"
     "idempotency_key,node_id,data\n";
 
-void append_csv(std::string& out, const es::recorded_event& e, std::string& scratch) {
-  out += std::to_string(e.global.value());
-  out.push_back(',');
-  out += std::to_string(e.pos.shard.value());
-  out.push_back(',');
-  out += std::to_string(e.pos.seq.value());
-  out.push_back(',');
-  append_csv_field(out, e.stream);
-  out.push_back(',');
-  out += std::to_string(e.version.value());
-  out.push_back(',');
-  append_csv_field(out, e.type);
-  out.push_back(',');
-  out += es::format_timestamp(e.timestamp_ns);
-  out.push_back(',');
-  out += std::to_string(e.timestamp_ns);
-  const auto ids = es::read_envelope_ids(e);
-  for (const auto* f : {&ids.correlation_id, &ids.causation_id, &ids.idempotency_key, &ids.node_id}) {
-    out.push_back(',');
-    append_csv_field(out, *f);
+/// One CSV record, from a local event or from the node's JSON.
+struct csv_row {
+  std::uint64_t global = 0, version = 0, sequence = 0;
+  std::uint32_t shard = 0;
+  std::int64_t timestamp_ns = 0;
+  std::string stream, type, correlation_id, causation_id, idempotency_key, node_id, data;
+
+  static csv_row of(const es::recorded_event& e) {
+    auto ids = es::read_envelope_ids(e);
+    csv_row r{e.global.value(), e.version.value(), e.pos.seq.value(), e.pos.shard.value(), e.timestamp_ns,
+              e.stream, e.type, std::move(ids.correlation_id), std::move(ids.causation_id),
+              std::move(ids.idempotency_key), std::move(ids.node_id), {}};
+    es::append_event_data_json(r.data, e);
+    return r;
   }
-  out.push_back(',');
-  scratch.clear();
-  es::append_event_data_json(scratch, e);
-  append_csv_field(out, scratch);
-  out.push_back('\n');
-}
+  static csv_row of(const nlohmann::json& e) {
+    auto s = [&](const char* k) { return e.at(k).get<std::string>(); };
+    return {e.at("globalPosition").get<std::uint64_t>(), e.at("version").get<std::uint64_t>(),
+            e.at("sequence").get<std::uint64_t>(), e.at("shard").get<std::uint32_t>(),
+            e.at("timestampNs").get<std::int64_t>(), s("stream"), s("type"), s("correlationId"), s("causationId"),
+            s("idempotencyKey"), s("nodeId"), e.at("data").dump()};
+  }
+  void append_to(std::string& out) const {
+    out += std::to_string(global) + ',' + std::to_string(shard) + ',' + std::to_string(sequence) + ',';
+    append_csv_field(out, stream);
+    out += ',' + std::to_string(version) + ',';
+    append_csv_field(out, type);
+    out += ',' + es::format_timestamp(timestamp_ns) + ',' + std::to_string(timestamp_ns);
+    for (const auto* f : {&correlation_id, &causation_id, &idempotency_key, &node_id, &data}) {
+      out.push_back(',');
+      append_csv_field(out, *f);
+    }
+    out.push_back('\n');
+  }
+};
 
 /// Pages of events from the narrowest source the filters allow, in log order.
 class source {
@@ -198,21 +237,69 @@ private:
 
 }  // namespace
 
-int events_export(const export_args& a) {
+namespace {
+
+void check_format(const export_args& a) {
   if (a.format != "ndjson" && a.format != "csv" && a.format != "capnp")
     throw tool_error(exit_usage, "--format must be ndjson, csv or capnp");
   if (a.to_position && *a.to_position <= a.after_position)
     throw tool_error(exit_usage, "--to-position must be greater than --after-position");
-  filter f;
-  f.shards.insert(a.shards.begin(), a.shards.end());
-  f.prefix = a.prefix;
-  if (!f.prefix.empty() && f.prefix.find('/') == std::string::npos) f.prefix += '/';  // "cart" = "cart/"
-  for (const auto& t : a.types) f.types.insert(t);
-  if (!a.since.empty()) f.since_ns = parse_time(a.since, "--since");
-  if (!a.until.empty()) f.until_ns = parse_time(a.until, "--until");
-  if (f.since_ns && f.until_ns && *f.until_ns < *f.since_ns) throw tool_error(exit_usage, "--until is before --since");
-  f.to_position = a.to_position;
+}
 
+void append_json_event(std::string& out, const std::string& format, const nlohmann::json& e) {
+  if (format == "csv")
+    csv_row::of(e).append_to(out);
+  else
+    out += e.dump() + "\n";
+}
+
+/// Export from a live node: pages of GET /api/v1/events up to the head of the first answer
+/// (a point-in-time upper bound), filtered here.
+int export_from_node(const export_args& a, const filter& f) {
+  if (a.format == "capnp")
+    throw tool_error(exit_usage, "raw Cap'n Proto export reads a data directory (--data-dir); a node serves JSON");
+  sink out(a.out, a.resume);
+  std::uint64_t after = std::max(a.after_position, out.resumed_after());
+  std::optional<std::uint64_t> bound = a.to_position;
+  progress bar("export", 0, a.quiet || a.out == "-");
+  if (a.format == "csv" && out.fresh()) out.buffer += csv_header;
+  std::uint64_t written = 0, scanned = 0;
+  while (!interrupted.load()) {
+    auto page = nlohmann::json::parse(node_get(a.node, "/api/v1/events?after=" + std::to_string(after) + "&limit=1000"));
+    if (!bound) bound = page.at("meta").at("head").get<std::uint64_t>();
+    const auto& events = page.at("data");
+    if (events.empty()) break;
+    bool done = false;
+    for (const auto& e : events) {
+      const auto g = e.at("globalPosition").get<std::uint64_t>();
+      if (g > *bound) {
+        done = true;
+        break;
+      }
+      after = g;
+      ++scanned;
+      if (!f.matches(e)) continue;
+      append_json_event(out.buffer, a.format, e);
+      ++written;
+    }
+    out.flush(after);
+    bar.update(scanned);
+    if (done || after >= *bound) break;
+  }
+  out.flush(after);
+  bar.finish(scanned);
+  if (interrupted.load()) return exit_interrupted;
+  if (!a.quiet && a.out != "-")
+    std::fprintf(stderr, "exported %llu events to %s\n", static_cast<unsigned long long>(written), a.out.c_str());
+  return exit_ok;
+}
+
+}  // namespace
+
+int events_export(const export_args& a) {
+  check_format(a);
+  const auto f = make_filter(a);
+  if (!a.node.base_url.empty()) return export_from_node(a, f);
   auto store = open_read_only(a.data_dir);
   sink out(a.out, a.resume);
   const std::uint64_t after = std::max(a.after_position, out.resumed_after());
@@ -221,7 +308,6 @@ int events_export(const export_args& a) {
   if (a.format == "csv" && out.fresh()) out.buffer += csv_header;
 
   std::uint64_t written = 0, scanned = 0, last = after;
-  std::string scratch;
   bool done = false;
   while (!done && !interrupted.load()) {
     auto page = src.next();
@@ -239,7 +325,7 @@ int events_export(const export_args& a) {
         es::append_event_json(out.buffer, e);
         out.buffer.push_back('\n');
       } else if (a.format == "csv") {
-        append_csv(out.buffer, e, scratch);
+        csv_row::of(e).append_to(out.buffer);
       } else {
         out.buffer += e.envelope.bytes();
       }
@@ -259,6 +345,65 @@ int events_export(const export_args& a) {
   if (!a.quiet && a.out != "-")
     std::fprintf(stderr, "exported %llu events to %s\n", static_cast<unsigned long long>(written), a.out.c_str());
   return exit_ok;
+}
+
+int events_tail(const export_args& a, std::optional<std::uint64_t> after, std::optional<std::uint64_t> count) {
+  if (a.node.base_url.empty()) throw tool_error(exit_usage, "events tail follows a live node: give --node URL");
+  if (a.format == "capnp") throw tool_error(exit_usage, "events tail writes ndjson or csv");
+  const auto f = make_filter(a);
+  std::string last_id;
+  std::uint64_t last = after.value_or(0), seen = 0;
+  bool header = a.format == "csv";
+  bool first = true;
+  while (!interrupted.load()) {
+    // The first connection starts after --after-position (default: new events only); every
+    // reconnection resumes after the last id seen, so nothing is missed or repeated.
+    std::string path = "/api/v1/events/live";
+    if (last_id.empty() && after) path += "?after=" + std::to_string(*after);
+    bool stop = false;
+    std::uint64_t retry_ms = 1000;
+    bool lost = false;
+    try {
+      retry_ms = node_stream(a.node, path, last_id, [&](const sse_event& ev) {
+        if (ev.id.empty()) return true;
+        const auto g = std::stoull(ev.id);
+        if (g <= last && !last_id.empty()) return true;  // never twice
+        last = g;
+        last_id = ev.id;
+        auto e = nlohmann::json::parse(ev.data);
+        if (!f.matches(e)) return true;
+        std::string line;
+        if (header) {
+          line = csv_header;
+          header = false;
+        }
+        append_json_event(line, a.format, e);
+        if (std::fwrite(line.data(), 1, line.size(), stdout) != line.size() || std::fflush(stdout) != 0) {
+          stop = true;
+          return false;
+        }
+        if (count && ++seen >= *count) {
+          stop = true;
+          return false;
+        }
+        return true;
+      });
+    } catch (const node_unreachable& e) {
+      if (first) throw;  // never connected: say so instead of waiting silently
+      lost = true;
+      if (!a.quiet) std::fprintf(stderr, "mercato: %s; retrying after position %llu\n", e.what(),
+                                 static_cast<unsigned long long>(last));
+    }
+    first = false;
+    if (stop) return exit_ok;
+    // The node ends a feed response after a batch or on shutdown: reconnect after the delay
+    // it asked for (longer while it is unreachable).
+    const auto wait = std::chrono::milliseconds(lost ? std::max<std::uint64_t>(retry_ms, 1000) : retry_ms);
+    for (auto until = std::chrono::steady_clock::now() + wait;
+         std::chrono::steady_clock::now() < until && !interrupted.load();)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return exit_interrupted;
 }
 
 int stream_show(const fs::path& data_dir, const std::string& stream, const std::string& format) {

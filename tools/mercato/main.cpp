@@ -43,7 +43,12 @@ int main(int argc, char** argv) {
   auto* exp = events->add_subcommand(
       "export",
       "Export events in log order (a consistent point-in-time view, also beside a running node)");
-  data_dir_option(exp, ex.data_dir);
+  auto* exp_dir = exp->add_option("-d,--data-dir", ex.data_dir, "Data directory to read (read-only)")
+                      ->envname("MERCATO_DATA_DIR");
+  auto* exp_node = exp->add_option("--node", ex.node.base_url, "Read a live node instead, e.g. http://127.0.0.1:8080")
+                       ->excludes(exp_dir);
+  exp->add_option("--token", ex.node.token, "Admin bearer token for --node")->envname("MERCATO_TOKEN");
+  (void)exp_node;
   exp->add_option("-f,--format", ex.format, "ndjson (one JSON object per line), csv (header row), capnp "
                                             "(a stream of Envelope messages: capnp decode schemas/envelope.capnp Envelope)")
       ->check(CLI::IsMember({"ndjson", "csv", "capnp"}));
@@ -58,7 +63,28 @@ int main(int argc, char** argv) {
   exp->add_option("--after-position", ex.after_position, "Only events after this global position");
   exp->add_option("--to-position", ex.to_position, "Stop after this global position (inclusive)");
   exp->add_flag("-q,--quiet", ex.quiet, "No progress output");
-  exp->callback([&] { run = [&] { return events_export(ex); }; });
+  exp->callback([&] {
+    if (ex.data_dir.empty() && ex.node.base_url.empty())
+      throw CLI::ValidationError("events export", "give --data-dir DIR or --node URL");
+    run = [&] { return events_export(ex); };
+  });
+
+  export_args tl;
+  std::optional<std::uint64_t> tail_count, tail_after;
+  auto* tail = events->add_subcommand(
+      "tail", "Follow new events of a live node (Server-Sent Events), reconnecting without gaps or duplicates");
+  tail->add_option("--node", tl.node.base_url, "The node, e.g. http://127.0.0.1:8080")->required()->envname("MERCATO_NODE");
+  tail->add_option("--token", tl.node.token, "Admin bearer token")->envname("MERCATO_TOKEN");
+  tail->add_option("-f,--format", tl.format, "ndjson or csv")->check(CLI::IsMember({"ndjson", "csv"}));
+  tail->add_option("--after-position", tail_after, "Start after this global position, 0 = from the first event "
+                                                "(default: new events only)");
+  tail->add_option("--shard", tl.shards, "Only these shards (repeatable)");
+  tail->add_option("--stream", tl.stream, "Only this stream");
+  tail->add_option("--prefix", tl.prefix, "Only streams with this prefix or entity kind");
+  tail->add_option("--type", tl.types, "Only these event types")->delimiter(',');
+  tail->add_option("--count", tail_count, "Stop after this many matching events");
+  tail->add_flag("-q,--quiet", tl.quiet, "No reconnection messages");
+  tail->callback([&] { run = [&] { return events_tail(tl, tail_after, tail_count); }; });
 
   // ---- stream / entity ---------------------------------------------------------------------
   std::filesystem::path dir;
@@ -117,6 +143,20 @@ int main(int argc, char** argv) {
   restore->add_option("--id", backup_id, "Backup id (default: the latest)");
   restore->add_option("-t,--to", target, "Target data directory (must not exist or be empty)")->required();
   restore->callback([&] { run = [&] { return backup_restore(backup_dir, backup_id, target); }; });
+
+  // ---- token -------------------------------------------------------------------------------
+  token_args tk;
+  auto* token = app.add_subcommand("token", "Access tokens for the node's HTTP API");
+  token->require_subcommand(1);
+  auto* issue = token->add_subcommand(
+      "issue", "Print a bearer token signed with the node's JWT settings (same config, env and flags as mercatod)");
+  issue->add_option("--sub", tk.subject, "The token's subject (user id)")->required();
+  issue->add_option("--role", tk.role, "admin or customer")->check(CLI::IsMember({"admin", "customer"}));
+  issue->add_option("--minutes", tk.minutes, "Lifetime (default: auth.jwt_expiration_minutes)");
+  issue->add_option("--config", tk.config_file, "The node's YAML configuration");
+  issue->add_option("-d,--data-dir", tk.data_dir, "The node's data directory (dev keeps its secret there)");
+  issue->add_option("--profile", tk.profile, "dev | prod | bench");
+  issue->callback([&] { run = [&] { return token_issue(tk); }; });
 
   try {
     app.parse(argc, argv);
