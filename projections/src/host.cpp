@@ -386,6 +386,7 @@ bool host::wait_until(std::string_view name, std::span<const es::position> posit
   if (!s) return false;
   for (const auto& p : positions)
     if (p.shard.value() >= impl_->store.info().shard_count) return false;
+  if (positions.empty()) return true;
   const auto deadline = steady_clock::now() + timeout;
   std::unique_lock lock(impl_->mutex);
   while (!impl_->stopping) {
