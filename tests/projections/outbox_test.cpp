@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <mercato/projections/host.hpp>
 #include <mercato/projections/outbox.hpp>
 #include <mercato/projections/runner.hpp>
 
@@ -403,6 +404,28 @@ TEST_CASE("repeated restarts while notifications flow and the receiver flaps: ev
   const auto c = r.counts();
   CHECK(c.enqueued == expected.size());
   CHECK(c.parked == 0);
+}
+
+TEST_CASE("the host runs the outbox but refuses to rebuild it (a rebuild would re-deliver the log)") {
+  webhook_receiver rx(secret);
+  temp_dir dir;
+  auto s = open_store(dir.path(), 2);
+  const std::vector<std::string> urls{rx.url("/hook")};
+  auto h = projections::host::start(*s, {std::make_shared<outbox_projection>(urls)});
+  REQUIRE(h.has_value());
+  const auto active = (*h)->active_prefix(outbox_projection::projection_name);
+  auto d = outbox_deliverer::start(*s, active, fast_options(urls));
+  REQUIRE(d.has_value());
+  emit(*s, 0, 3);
+  outbox_query q(*s, active);
+  const auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (q.counts()->delivered < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(2ms);
+  CHECK(q.counts()->delivered == 3);
+  const auto refused = (*h)->rebuild(outbox_projection::projection_name);
+  REQUIRE_FALSE(refused.has_value());
+  CHECK(refused.error().code == es::store_errc::invalid_argument);
+  CHECK((*h)->active_prefix(outbox_projection::projection_name) == active);
+  CHECK(accepted_ids(rx.requests()) == expected_ids(0, 3, urls));
 }
 
 TEST_CASE("bad options are refused") {

@@ -28,8 +28,9 @@
 //   stats/delivered, stats/parked (written by the deliverer)    → decimal
 // pending = enqueued − delivered − parked.
 //
-// NEVER rebuild this projection (it is not in read_models()): a rebuild or a version bump
-// re-enqueues every notification of the log. With no URLs configured the projection still
+// NEVER rebuild this projection (it is not in read_models(), and rebuildable() is false so
+// host::rebuild refuses it): a rebuild or a version bump re-enqueues every notification of
+// the log. With no URLs configured the projection still
 // advances its checkpoints but writes nothing, so turning webhooks on later delivers only
 // notifications emitted from then on.
 #include <chrono>
@@ -69,6 +70,8 @@ public:
 
   std::string_view name() const override { return projection_name; }
   std::uint32_t version() const override { return current_version; }
+  /// A rebuild would re-enqueue (re-deliver) every notification of the log.
+  bool rebuildable() const override { return false; }
   /// Enqueues NotificationEmitted (first due at the event's commit time); ignores all else.
   /// Throws projection_error for an undecodable NotificationEmitted.
   void apply(batch_writer& out, const es::recorded_event& event) override;
