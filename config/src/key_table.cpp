@@ -107,6 +107,7 @@ std::vector<key_descriptor> build_table() {
       MERCATO_CONFIG_KEY(storage.max_batch_requests, "1024", whole<1, 65536>{}),
       MERCATO_CONFIG_KEY(storage.write_queue_limit, "65536", whole<1, 16777216>{}),
       MERCATO_CONFIG_KEY(storage.stream_cache_entries, "100000", whole<0, 100000000>{}),
+      MERCATO_CONFIG_KEY(storage.backup_dir, "", any_text{}),
       MERCATO_CONFIG_KEY(log.level, "info",
                          one_of<ll>{ll::trace, ll::debug, ll::info, ll::warn, ll::error, ll::off}),
       MERCATO_CONFIG_KEY(log.format, "json", one_of<lf>{lf::json, lf::text}),

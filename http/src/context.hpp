@@ -52,6 +52,7 @@ void add_catalog_routes(route_table& t, api_context& ctx);
 void add_cart_routes(route_table& t, api_context& ctx);
 void add_order_routes(route_table& t, api_context& ctx);
 void add_event_routes(route_table& t, api_context& ctx);
+void add_admin_routes(route_table& t, api_context& ctx);
 
 // ---- helpers (routes_common.cpp) ---------------------------------------------------------
 

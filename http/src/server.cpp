@@ -398,6 +398,7 @@ void add_all_routes(detail::route_table& t, detail::api_context& ctx) {
   detail::add_cart_routes(t, ctx);
   detail::add_order_routes(t, ctx);
   detail::add_event_routes(t, ctx);
+  detail::add_admin_routes(t, ctx);
 }
 
 }  // namespace

@@ -50,6 +50,13 @@ int node_info(const std::filesystem::path& data_dir, bool json);
 int doctor(const std::filesystem::path& data_dir, bool quiet);
 
 int backup_create(const std::filesystem::path& data_dir, const std::filesystem::path& backup_dir);
+/// Asks a running node for an online backup into its storage.backup_dir.
+int backup_create_node(const node_target& node);
+
+int projections_status_node(const node_target& node, bool json);
+int projections_status_offline(const std::filesystem::path& data_dir, bool json);
+int projections_rebuild_node(const node_target& node, const std::string& name, bool wait, bool quiet);
+int projections_rebuild_offline(const std::filesystem::path& data_dir, const std::string& name, bool quiet);
 int backup_list(const std::filesystem::path& backup_dir);
 int backup_verify(const std::filesystem::path& backup_dir, std::optional<std::uint32_t> id);
 int backup_restore(const std::filesystem::path& backup_dir, std::optional<std::uint32_t> id,

@@ -127,10 +127,22 @@ int main(int argc, char** argv) {
   std::optional<std::uint32_t> backup_id;
   auto* backup = app.add_subcommand("backup", "Backups (RocksDB backup engine: incremental, checksummed)");
   backup->require_subcommand(1);
-  auto* create = backup->add_subcommand("create", "Back up a data directory whose node is stopped");
-  data_dir_option(create, dir);
-  create->add_option("-b,--backup-dir", backup_dir, "Backup directory (created if missing)")->required();
-  create->callback([&] { run = [&] { return backup_create(dir, backup_dir); }; });
+  node_target backup_node;
+  auto* create = backup->add_subcommand(
+      "create", "Back up a running node (--node: into its storage.backup_dir) or a stopped node's directory (-d, -b)");
+  auto* create_dir = create->add_option("-d,--data-dir", dir, "Data directory of a stopped node");
+  create->add_option("-b,--backup-dir", backup_dir, "Backup directory (created if missing), with -d");
+  create->add_option("--node", backup_node.base_url, "A running node, e.g. http://127.0.0.1:8080")->excludes(create_dir);
+  create->add_option("--token", backup_node.token, "Admin bearer token for --node")->envname("MERCATO_TOKEN");
+  create->callback([&] {
+    if (!backup_node.base_url.empty()) {
+      run = [&] { return backup_create_node(backup_node); };
+      return;
+    }
+    if (dir.empty() || backup_dir.empty())
+      throw CLI::ValidationError("backup create", "give --node URL, or --data-dir DIR with --backup-dir DIR");
+    run = [&] { return backup_create(dir, backup_dir); };
+  });
   auto* list = backup->add_subcommand("list", "The backups in a backup directory");
   list->add_option("-b,--backup-dir", backup_dir, "Backup directory")->required();
   list->callback([&] { run = [&] { return backup_list(backup_dir); }; });
@@ -143,6 +155,43 @@ int main(int argc, char** argv) {
   restore->add_option("--id", backup_id, "Backup id (default: the latest)");
   restore->add_option("-t,--to", target, "Target data directory (must not exist or be empty)")->required();
   restore->callback([&] { run = [&] { return backup_restore(backup_dir, backup_id, target); }; });
+
+  // ---- projections ---------------------------------------------------------------------------
+  node_target proj_node;
+  std::string proj_name;
+  bool proj_wait = false;
+  auto* projections = app.add_subcommand("projections", "Read models: status and rebuilds");
+  projections->require_subcommand(1);
+  auto* pstatus = projections->add_subcommand("status", "Generation, lag and rebuild of every projection");
+  auto* pstatus_dir = pstatus->add_option("-d,--data-dir", dir, "Data directory (read-only)");
+  pstatus->add_option("--node", proj_node.base_url, "A running node instead")->excludes(pstatus_dir);
+  pstatus->add_option("--token", proj_node.token, "Admin bearer token for --node")->envname("MERCATO_TOKEN");
+  pstatus->add_flag("--json", json, "Print JSON");
+  pstatus->callback([&] {
+    if (!proj_node.base_url.empty()) {
+      run = [&] { return projections_status_node(proj_node, json); };
+      return;
+    }
+    if (dir.empty()) throw CLI::ValidationError("projections status", "give --data-dir DIR or --node URL");
+    run = [&] { return projections_status_offline(dir, json); };
+  });
+  auto* prebuild = projections->add_subcommand(
+      "rebuild", "Rebuild a read model from zero while the old one serves, then swap (a running node with --node; "
+                 "a stopped node's directory with -d)");
+  prebuild->add_option("name", proj_name, "Projection name, e.g. catalog")->required();
+  auto* prebuild_dir = prebuild->add_option("-d,--data-dir", dir, "Data directory of a stopped node");
+  prebuild->add_option("--node", proj_node.base_url, "A running node instead")->excludes(prebuild_dir);
+  prebuild->add_option("--token", proj_node.token, "Admin bearer token for --node")->envname("MERCATO_TOKEN");
+  prebuild->add_flag("--wait", proj_wait, "With --node: wait until the new generation serves");
+  prebuild->add_flag("-q,--quiet", quiet, "No progress output");
+  prebuild->callback([&] {
+    if (!proj_node.base_url.empty()) {
+      run = [&] { return projections_rebuild_node(proj_node, proj_name, proj_wait, quiet); };
+      return;
+    }
+    if (dir.empty()) throw CLI::ValidationError("projections rebuild", "give --data-dir DIR or --node URL");
+    run = [&] { return projections_rebuild_offline(dir, proj_name, quiet); };
+  });
 
   // ---- token -------------------------------------------------------------------------------
   token_args tk;

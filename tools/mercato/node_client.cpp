@@ -69,6 +69,25 @@ std::string node_get(const node_target& node, const std::string& path_and_query)
   return body;
 }
 
+std::string node_post(const node_target& node, const std::string& path, long expected) {
+  curl_handle c;
+  const auto url = node.base_url + path;
+  prepare(c, node, url);
+  c.headers = curl_slist_append(c.headers, "Content-Type: application/json");
+  std::string body;
+  curl_easy_setopt(c.h, CURLOPT_HTTPHEADER, c.headers);
+  curl_easy_setopt(c.h, CURLOPT_POSTFIELDS, "{}");
+  curl_easy_setopt(c.h, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c.h, CURLOPT_WRITEDATA, &body);
+  curl_easy_setopt(c.h, CURLOPT_TIMEOUT_MS, 600000L);
+  const auto rc = curl_easy_perform(c.h);
+  if (rc != CURLE_OK) throw tool_error(exit_failure, "cannot reach " + url + ": " + curl_easy_strerror(rc));
+  long status = 0;
+  curl_easy_getinfo(c.h, CURLINFO_RESPONSE_CODE, &status);
+  if (status != expected) throw tool_error(exit_failure, refusal(status, body, url));
+  return body;
+}
+
 namespace {
 
 struct sse_parser {

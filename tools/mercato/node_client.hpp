@@ -24,6 +24,10 @@ struct node_unreachable : tool_error {
   using tool_error::tool_error;
 };
 
+/// POST base_url + path (an empty JSON object as body); returns the body when
+/// the status is `expected`, throws tool_error otherwise.
+std::string node_post(const node_target& node, const std::string& path, long expected);
+
 /// One Server-Sent Event.
 struct sse_event {
   std::string id;

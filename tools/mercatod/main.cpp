@@ -133,6 +133,7 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
   api.rate_limit = http::rate_limit_options_from(cfg);
   api.cors = http::cors_options_from(cfg);
   api.payment_webhook_secret = cfg.payments.webhook_secret;
+  api.backup_dir = cfg.storage.backup_dir;
   auto server = http::server::start(ho, {store->get(), engine->get(), host->get()}, std::move(api));
   if (!server) {
     spdlog::error("{}", server.error());

@@ -50,6 +50,8 @@ struct storage_section {
   std::uint32_t max_batch_requests = 0;
   std::size_t write_queue_limit = 0;
   std::size_t stream_cache_entries = 0;  ///< 0 disables the stream cache
+  /// Where online backups go (POST /api/v1/admin/backups); empty: online backups refused.
+  std::filesystem::path backup_dir;
   bool operator==(const storage_section&) const = default;
 };
 

@@ -4,6 +4,7 @@
 // the API's own settings. No Pistache, CAF or RocksDB here.
 // Build the settings from the node's configuration with api_options_from (mercatod).
 #include <chrono>
+#include <filesystem>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -45,6 +46,8 @@ struct api_options {
   /// Secret of the payment provider's webhook signatures (webhook_sig.hpp); empty: every
   /// webhook is refused.
   std::string payment_webhook_secret;
+  /// Where POST /api/v1/admin/backups writes (storage.backup_dir); empty: backups refused.
+  std::filesystem::path backup_dir;
 };
 
 }  // namespace mercato::http
