@@ -15,7 +15,7 @@ DURATION=10
 USERS=256
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) DURATION=3; USERS=64 ;;
+    --quick) DURATION=3; USERS=128 ;;
     --out) OUT="$2"; shift ;;
     --build) BUILD="$2"; shift ;;
     *) echo "usage: $0 [--quick] [--out FILE] [--build DIR]" >&2; exit 2 ;;
@@ -95,13 +95,21 @@ for i in $(seq 1 "$USERS"); do
 done
 
 cat > "$WORK/add.lua" <<'LUA'
+-- Shoppers, not a storm on one cart: each wrk thread cycles through its own half of the
+-- users, so one user's requests rarely overlap (a real shopper waits for the 201).
+local counter = 0
+function setup(thread)
+  thread:set("offset", counter)
+  counter = counter + 1
+end
 local tokens = {}
 for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
 local n = 0
 request = function()
   n = n + 1
-  local t = tokens[(n * 7 + math.random(#tokens)) % #tokens + 1]
-  local p = string.format("prod-%03d", (n % 12) + 1)
+  local t = tokens[((n * 2 + offset) % #tokens) + 1]
+  -- the next product once a thread has been round all its users: lines fill evenly (≤ 99 each)
+  local p = string.format("prod-%03d", math.floor(n / math.floor(#tokens / 2)) % 12 + 1)
   return wrk.format("POST", "/api/v1/cart/items",
     {["Authorization"] = "Bearer " .. t, ["Content-Type"] = "application/json"},
     '{"productId":"' .. p .. '","quantity":1}')
