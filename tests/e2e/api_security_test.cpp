@@ -245,3 +245,25 @@ TEST_CASE("an entity that does not answer in time gets 503 with Retry-After, exa
   std::this_thread::sleep_for(500ms);
   CHECK(api.get("/health/live").status() == 200);
 }
+
+TEST_CASE("read-your-writes: a query waits for its token's positions, and past the bounded wait answers 503") {
+  temp_dir dir;
+  node_process node(dir / "data", dir / "node.log", {}, api_env());
+  api_client api(node.port);
+  const auto token = api.register_user("ryw@example.com");
+  // A write's own token is answered (the projection has passed it, or does within the wait).
+  auto added = api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 2}}, token);
+  REQUIRE(added.status() == 201);
+  const auto mine = consistent_with(added);
+  REQUIRE_FALSE(mine.empty());
+  auto cart = api.get("/api/v1/cart" + mine, token);
+  REQUIRE(cart.status() == 200);
+  CHECK(cart.data()["items"].size() == 1);
+  // A position the log has not reached: the query waits (bounded), then 503 + Retry-After,
+  // and the connection serves the next request.
+  const auto head = api.log_head();
+  auto future = api.get("/api/v1/cart?consistentWith=0." + std::to_string(head + 1000000), token);
+  check_problem(future, 503);
+  CHECK_FALSE(future.header("retry-after").empty());
+  CHECK(api.get("/api/v1/cart", token).status() == 200);
+}
