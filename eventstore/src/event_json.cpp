@@ -124,7 +124,9 @@ void append_data(std::string& out, schema::Envelope::Reader env) {
 
 void append_capnp_json(std::string& out, capnp::DynamicStruct::Reader s) { append_struct(out, s); }
 
-void append_json_string(std::string& out, std::string_view text) {
+namespace {
+
+void append_quoted(std::string& out, std::string_view text, bool escape_high) {
   static constexpr char hex[] = "0123456789abcdef";
   out.push_back('"');
   for (const char ch : text) {
@@ -136,7 +138,7 @@ void append_json_string(std::string& out, std::string_view text) {
     case '\r': out += "\\r"; break;
     case '\t': out += "\\t"; break;
     default:
-      if (c < 0x20 || c == 0x7f) {
+      if (c < 0x20 || c == 0x7f || (escape_high && c >= 0x80)) {
         out += "\\u00";
         out.push_back(hex[c >> 4]);
         out.push_back(hex[c & 15]);
@@ -147,6 +149,11 @@ void append_json_string(std::string& out, std::string_view text) {
   }
   out.push_back('"');
 }
+
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view text) { append_quoted(out, text, false); }
+void append_json_bytes(std::string& out, std::string_view bytes) { append_quoted(out, bytes, true); }
 
 std::string format_timestamp(std::int64_t ns) {
   std::int64_t secs = ns / 1'000'000'000;

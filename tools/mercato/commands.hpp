@@ -42,6 +42,16 @@ struct token_args {
 /// Prints an access token signed with the node's JWT settings.
 int token_issue(const token_args& a);
 
+struct replay_args {
+  std::filesystem::path data_dir;
+  std::string projection;
+  std::string until;  ///< empty: now
+  std::string out = "-";
+  bool quiet = false;
+};
+/// A read model folded from zero up to `until` in a scratch copy, dumped as NDJSON.
+int replay(const replay_args& a);
+
 int stream_show(const std::filesystem::path& data_dir, const std::string& stream, const std::string& format);
 int entity_state(const std::filesystem::path& data_dir, const std::string& stream, const std::string& at,
                  std::optional<std::uint64_t> version);

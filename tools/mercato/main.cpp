@@ -193,6 +193,19 @@ int main(int argc, char** argv) {
     run = [&] { return projections_rebuild_offline(dir, proj_name, quiet); };
   });
 
+  // ---- replay ------------------------------------------------------------------------------
+  replay_args rp;
+  auto* rep = app.add_subcommand(
+      "replay", "A read model as it was at a past instant (folded from zero in a scratch copy; the directory is not written)");
+  rep->add_option("-d,--data-dir", rp.data_dir, "Data directory (a backup or a stopped node's)")
+      ->required()
+      ->envname("MERCATO_DATA_DIR");
+  rep->add_option("-p,--projection", rp.projection, "Read model, e.g. catalog")->required();
+  rep->add_option("--until", rp.until, "Only events committed at or before TIME (default: all)");
+  rep->add_option("-o,--out", rp.out, "NDJSON output file, - for stdout (one line per key)")->capture_default_str();
+  rep->add_flag("-q,--quiet", rp.quiet, "No progress output");
+  rep->callback([&] { run = [&] { return replay(rp); }; });
+
   // ---- token -------------------------------------------------------------------------------
   token_args tk;
   auto* token = app.add_subcommand("token", "Access tokens for the node's HTTP API");
