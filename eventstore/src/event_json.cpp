@@ -20,26 +20,9 @@ void append_int(std::string& out, Int v) {
   out.append(buf, end);
 }
 
-void append_base64(std::string& out, capnp::Data::Reader data) {
-  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+void append_base64_quoted(std::string& out, capnp::Data::Reader data) {
   out.push_back('"');
-  std::size_t i = 0;
-  const auto n = data.size();
-  for (; i + 2 < n; i += 3) {
-    const unsigned v = (unsigned(data[i]) << 16) | (unsigned(data[i + 1]) << 8) | unsigned(data[i + 2]);
-    out.push_back(table[(v >> 18) & 63]);
-    out.push_back(table[(v >> 12) & 63]);
-    out.push_back(table[(v >> 6) & 63]);
-    out.push_back(table[v & 63]);
-  }
-  if (i < n) {
-    unsigned v = unsigned(data[i]) << 16;
-    if (i + 1 < n) v |= unsigned(data[i + 1]) << 8;
-    out.push_back(table[(v >> 18) & 63]);
-    out.push_back(table[(v >> 12) & 63]);
-    out.push_back(i + 1 < n ? table[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
+  append_base64(out, std::string_view(reinterpret_cast<const char*>(data.begin()), data.size()));
   out.push_back('"');
 }
 
@@ -78,7 +61,7 @@ void append_value(std::string& out, const capnp::DynamicValue::Reader& v) {
     append_json_string(out, std::string_view(t.cStr(), t.size()));
     return;
   }
-  case capnp::DynamicValue::DATA: append_base64(out, v.as<capnp::Data>()); return;
+  case capnp::DynamicValue::DATA: append_base64_quoted(out, v.as<capnp::Data>()); return;
   case capnp::DynamicValue::LIST: {
     out.push_back('[');
     bool first = true;
@@ -151,6 +134,25 @@ void append_quoted(std::string& out, std::string_view text, bool escape_high) {
 }
 
 }  // namespace
+
+void append_base64(std::string& out, std::string_view bytes) {
+  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  auto byte = [&](std::size_t i) { return static_cast<unsigned>(static_cast<unsigned char>(bytes[i])); };
+  std::size_t i = 0;
+  const auto n = bytes.size();
+  for (; i + 2 < n; i += 3) {
+    const unsigned v = (byte(i) << 16) | (byte(i + 1) << 8) | byte(i + 2);
+    for (unsigned shift : {18u, 12u, 6u, 0u}) out.push_back(table[(v >> shift) & 63]);
+  }
+  if (i < n) {
+    unsigned v = byte(i) << 16;
+    if (i + 1 < n) v |= byte(i + 1) << 8;
+    out.push_back(table[(v >> 18) & 63]);
+    out.push_back(table[(v >> 12) & 63]);
+    out.push_back(i + 1 < n ? table[(v >> 6) & 63] : '=');
+    out.push_back('=');
+  }
+}
 
 void append_json_string(std::string& out, std::string_view text) { append_quoted(out, text, false); }
 void append_json_bytes(std::string& out, std::string_view bytes) { append_quoted(out, bytes, true); }

@@ -15,20 +15,23 @@ using namespace std::chrono_literals;
 
 namespace {
 
+/// A byte as an unsigned int (shifts stay unsigned).
+unsigned byte(char c) { return static_cast<unsigned char>(c); }
+
 std::string base64url(const std::string& in) {
   static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8) |
-                       static_cast<unsigned char>(in[i + 2]);
+    const unsigned v = (byte(in[i]) << 16) | (byte(in[i + 1]) << 8) |
+                       byte(in[i + 2]);
     out += {table[(v >> 18) & 63], table[(v >> 12) & 63], table[(v >> 6) & 63], table[v & 63]};
   }
   if (i + 1 == in.size()) {
-    const unsigned v = static_cast<unsigned char>(in[i]) << 16;
+    const unsigned v = byte(in[i]) << 16;
     out += {table[(v >> 18) & 63], table[(v >> 12) & 63]};
   } else if (i + 2 == in.size()) {
-    const unsigned v = (static_cast<unsigned char>(in[i]) << 16) | (static_cast<unsigned char>(in[i + 1]) << 8);
+    const unsigned v = (byte(in[i]) << 16) | (byte(in[i + 1]) << 8);
     out += {table[(v >> 18) & 63], table[(v >> 12) & 63], table[(v >> 6) & 63]};
   }
   return out;

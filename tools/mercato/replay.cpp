@@ -41,24 +41,6 @@ void scratch_copy(const fs::path& from, const fs::path& to) {
   if (ec) throw tool_error(exit_failure, "cannot read " + from.string() + ": " + ec.message());
 }
 
-void append_base64(std::string& out, std::string_view bytes) {
-  static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::size_t i = 0;
-  for (; i + 2 < bytes.size(); i += 3) {
-    const unsigned v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    for (int s : {18, 12, 6, 0}) out.push_back(table[(v >> s) & 63]);
-  }
-  if (i < bytes.size()) {
-    unsigned v = static_cast<unsigned>(static_cast<unsigned char>(bytes[i])) << 16;
-    if (i + 1 < bytes.size()) v |= static_cast<unsigned>(static_cast<unsigned char>(bytes[i + 1])) << 8;
-    out.push_back(table[(v >> 18) & 63]);
-    out.push_back(table[(v >> 12) & 63]);
-    out.push_back(i + 1 < bytes.size() ? table[(v >> 6) & 63] : '=');
-    out.push_back('=');
-  }
-}
-
 }  // namespace
 
 int replay(const replay_args& a) {
@@ -116,7 +98,7 @@ int replay(const replay_args& a) {
       line.append(value);
     } else {
       line += "{\"base64\":\"";
-      append_base64(line, value);
+      es::append_base64(line, value);
       line += "\"}";
     }
     line += "}\n";

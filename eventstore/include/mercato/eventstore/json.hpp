@@ -37,6 +37,9 @@ std::string format_timestamp(std::int64_t ns_since_epoch);
 
 /// Appends `text` as a JSON string literal (quoted, escaped) to `out`.
 void append_json_string(std::string& out, std::string_view text);
+/// Appends `bytes` in standard base64 (with padding, no quotes).
+void append_base64(std::string& out, std::string_view bytes);
+
 /// The same for bytes that need not be UTF-8 (binary keys): every byte ≥ 0x80 becomes
 /// \u00XX, so the string is valid JSON and each character stands for one byte.
 void append_json_bytes(std::string& out, std::string_view bytes);
