@@ -42,12 +42,16 @@ bench: build
 	$(BUILD)/tools/bench/actors_bench --out docs/benchmarks.md
 	$(BUILD)/tools/bench/projections_bench --out docs/benchmarks.md
 	$(BUILD)/tools/bench/http_core_bench --out docs/benchmarks.md
+	$(BUILD)/tools/bench/export_bench --out docs/benchmarks.md
+	tools/bench/http_bench.sh --build $(BUILD) --out docs/benchmarks.md
 
 bench-quick: build
 	$(BUILD)/tools/bench/eventstore_bench --quick
 	$(BUILD)/tools/bench/actors_bench --quick
 	$(BUILD)/tools/bench/projections_bench --quick
 	$(BUILD)/tools/bench/http_core_bench --quick
+	$(BUILD)/tools/bench/export_bench --quick
+	tools/bench/http_bench.sh --build $(BUILD) --quick
 
 format:
 	find common config eventstore http tools tests actors projections cluster -name '*.[ch]pp' | xargs clang-format -i
