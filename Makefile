@@ -42,6 +42,7 @@ bench: build
 	$(BUILD)/tools/bench/actors_bench --out docs/benchmarks.md
 	$(BUILD)/tools/bench/projections_bench --out docs/benchmarks.md
 	$(BUILD)/tools/bench/http_core_bench --out docs/benchmarks.md
+	$(BUILD)/tools/bench/outbox_bench --out docs/benchmarks.md
 	$(BUILD)/tools/bench/export_bench --out docs/benchmarks.md
 	tools/bench/http_bench.sh --build $(BUILD) --out docs/benchmarks.md
 
