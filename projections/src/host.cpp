@@ -37,24 +37,13 @@ std::string encode_keyspace(keyspace ks) {
   return std::to_string(ks.version) + "/" + std::to_string(ks.generation);
 }
 
-std::optional<keyspace> decode_keyspace(std::string_view s) {
-  const auto slash = s.find('/');
-  if (slash == std::string_view::npos) return std::nullopt;
-  keyspace ks;
-  auto [e1, ec1] = std::from_chars(s.data(), s.data() + slash, ks.version);
-  auto [e2, ec2] = std::from_chars(s.data() + slash + 1, s.data() + s.size(), ks.generation);
-  if (ec1 != std::errc{} || e1 != s.data() + slash || ec2 != std::errc{} || e2 != s.data() + s.size())
-    return std::nullopt;
-  return ks;
-}
-
 es::store_result<std::optional<keyspace>> load_record(const es::event_store& store, std::string_view name,
                                                       std::string_view which) {
   const auto key = record_key(name, which);
   auto v = store.load_checkpoint(key);
   if (!v) return fail(v.error());
   if (!*v) return std::optional<keyspace>();
-  auto ks = decode_keyspace(**v);
+  auto ks = parse_keyspace(**v);
   if (!ks) return fail(es::store_error{es::store_errc::corruption, key + " is not <version>/<generation>: " + **v});
   return std::optional<keyspace>(*ks);
 }
@@ -79,6 +68,17 @@ std::vector<es::position> positions_of(const std::vector<es::shard_seq>& cps) {
 }
 
 }  // namespace
+
+std::optional<keyspace> parse_keyspace(std::string_view s) {
+  const auto slash = s.find('/');
+  if (slash == std::string_view::npos) return std::nullopt;
+  keyspace ks;
+  auto [e1, ec1] = std::from_chars(s.data(), s.data() + slash, ks.version);
+  auto [e2, ec2] = std::from_chars(s.data() + slash + 1, s.data() + s.size(), ks.generation);
+  if (ec1 != std::errc{} || e1 != s.data() + slash || ec2 != std::errc{} || e2 != s.data() + s.size())
+    return std::nullopt;
+  return ks;
+}
 
 std::string keyspace_prefix(std::string_view name, keyspace ks) {
   return "proj/" + std::string(name) + "/v" + std::to_string(ks.version) + "/g" + std::to_string(ks.generation) + "/";

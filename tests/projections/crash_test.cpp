@@ -21,16 +21,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::map<std::string, std::string> model(const es::event_store& s, const std::string& prefix) {
-  std::map<std::string, std::string> m;
-  auto r = s.scan_projection(prefix, projections::prefix_end(prefix), [&](std::string_view k, std::string_view v) {
-    m.emplace(std::string(k.substr(prefix.size())), std::string(v));
-    return true;
-  });
-  REQUIRE(r.has_value());
-  return m;
-}
-
 std::vector<es::position> heads(const es::event_store& s) {
   std::vector<es::position> v;
   for (std::uint32_t i = 0; i < s.info().shard_count; ++i)

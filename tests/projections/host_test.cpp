@@ -48,17 +48,6 @@ private:
   std::uint32_t version_;
 };
 
-/// Every key and value under `prefix` (one RocksDB iterator: one consistent snapshot).
-std::map<std::string, std::string> model(const es::event_store& s, const std::string& prefix) {
-  std::map<std::string, std::string> m;
-  auto r = s.scan_projection(prefix, projections::prefix_end(prefix), [&](std::string_view k, std::string_view v) {
-    m.emplace(std::string(k.substr(prefix.size())), std::string(v));
-    return true;
-  });
-  REQUIRE(r.has_value());
-  return m;
-}
-
 std::optional<std::string> record(const es::event_store& s, const std::string& which) {
   auto v = s.load_checkpoint("proj/tally/" + which);
   REQUIRE(v.has_value());

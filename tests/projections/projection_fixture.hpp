@@ -1,7 +1,9 @@
 #pragma once
 // Stores in temp dirs and real product events (built with the domain codec) for the
 // projection tests.
+#include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <capnp/message.h>
@@ -10,6 +12,7 @@
 #include <mercato/domain/codec.hpp>
 #include <mercato/eventstore/envelope.hpp>
 #include <mercato/eventstore/store.hpp>
+#include <mercato/projections/host.hpp>
 
 #include "temp_dir.hpp"
 
@@ -56,6 +59,18 @@ inline domain::product_created created(const std::string& id, const std::string&
 
 inline domain::product_restocked restocked(const std::string& id, std::uint32_t qty) {
   return domain::product_restocked{domain::product_id{id}, domain::quantity{qty}, 0};
+}
+
+/// Every key and value under `prefix`, keys relative to it (one RocksDB iterator: one
+/// consistent snapshot).
+inline std::map<std::string, std::string> model(const es::event_store& s, const std::string& prefix) {
+  std::map<std::string, std::string> m;
+  auto r = s.scan_projection(prefix, projections::prefix_end(prefix), [&](std::string_view k, std::string_view v) {
+    m.emplace(std::string(k.substr(prefix.size())), std::string(v));
+    return true;
+  });
+  REQUIRE(r.has_value());
+  return m;
 }
 
 }  // namespace mercato::test

@@ -7,6 +7,7 @@
 #include <mercato/projections/registry.hpp>
 
 #include "read_model_fixture.hpp"
+#include "projection_fixture.hpp"
 
 using namespace mercato;
 using namespace mercato::test;
@@ -75,16 +76,6 @@ std::vector<es::position> shop(clocked_store& cs) {
   return last;
 }
 
-std::map<std::string, std::string> keyspace(const es::event_store& s, const std::string& prefix) {
-  std::map<std::string, std::string> out;
-  auto ok = s.scan_projection(prefix, projections::prefix_end(prefix), [&](std::string_view k, std::string_view v) {
-    out.emplace(std::string(k.substr(prefix.size())), std::string(v));
-    return true;
-  });
-  REQUIRE(ok.has_value());
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("every read model folded live one event per batch equals the same folded from zero") {
@@ -105,8 +96,8 @@ TEST_CASE("every read model folded live one event per batch equals the same fold
       REQUIRE((*r)->last_error() == std::nullopt);
     }
     REQUIRE(projections::fold_offline(*cs.store, *model, once_prefix).has_value());
-    const auto live = keyspace(*cs.store, live_prefix);
-    const auto once = keyspace(*cs.store, once_prefix);
+    const auto live = test::model(*cs.store, live_prefix);
+    const auto once = test::model(*cs.store, once_prefix);
     CHECK(live.size() >= 4);  // carts: one per user; the others hold more
     CHECK(live == once);
   }

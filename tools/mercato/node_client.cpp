@@ -52,40 +52,39 @@ size_t collect(char* data, size_t size, size_t n, void* user) {
 
 }  // namespace
 
-std::string node_get(const node_target& node, const std::string& path_and_query) {
-  curl_handle c;
-  const auto url = node.base_url + path_and_query;
-  prepare(c, node, url);
-  std::string body;
-  curl_easy_setopt(c.h, CURLOPT_HTTPHEADER, c.headers);
-  curl_easy_setopt(c.h, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c.h, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(c.h, CURLOPT_TIMEOUT_MS, 60000L);
-  const auto rc = curl_easy_perform(c.h);
-  if (rc != CURLE_OK) throw tool_error(exit_failure, "cannot reach " + url + ": " + curl_easy_strerror(rc));
-  long status = 0;
-  curl_easy_getinfo(c.h, CURLINFO_RESPONSE_CODE, &status);
-  if (status != 200) throw tool_error(exit_failure, refusal(status, body, url));
-  return body;
-}
+namespace {
 
-std::string node_post(const node_target& node, const std::string& path, long expected) {
+/// One request with a JSON answer: the body when the status is `expected`, else tool_error.
+std::string node_request(const node_target& node, const std::string& path, const char* post_body, long expected,
+                         long timeout_ms) {
   curl_handle c;
   const auto url = node.base_url + path;
   prepare(c, node, url);
-  c.headers = curl_slist_append(c.headers, "Content-Type: application/json");
+  if (post_body) {
+    c.headers = curl_slist_append(c.headers, "Content-Type: application/json");
+    curl_easy_setopt(c.h, CURLOPT_POSTFIELDS, post_body);
+  }
   std::string body;
   curl_easy_setopt(c.h, CURLOPT_HTTPHEADER, c.headers);
-  curl_easy_setopt(c.h, CURLOPT_POSTFIELDS, "{}");
   curl_easy_setopt(c.h, CURLOPT_WRITEFUNCTION, collect);
   curl_easy_setopt(c.h, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(c.h, CURLOPT_TIMEOUT_MS, 600000L);
+  curl_easy_setopt(c.h, CURLOPT_TIMEOUT_MS, timeout_ms);
   const auto rc = curl_easy_perform(c.h);
   if (rc != CURLE_OK) throw tool_error(exit_failure, "cannot reach " + url + ": " + curl_easy_strerror(rc));
   long status = 0;
   curl_easy_getinfo(c.h, CURLINFO_RESPONSE_CODE, &status);
   if (status != expected) throw tool_error(exit_failure, refusal(status, body, url));
   return body;
+}
+
+}  // namespace
+
+std::string node_get(const node_target& node, const std::string& path_and_query) {
+  return node_request(node, path_and_query, nullptr, 200, 60000L);
+}
+
+std::string node_post(const node_target& node, const std::string& path, long expected) {
+  return node_request(node, path, "{}", expected, 600000L);  // a backup may take minutes
 }
 
 namespace {

@@ -1,6 +1,5 @@
 // projections status|rebuild, backup create --node: the operator commands that go through a
 // running node's admin routes, or work on a stopped node's data directory.
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <thread>
@@ -115,14 +114,9 @@ std::optional<projections::keyspace> read_record(const es::event_store& store, c
   auto v = store.load_checkpoint(key);
   if (!v) throw tool_error(exit_failure, v.error().message);
   if (!*v) return std::nullopt;
-  projections::keyspace ks;
-  const std::string_view s = **v;
-  const auto slash = s.find('/');
-  auto [e1, ec1] = std::from_chars(s.data(), s.data() + (slash == s.npos ? s.size() : slash), ks.version);
-  auto [e2, ec2] = std::from_chars(e1 + 1, s.data() + s.size(), ks.generation);
-  if (slash == s.npos || ec1 != std::errc{} || e1 != s.data() + slash || ec2 != std::errc{} || e2 != s.data() + s.size())
-    throw tool_error(exit_corruption, key + " is not <version>/<generation>: " + **v);
-  return ks;
+  auto ks = projections::parse_keyspace(**v);
+  if (!ks) throw tool_error(exit_corruption, key + " is not <version>/<generation>: " + **v);
+  return *ks;
 }
 
 std::uint64_t read_checkpoint(const es::event_store& store, const std::string& prefix, std::uint32_t shard) {

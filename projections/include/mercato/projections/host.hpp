@@ -49,6 +49,9 @@ struct keyspace {
   bool operator==(const keyspace&) const = default;
 };
 
+/// "<version>/<generation>", the form of the generation records; nullopt when malformed.
+std::optional<keyspace> parse_keyspace(std::string_view record);
+
 /// "proj/<name>/v<version>/g<generation>/".
 std::string keyspace_prefix(std::string_view name, keyspace ks);
 /// The end of a prefix's key range: the prefix with its trailing '/' replaced by '0', so
