@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -441,6 +442,16 @@ TEST_CASE("export from a live node and tail its feed across a restart, without g
                                 token + " --after-position 0 --count " + std::to_string(expected) + " > " +
                                 out.string()},
                      {}, dir / "tail.err");
+  // The tail must have connected before the node goes away (a tail that never reached a
+  // node fails at once by design): wait until it has written the events already there.
+  auto lines_written = [&] {
+    const auto text = slurp(out);
+    return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
+  };
+  for (auto until = std::chrono::steady_clock::now() + 60s;
+       lines_written() < before && std::chrono::steady_clock::now() < until;)
+    std::this_thread::sleep_for(20ms);
+  REQUIRE_MESSAGE(lines_written() >= before, "tail did not connect: " << tail.output());
   register_user(port, "tail1@example.com");
   node->signal(SIGTERM);
   REQUIRE(node->wait(30s) == 0);
@@ -449,7 +460,7 @@ TEST_CASE("export from a live node and tail its feed across a restart, without g
   register_user(port, "tail3@example.com");
   auto code = tail.wait(60s);
   REQUIRE_MESSAGE(code.has_value(), "tail did not finish: " << tail.output());
-  CHECK(*code == 0);
+  CHECK_MESSAGE(*code == 0, tail.output());
   const auto tailed = ndjson(slurp(out));
   REQUIRE(tailed.size() == expected);
   for (std::size_t i = 0; i < tailed.size(); ++i) CHECK(tailed[i]["globalPosition"] == i + 1);
