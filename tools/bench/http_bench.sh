@@ -94,27 +94,6 @@ for i in $(seq 1 "$USERS"); do
     | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["accessToken"])' >> "$WORK/tokens.txt"
 done
 
-cat > "$WORK/add.lua" <<'LUA'
--- Shoppers, not a storm on one cart: each wrk thread cycles through its own half of the
--- users, so one user's requests rarely overlap (a real shopper waits for the 201).
-local counter = 0
-function setup(thread)
-  thread:set("offset", counter)
-  counter = counter + 1
-end
-local tokens = {}
-for line in io.lines(os.getenv("TOKENS")) do tokens[#tokens + 1] = line end
-local n = 0
-request = function()
-  n = n + 1
-  local t = tokens[((n * 2 + offset) % #tokens) + 1]
-  -- the next product once a thread has been round all its users: lines fill evenly (≤ 99 each)
-  local p = string.format("prod-%03d", math.floor(n / math.floor(#tokens / 2)) % 12 + 1)
-  return wrk.format("POST", "/api/v1/cart/items",
-    {["Authorization"] = "Bearer " .. t, ["Content-Type"] = "application/json"},
-    '{"productId":"' .. p .. '","quantity":1}')
-end
-LUA
 
 # wrk → "<req/s> <p50 ms> <p99 ms> <non2xx+errors>"
 run_wrk() {  # conns url [lua]
@@ -145,7 +124,7 @@ ROWS=""
 for c in 64 256; do
   read -r n_rps n_p50 n_p99 n_bad <<<"$(run_wrk $c "http://127.0.0.1:$NPORT/p.json")"
   read -r g_rps g_p50 g_p99 g_bad <<<"$(run_wrk $c "$M/api/v1/products/prod-001")"
-  read -r a_rps a_p50 a_p99 a_bad <<<"$(run_wrk $c "$M/api/v1/cart/items" "$WORK/add.lua")"
+  read -r a_rps a_p50 a_p99 a_bad <<<"$(run_wrk $c "$M/api/v1/cart/items" tools/bench/lua/add_to_cart.lua)"
   ratio() { python3 -c "print(f'{$1/$2:.2f}×')"; }
   ROWS+="| nginx static 200 B | $c | $n_rps | $n_p50 | $n_p99 | $n_bad | 1.00× |"$'\n'
   ROWS+="| GET /api/v1/products/{id} | $c | $g_rps | $g_p50 | $g_p99 | $g_bad | $(ratio "$g_rps" "$n_rps") |"$'\n'
