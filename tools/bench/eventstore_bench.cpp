@@ -1,6 +1,8 @@
 // Event-store benchmark: durable appends through Mercato's group-commit writer against raw
 // RocksDB (sync=true WriteBatch of the same sizes from the same number of threads), in the
 // same run, on the same disk. Prints a Markdown table; --out rewrites docs/benchmarks.md.
+// --json: only the 1-event figures of the `make bench` harness (issue #7), one JSON line per
+// figure per run on stdout (bench_util.hpp: emit), progress on stderr.
 //
 // Not a test: figures depend on the machine. Every figure is the median of --runs runs
 // (min–max shown); the load threads share the machine's cores with the writer.
@@ -32,6 +34,8 @@ using namespace mercato;
 using clock_type = std::chrono::steady_clock;
 
 namespace {
+
+std::ostream* g_log = &std::cout;  // progress: stderr in --json mode
 
 struct run_result {
   double appends_per_s = 0;
@@ -129,7 +133,7 @@ run_result mercato_run(const fs::path& dir, int threads, std::size_t k, std::chr
   });
   const auto st = store->stats();
   if (st.batches > 0)
-    std::cout << "  writer: " << st.batches << " batches, " << st.requests / st.batches << " requests/batch (max "
+    *g_log << "  writer: " << st.batches << " batches, " << st.requests / st.batches << " requests/batch (max "
               << st.max_batch_requests << "), " << st.bytes / std::max<std::uint64_t>(st.events, 1)
               << " bytes/event, stage " << st.stage_ns / st.batches / 1000 << " us + write "
               << st.write_ns / st.batches / 1000 << " us per batch" << std::endl;
@@ -143,7 +147,10 @@ run_result rocksdb_run(const fs::path& dir, int threads, std::size_t k, std::chr
   rocksdb::Options o;
   o.create_if_missing = true;
   rocksdb::DB* raw = nullptr;
-  if (!rocksdb::DB::Open(o, dir.string(), &raw).ok()) std::exit(1);
+  if (const auto st = rocksdb::DB::Open(o, dir.string(), &raw); !st.ok()) {
+    std::cerr << "rocksdb open failed: " << st.ToString() << "\n";
+    std::exit(1);
+  }
   std::unique_ptr<rocksdb::DB> db(raw);
   rocksdb::WriteOptions wo;
   wo.sync = true;
@@ -154,7 +161,10 @@ run_result rocksdb_run(const fs::path& dir, int threads, std::size_t k, std::chr
       const std::string key = std::to_string(t) + "/" + std::to_string(i) + "/" + std::to_string(e);
       b.Put(key, value);
     }
-    if (!db->Write(wo, &b).ok()) std::exit(1);
+    if (const auto st = db->Write(wo, &b); !st.ok()) {
+      std::cerr << "rocksdb write failed: " << st.ToString() << "\n";
+      std::exit(1);
+    }
   });
   db.reset();
   fs::remove_all(dir);
@@ -185,6 +195,29 @@ std::string fmt(double v, int prec = 0) {
   return buf;
 }
 
+/// --json: for each appender count, `runs` runs of 1-event sync appends, Mercato then raw
+/// RocksDB, each emitted as it is measured.
+void json_figures(const fs::path& scratch, const std::vector<int>& thread_counts, int runs,
+                  std::chrono::milliseconds duration, bool mercato_only) {
+  for (int threads : thread_counts) {
+    const auto c = ".c" + std::to_string(threads);
+    for (int run = 1; run <= runs; ++run) {
+      const auto m = mercato_run(scratch / "mercato", threads, 1, duration);
+      bench::emit("mercato.append" + c, run, m.appends_per_s, "ops/s");
+      bench::emit("mercato.append" + c + ".p99_us", run, m.p99_us, "us");
+      std::cerr << "appenders=" << threads << " run " << run << ": mercato " << fmt(m.appends_per_s) << "/s p99 "
+                << fmt(m.p99_us) << " us";
+      if (!mercato_only) {
+        const auto r = rocksdb_run(scratch / "rocksdb", threads, 1, duration);
+        bench::emit("rocksdb.sync_append" + c, run, r.appends_per_s, "ops/s");
+        bench::emit("rocksdb.sync_append" + c + ".p99_us", run, r.p99_us, "us");
+        std::cerr << "; rocksdb " << fmt(r.appends_per_s) << "/s p99 " << fmt(r.p99_us) << " us";
+      }
+      std::cerr << std::endl;
+    }
+  }
+}
+
 
 } // namespace
 
@@ -195,7 +228,7 @@ int main(int argc, char** argv) {
   int runs = 3;
   std::vector<int> thread_counts{1, 8, 64};
   std::vector<std::size_t> batch_sizes{1, 5};
-  bool skip_big = false, mercato_only = false;
+  bool skip_big = false, mercato_only = false, json = false;
   app.add_flag("--quick", quick, "short runs and a 1M-event big log (harness check)");
   app.add_option("--out", out_file, "write the results as Markdown to this file");
   app.add_option("--dir", dir, "scratch directory on the disk to measure (removed afterwards)");
@@ -204,12 +237,22 @@ int main(int argc, char** argv) {
   app.add_option("--events", batch_sizes, "events per append to measure (default 1 5)");
   app.add_flag("--skip-big-log", skip_big, "skip the large-log latency measurement");
   app.add_flag("--mercato-only", mercato_only, "skip the RocksDB reference (for profiling)");
+  app.add_flag("--json", json,
+               "only the 1-event append figures, one JSON line per figure per run on stdout (make bench); "
+               "scratch in a fresh temp dir unless --dir");
   CLI11_PARSE(app, argc, argv);
 
   const auto duration = std::chrono::milliseconds(quick ? 700 : 3000);
   const std::uint64_t big = quick ? 1'000'000 : 10'000'000;
-  const fs::path scratch = fs::absolute(dir);
+  const fs::path scratch =
+      json && app.count("--dir") == 0 ? bench::temp_scratch("mercato-eventstore-bench") : fs::absolute(dir);
   fs::create_directories(scratch);
+  if (json) {
+    g_log = &std::cerr;
+    json_figures(scratch, thread_counts, runs, duration, mercato_only);
+    fs::remove_all(scratch);
+    return 0;
+  }
 
   std::ostringstream md;
   md << "| appenders | events/append | Mercato appends/s (min–max) | Mercato events/s | p50 µs | p99 µs | p99.9 µs "
