@@ -7,8 +7,7 @@
 #include <filesystem>
 #include <system_error>
 
-#include <capnp/serialize-packed.h>
-#include <kj/io.h>
+#include <kj/exception.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
@@ -19,6 +18,7 @@
 #include <mercato/eventstore/subscription.hpp>
 
 #include "keys.hpp"
+#include "packed.hpp"
 #include "store_impl.hpp"
 
 namespace mercato::es {
@@ -96,15 +96,13 @@ envelope_bytes::envelope_bytes(std::string_view raw)
 }
 
 envelope_bytes envelope_bytes::from_packed(std::string_view packed) {
-  auto input = kj::arrayPtr(reinterpret_cast<const kj::byte*>(packed.data()), packed.size());
-  const std::size_t words = capnp::computeUnpackedSizeInWords(input);
-  KJ_REQUIRE(words > 0, "empty envelope");
+  // Unpacked into a reused buffer (it has room for the longest run), then copied to fit.
+  thread_local packed::words scratch;
+  packed::unpack(packed, scratch);
   envelope_bytes out;
-  out.words_.reset(new std::uint64_t[words]);
-  out.size_ = words * 8;
-  kj::ArrayInputStream in(input);
-  capnp::_::PackedInputStream unpacker(in);
-  unpacker.read(out.words_.get(), out.size_);
+  out.words_.reset(new std::uint64_t[scratch.size]);
+  out.size_ = scratch.size * 8;
+  std::memcpy(out.words_.get(), scratch.data.get(), out.size_);
   return out;
 }
 
