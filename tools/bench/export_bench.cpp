@@ -3,7 +3,8 @@
 // only), then the real `mercato events export` binary to /dev/null in each format, against
 // the event store's own merged read of the same log in this process (the reference: what
 // any export must at least do). Median of --runs runs, min–max. Prints a Markdown section;
-// --out appends it to a file.
+// --out appends it to a file. --json: only the raw and NDJSON exports for `make bench`
+// (issue #7), one JSON line per figure per run on stdout, progress on stderr.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -45,14 +46,16 @@ es::event_data cart_event(std::uint64_t n) {
   return {"CartItemAdded", es::encode_event(msg), {}};
 }
 
-void build_log(const std::filesystem::path& dir, std::uint64_t events) {
+/// Fills the store in `dir` up to `events` events (kept when it already holds enough); returns
+/// the events in the log.
+std::uint64_t build_log(const std::filesystem::path& dir, std::uint64_t events) {
   es::store_options o;
   o.data_dir = dir;
   o.mode = es::durability::async;
   auto store = es::event_store::open(o);
   if (!store) throw std::runtime_error(store.error().message);
   const auto have = (*store)->global_head().value();
-  if (have >= events) return;
+  if (have >= events) return have;
   std::fprintf(stderr, "building a log of %llu events (async durability, setup only)...\n",
                static_cast<unsigned long long>(events));
   std::atomic<std::uint64_t> inflight{0};
@@ -70,6 +73,7 @@ void build_log(const std::filesystem::path& dir, std::uint64_t events) {
     });
   }
   while (inflight.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  return (*store)->global_head().value();
 }
 
 /// The reference: merged read of the whole log, every envelope decoded (event type read).
@@ -111,6 +115,27 @@ double run_tool(const std::string& tool, const std::filesystem::path& dir, const
   return std::chrono::duration<double>(clk::now() - t0).count();
 }
 
+/// --json: the log built once, then `runs` raw and NDJSON exports, each emitted as measured.
+int json_figures(const std::string& tool, const std::filesystem::path& dir, std::uint64_t events, int runs) {
+  try {
+    const auto t0 = clk::now();
+    const auto total = static_cast<double>(build_log(dir, events));
+    std::fprintf(stderr, "log of %.0f events ready in %.1f s\n", total,
+                 std::chrono::duration<double>(clk::now() - t0).count());
+    for (int run = 1; run <= runs; ++run) {
+      const double raw = total / run_tool(tool, dir, "capnp");
+      bench::emit("mercato.export.raw", run, raw, "events/s");
+      const double ndjson = total / run_tool(tool, dir, "ndjson");
+      bench::emit("mercato.export.ndjson", run, ndjson, "events/s");
+      std::fprintf(stderr, "run %d: raw %.0f events/s, ndjson %.0f events/s\n", run, raw, ndjson);
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "export_bench: %s\n", e.what());
+    return 1;
+  }
+}
+
 struct figure {
   double median = 0, min = 0, max = 0;
 };
@@ -129,20 +154,27 @@ int main(int argc, char** argv) {
   std::string out_file, dir_s;
   std::string tool = MERCATO_TOOL_PATH;
   app.add_option("--events", events, "events in the log");
-  app.add_option("--runs", runs, "runs per figure (median, min–max)");
-  app.add_flag("--quick", quick, "200k events, 1 run");
+  app.add_option("--runs", runs, "runs per figure (median, min–max)")->check(CLI::Range(1, 15));
+  bool json = false;
+  app.add_flag("--quick", quick, "200k events, 1 run (with --json: 200k events, --runs runs)");
+  app.add_flag("--json", json,
+               "only the raw and NDJSON exports, one JSON line per figure per run on stdout (make bench); "
+               "default 2M events");
   app.add_option("--out", out_file, "append the Markdown section to this file");
   app.add_option("--data-dir", dir_s, "keep the log here (reused when it already holds enough events)");
   app.add_option("--tool", tool, "the mercato binary");
   CLI11_PARSE(app, argc, argv);
+  if (json && app.count("--events") == 0) events = 2'000'000;
   if (quick) {
     events = 200'000;
-    runs = 1;
+    if (!json) runs = 1;
   }
   const bool temp = dir_s.empty();
-  const std::filesystem::path dir = temp ? std::filesystem::temp_directory_path() /
-                                               ("mercato-export-bench-" + std::to_string(getpid()))
-                                         : std::filesystem::path(dir_s);
+  const std::filesystem::path dir = !temp ? std::filesystem::path(dir_s)
+                                    : json ? bench::temp_scratch("mercato-export-bench")  // removed at exit
+                                           : std::filesystem::temp_directory_path() /
+                                                 ("mercato-export-bench-" + std::to_string(getpid()));
+  if (json) return json_figures(tool, dir, events, runs);
   build_log(dir, events);
 
   std::uint64_t count = 0;
