@@ -40,18 +40,22 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 PIDS=()
 EXIT_CMDS=()
 track_pid() { PIDS+=("$1"); }
+stop_pid() {  # stop_pid PID → TERM, wait (KILL after 5 s), forget it
+  local p=$1 keep=() q
+  kill "$p" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$p" 2>/dev/null && { log "PID $p still alive after TERM: KILL"; kill -9 "$p" 2>/dev/null || true; }
+  wait "$p" 2>/dev/null || true
+  for q in "${PIDS[@]}"; do [ "$q" = "$p" ] || keep+=("$q"); done
+  PIDS=("${keep[@]}")
+}
 on_exit() { EXIT_CMDS+=("$1"); }
 _peers_cleanup() {
   local rc=$?
   set +e
   local i
   for ((i = ${#EXIT_CMDS[@]} - 1; i >= 0; i--)); do eval "${EXIT_CMDS[$i]}"; done
-  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-  for p in "${PIDS[@]}"; do
-    for _ in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
-    kill -0 "$p" 2>/dev/null && { log "PID $p still alive after TERM: KILL"; kill -9 "$p" 2>/dev/null; }
-    wait "$p" 2>/dev/null
-  done
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do stop_pid "${PIDS[$i]}"; done
   [ -n "${WORK:-}" ] && rm -rf "$WORK"
   exit "$rc"
 }
@@ -84,7 +88,8 @@ wait_for() {  # wait_for SECONDS CMD... → retries CMD every 0.1 s
 # ---- wrk ----------------------------------------------------------------------------------------
 # wrk_measure PREFIX RUN CONNS DURATION URL [LUA] → runs `wrk -t2 -cC -dD --latency`, copies its
 # report to stderr, emits PREFIX.cC (req/s), .p50_ms, .p99_ms, .errors (non-2xx + socket errors).
-# Errors mark the bench failed (exit 1 at the end) but the remaining runs go on.
+# Non-2xx answers and connect/read/write errors mark the bench failed (exit 1 at the end; the
+# remaining runs go on); timeouts (wrk's 2 s) are counted in .errors but are a figure, not a failure.
 wrk_measure() {
   local prefix=$1 run=$2 c=$3 d=$4 url=$5 lua=${6:-} out lines rc
   if [ -n "$lua" ]; then out=$(wrk -t2 -c"$c" -d"${d}s" --latency -s "$lua" "$url")
@@ -100,21 +105,23 @@ def ms(label):
     return v / 1000 if u == "us" else v * 1000 if u == "s" else v
 m = re.search(r"Requests/sec:\s+([\d.]+)", t)
 if not m: sys.exit("wrk report without Requests/sec")
-bad = 0
+failed = timeouts = 0
 m2 = re.search(r"Non-2xx or 3xx responses: (\d+)", t)
-if m2: bad += int(m2.group(1))
+if m2: failed += int(m2.group(1))
 m2 = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
-if m2: bad += sum(int(x) for x in m2.groups())
+if m2: failed, timeouts = failed + sum(int(x) for x in m2.groups()[:3]), int(m2.group(4))
+bad = failed + timeouts
 for k, v, u in ((mid, round(float(m.group(1)), 2), "req/s"), (mid + ".p50_ms", round(ms("50"), 3), "ms"),
                 (mid + ".p99_ms", round(ms("99"), 3), "ms"), (mid + ".errors", bad, "count")):
     print(json.dumps({"metric": k, "run": run, "value": v, "unit": u}))
-sys.exit(3 if bad else 0)
+sys.exit(3 if failed else 4 if timeouts else 0)
 PY
 ) && rc=0 || rc=$?
   [ -n "$lines" ] && echo "$lines"
   case $rc in
     0) ;;
     3) log "$prefix.c$c run $run: requests failed (see the wrk report above)"; BENCH_FAILED=1 ;;
+    4) log "$prefix.c$c run $run: requests timed out (> 2 s; counted in .errors, the server is overloaded)" ;;
     *) log "could not parse wrk's report"; BENCH_FAILED=1 ;;
   esac
 }

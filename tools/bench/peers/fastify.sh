@@ -1,0 +1,105 @@
+#!/usr/bin/env bash
+# The storefront-cart stack people build today: a Fastify 4 service (fastify-cart/server.js,
+# one Node process) backed by Redis 7 (Debian's redis-server), under the same wrk load as
+# Mercato's POST /api/v1/cart/items (the shared script tools/bench/lua/add_to_cart.lua: many
+# users, a bearer token each, products prod-001..prod-012).
+# Two Redis configurations, each its own redis-server in a temp dir on a free port:
+#   fastify      save "" + appendonly no: in memory only, a crash loses the carts (what such a
+#                service usually runs with: the cart is a cache)
+#   fastify_aof  appendonly yes + appendfsync always: each write fsynced to the AOF before
+#                Redis answers, the durability Mercato gives every add-to-cart
+# Before the load: one add must answer 201, a forged and a wrong-audience token 401, an unknown
+# product 404, a bad body 400. Then 1 s of unmeasured load (Node's JIT warms up). Carts are
+# emptied before each figure (a line holds ≤ 99 units).
+# Emits fastify.add_to_cart.cC and fastify_aof.add_to_cart.cC (req/s) + .p50_ms .p99_ms .errors,
+# C in 64 256; `wrk -t2 -cC -dD --latency`.
+#
+# usage: tools/bench/peers/fastify.sh [--runs N] [--quick]
+#        full: 10 s per figure, 256 users; quick: 2 s, 128 users (12 figures must fit in 60 s)
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+peers_args "$@"
+APP="$PEERS_DIR/fastify-cart"
+LUA="$REPO_ROOT/tools/bench/lua/add_to_cart.lua"
+[ -f "$LUA" ] || die "missing $LUA"
+if ! command -v redis-server >/dev/null || ! command -v wrk >/dev/null || ! command -v node >/dev/null \
+   || [ ! -d "$APP/node_modules/fastify" ]; then
+  "$PEERS_DIR/install.sh"
+fi
+DURATION=10
+USERS=256
+[ "$QUICK" = 1 ] && { DURATION=2; USERS=128; }
+
+peers_workdir fastify
+export JWT_SECRET JWT_ISSUER=mercato-bench JWT_AUDIENCE=storefront
+JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+node "$APP/tokens.js" "$USERS" > "$WORK/tokens.txt"
+export TOKENS="$WORK/tokens.txt"
+TOKEN=$(head -1 "$TOKENS")
+FORGED="${TOKEN%?}$([ "${TOKEN: -1}" = A ] && echo B || echo A)"
+WRONG_AUD=$(JWT_AUDIENCE=admin node "$APP/tokens.js" 1)
+
+REDIS_PID=""
+APP_PID=""
+start_stack() {  # start_stack VARIANT → redis-server + the Fastify service, checked
+  local variant=$1 dir="$WORK/$1"
+  mkdir -p "$dir/redis"
+  RPORT=$(free_port)
+  {
+    echo "bind 127.0.0.1"; echo "port $RPORT"; echo "protected-mode yes"; echo "daemonize no"
+    echo "dir $dir/redis"; echo "logfile $dir/redis.log"; echo 'save ""'
+    if [ "$variant" = fastify_aof ]; then echo "appendonly yes"; echo "appendfsync always"
+    else echo "appendonly no"; fi
+  } > "$dir/redis.conf"
+  redis-server "$dir/redis.conf" &
+  REDIS_PID=$!; track_pid "$REDIS_PID"
+  wait_for 10 redis-cli -p "$RPORT" ping || { cat "$dir/redis.log" >&2; die "redis-server did not start"; }
+  APORT=$(free_port)
+  PORT=$APORT REDIS_PORT=$RPORT HOST=127.0.0.1 node "$APP/server.js" > "$dir/app.log" 2>&1 &
+  APP_PID=$!; track_pid "$APP_PID"
+  wait_for 20 curl -sf "http://127.0.0.1:$APORT/health" || { cat "$dir/app.log" >&2; die "the Fastify service did not start"; }
+  log "$variant: redis-server $(redis-server --version | cut -d' ' -f3 | cut -d= -f2) on port $RPORT" \
+    "(appendonly $(redis-cli -p "$RPORT" config get appendonly | tail -1), appendfsync $(redis-cli -p "$RPORT" config get appendfsync | tail -1))," \
+    "Fastify service (node $(node --version), one process) on port $APORT"
+}
+
+expect() {  # expect STATUS TOKEN BODY WHAT
+  local got
+  got=$(curl -s -o "$WORK/answer.json" -w '%{http_code}' -X POST "http://127.0.0.1:$APORT/api/v1/cart/items" \
+    -H "Authorization: Bearer $2" -H 'Content-Type: application/json' -d "$3")
+  [ "$got" = "$1" ] || { cat "$WORK/answer.json" >&2; echo >&2; die "$4: expected $1, got $got"; }
+}
+
+check_stack() {
+  expect 201 "$TOKEN" '{"productId":"prod-001","quantity":2}' "an add to cart"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; assert d["userId"]=="user-1" and d["items"][0]["quantity"]>=2 and d["total"]>0, d' \
+    "$WORK/answer.json" || die "the 201 does not carry the cart"
+  expect 401 "$FORGED" '{"productId":"prod-001","quantity":1}' "a forged token"
+  expect 401 "$WRONG_AUD" '{"productId":"prod-001","quantity":1}' "a token for another audience"
+  expect 404 "$TOKEN" '{"productId":"prod-999","quantity":1}' "an unknown product"
+  expect 400 "$TOKEN" '{"productId":"prod-001","quantity":100}' "quantity 100"
+  expect 400 "$TOKEN" '{"productId":"prod-001","quantity":1,"price":0}' "an extra field"
+  expect 400 "$TOKEN" '{"productId":"prod-001","quantity":"1"}' "a string quantity"
+}
+
+empty_carts() {
+  redis-cli -p "$RPORT" --scan --pattern 'cart:*' | xargs -r redis-cli -p "$RPORT" del >/dev/null
+}
+
+for variant in fastify fastify_aof; do
+  start_stack "$variant"
+  check_stack
+  log "$variant: warm-up (Node's JIT), 1 s, not measured"
+  wrk -t2 -c64 -d1s -s "$LUA" "http://127.0.0.1:$APORT/api/v1/cart/items" >/dev/null
+  for run in $(seq "$RUNS"); do
+    for c in 64 256; do
+      empty_carts
+      log "$variant run $run: wrk -t2 -c$c -d${DURATION}s, $USERS users"
+      wrk_measure "$variant.add_to_cart" "$run" "$c" "$DURATION" "http://127.0.0.1:$APORT/api/v1/cart/items" "$LUA"
+    done
+  done
+  log "$variant: $(redis-cli -p "$RPORT" xlen cart-events) cart events in Redis; stopping"
+  stop_pid "$APP_PID"
+  stop_pid "$REDIS_PID"
+done
+peers_finish
