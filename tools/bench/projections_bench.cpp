@@ -16,6 +16,9 @@
 //      writer appends purchases at --rate events/s for --seconds; for every append, the time
 //      from its acknowledgement until each read model has applied it (host::wait_until).
 //
+// --json (`make bench`, issue #7): only the rebuilds of catalog and orders, --runs times on
+// the same log, one JSON line per figure per run on stdout, progress on stderr.
+//
 // Not a test: nothing asserts on timing.
 #include <algorithm>
 #include <atomic>
@@ -294,6 +297,25 @@ rebuild_figure rebuild_one(es::event_store& s, std::shared_ptr<projections::proj
   return f;
 }
 
+/// --json: `runs` rebuilds of catalog and orders (fresh read models each run), each emitted as
+/// measured; 1 if a rebuild failed.
+int json_rebuilds(es::event_store& s, std::uint64_t total, int runs) {
+  for (int run = 1; run <= runs; ++run)
+    for (auto& p : projections::read_models()) {
+      const std::string name(p->name());
+      if (name != "catalog" && name != "orders") continue;
+      const auto f = rebuild_one(s, p, total);
+      if (!f.error.empty()) {
+        std::cerr << "rebuild " << name << " failed: " << f.error << std::endl;
+        return 1;
+      }
+      bench::emit("mercato.rebuild." + name, run, f.per_s, "events/s");
+      std::cerr << "run " << run << ": rebuild " << name << " " << fmt(f.per_s) << " events/s (" << fmt(f.seconds)
+                << " s)" << std::endl;
+    }
+  return 0;
+}
+
 // ---- live lag -----------------------------------------------------------------------------
 
 struct lag_figure {
@@ -403,17 +425,23 @@ int main(int argc, char** argv) {
   app.add_option("--rate", rate, "events/s appended during the live-lag phase");
   app.add_option("--seconds", seconds, "length of the live-lag phase (default 20, quick 3)");
   std::vector<std::string> models;
-  bool no_live = false;
+  bool no_live = false, json = false;
+  int runs = 3;
   app.add_option("--models", models, "rebuild only these read models (default: all)");
   app.add_flag("--no-live", no_live, "skip the live-lag phase (e.g. for profiling rebuilds)");
   app.add_option("--build-batch", g_build_batch, "events per rebuild batch (default: host_options::build_batch_events)");
+  app.add_flag("--json", json,
+               "only the catalog and orders rebuilds, --runs times on one log, one JSON line per figure per run "
+               "on stdout (make bench); scratch in a fresh temp dir unless --dir");
+  app.add_option("--runs", runs, "with --json: rebuilds of each read model on the same log")->check(CLI::Range(1, 15));
   CLI11_PARSE(app, argc, argv);
-  if (events == 0) events = quick ? 200000 : 5000000;
+  if (events == 0) events = quick ? 200000 : json ? 1000000 : 5000000;
   if (seconds == 0) seconds = quick ? 3 : 20;
 
   std::string command = "projections_bench";
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
-  const fs::path scratch = fs::absolute(dir);
+  const fs::path scratch =
+      json && app.count("--dir") == 0 ? bench::temp_scratch("mercato-projections-bench") : fs::absolute(dir);
   fs::remove_all(scratch);
   fs::create_directories(scratch);
 
@@ -437,6 +465,13 @@ int main(int argc, char** argv) {
   const std::uint64_t total = store->global_head().value();
   std::cerr << "log: " << total << " events (" << purchases << " purchases) in " << fmt(seconds_since(t_setup))
             << " s" << std::endl;
+
+  if (json) {
+    const int rc = json_rebuilds(*store, total, runs);
+    store.reset();
+    fs::remove_all(scratch);
+    return rc;
+  }
 
   // 2. Rebuild per read model, against reading the log alone.
   const double raw = raw_read_rate(*store, total);
