@@ -14,6 +14,10 @@
 // of --rehydrations fresh engine starts; 4 is measured once. Load is driven from one thread
 // with a bounded number of requests in flight; answers come back through callbacks that only
 // record the time and free the slot.
+//
+// --json (`make bench`, issue #7): only 3 and 4, --runs times each (3 on a fresh store per
+// run, its figure the median of that run's starts; 4 without waiting for passivation), one
+// JSON line per figure per run on stdout, progress on stderr.
 #include <malloc.h>
 #include <sys/utsname.h>
 
@@ -65,6 +69,7 @@ double seconds_since(clock_type::time_point t0) {
 
 [[noreturn]] void die(const std::string& what) {
   std::cerr << "actors_bench: " << what << std::endl;
+  bench::remove_scratch();  // --json's temp dir, if any
   std::_Exit(1);  // actor and writer threads may still run: no destructors
 }
 
@@ -528,7 +533,14 @@ struct memory_result {
   std::string first_error;
 };
 
-memory_result memory(const fs::path& dir, const sizes& z, std::chrono::milliseconds passivate_after) {
+/// RSS delta ÷ entities added, at the peak of live entities.
+double bytes_per_entity(const memory_result& m) {
+  const auto active = m.peak_live > m.live_before ? m.peak_live - m.live_before : 0;
+  return active == 0 ? 0.0 : static_cast<double>(m.rss_at_peak - m.rss_before) / static_cast<double>(active);
+}
+
+/// Creates z.memory_carts carts, then (if `wait`) waits until they passivated.
+memory_result memory(const fs::path& dir, const sizes& z, std::chrono::milliseconds passivate_after, bool wait = true) {
   fs::remove_all(dir);
   memory_result out;
   out.carts = z.memory_carts;
@@ -563,7 +575,23 @@ memory_result memory(const fs::path& dir, const sizes& z, std::chrono::milliseco
   out.failed = t.failed();
   out.first_error = t.first_error();
   std::cerr << "  memory: " << z.memory_carts << " carts created in " << fmt(out.create_s, 1) << " s, live "
-            << e->stats().live_entities << ", RSS " << mib(rss_bytes()) << "; waiting for passivation" << std::endl;
+            << e->stats().live_entities << ", RSS " << mib(rss_bytes()) << (wait ? "; waiting for passivation" : "")
+            << std::endl;
+  if (!wait) {  // the carts are all live now (passivate_after is longer than the creation)
+    sampling = false;
+    sampler.join();
+    const auto live = e->stats().live_entities;
+    const auto rss = rss_bytes();
+    if (live >= out.peak_live) {
+      out.peak_live = live;
+      out.rss_at_peak = rss;
+    }
+    out.rss_max = std::max(out.rss_max, rss);
+    e.reset();
+    store.reset();
+    fs::remove_all(dir);
+    return out;
+  }
 
   // Wait until every cart has passivated and the snapshots they wrote have settled, then
   // one more idle tick: a passivated actor's pending timer still holds it until it fires.
@@ -599,6 +627,33 @@ memory_result memory(const fs::path& dir, const sizes& z, std::chrono::milliseco
   return out;
 }
 
+/// --json: `runs` × (rehydration on a fresh store, memory of z.memory_carts live carts).
+int json_figures(const fs::path& scratch, const sizes& z, int runs) {
+  for (int run = 1; run <= runs; ++run) {
+    const auto r = rehydration(scratch / "rehydration", z);
+    const double full = spread_of(r.full_us).median, snap = spread_of(r.snap_us).median;
+    bench::emit("mercato.rehydrate.full_10k_us", run, full, "us");
+    bench::emit("mercato.rehydrate.snapshot_us", run, snap, "us");
+    std::cerr << "run " << run << ": rehydration of " << r.events << " events: full replay " << fmt(full)
+              << " us, with snapshot " << fmt(snap) << " us (median of " << z.rehydrations << " starts)" << std::endl;
+
+    const auto m = memory(scratch / "memory", z, std::chrono::hours(1), false);
+    if (m.failed > 0) {
+      std::cerr << "actors_bench: " << m.failed << " add-to-carts failed: " << m.first_error << std::endl;
+      return 1;
+    }
+    const double per_cart = bytes_per_entity(m);
+    if (per_cart <= 0) {
+      std::cerr << "actors_bench: no live carts or no RSS growth measured" << std::endl;
+      return 1;
+    }
+    bench::emit("mercato.actor.bytes_per_cart", run, per_cart, "bytes");
+    std::cerr << "run " << run << ": " << m.peak_live - m.live_before << " live carts, RSS " << mib(m.rss_before)
+              << " -> " << mib(m.rss_at_peak) << ": " << fmt(per_cart) << " bytes/cart" << std::endl;
+  }
+  return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -608,10 +663,11 @@ int main(int argc, char** argv) {
   int runs = 3;
   sizes z;
   std::vector<std::string> sections{"commands", "rehydration", "memory"};
+  bool json = false;
   app.add_flag("--quick", quick, "small sizes: finishes in well under a minute (harness check)");
   app.add_option("--out", out_file, "append the Markdown section to this file");
   app.add_option("--dir", dir, "scratch directory on the disk to measure (its contents are removed afterwards)");
-  app.add_option("--runs", runs, "runs of the command figures (median reported)")->check(CLI::Range(1, 15));
+  app.add_option("--runs", runs, "runs of the command figures (median reported); with --json: of every figure")->check(CLI::Range(1, 15));
   app.add_option("--sections", sections, "any of: commands rehydration memory");
   app.add_option("--products", z.products, "products to create")->check(CLI::Range(1, 100000));
   app.add_option("--carts", z.carts, "carts for add-to-cart (default 10000, quick 1000)");
@@ -624,8 +680,13 @@ int main(int argc, char** argv) {
   app.add_option("--memory-carts", z.memory_carts, "carts of the memory figure (default 1000000, quick 20000)");
   app.add_option("--passivate-ms", z.passivate_ms,
                  "passivate_after of the memory figure; 0 = long enough for every cart to be live at once");
+  app.add_flag("--json", json,
+               "only rehydration and bytes per live cart, --runs times, one JSON line per figure per run on "
+               "stdout (make bench); memory carts default 200000 (quick 20000); scratch in a fresh temp dir "
+               "unless --dir");
   CLI11_PARSE(app, argc, argv);
 
+  if (json && z.memory_carts == 0) z.memory_carts = quick ? 20000 : 200000;
   if (z.carts == 0) z.carts = quick ? 1000 : 10000;
   if (z.ops == 0) z.ops = 5 * z.carts;
   if (z.checkouts == 0) z.checkouts = quick ? 500 : 5000;
@@ -635,8 +696,15 @@ int main(int argc, char** argv) {
 
   std::string command = "actors_bench";
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
-  const fs::path scratch = fs::absolute(dir);
+  const fs::path scratch =
+      json && app.count("--dir") == 0 ? bench::temp_scratch("mercato-actors-bench") : fs::absolute(dir);
   fs::create_directories(scratch);
+  if (json) {
+    const int rc = json_figures(scratch, z, runs);
+    std::error_code ec;
+    fs::remove(scratch, ec);  // only if empty, as below
+    return rc;
+  }
 
   std::ostringstream md;
   md << "## Actor runtime (in-process, durable)\n\n"
@@ -733,9 +801,7 @@ int main(int argc, char** argv) {
     std::cerr << "memory: " << z.memory_carts << " carts, passivate_after " << passivate.count() << " ms"
               << std::endl;
     const auto m = memory(scratch / "memory", z, passivate);
-    const auto active = m.peak_live > m.live_before ? m.peak_live - m.live_before : 0;
-    const double per_entity =
-        active == 0 ? 0.0 : static_cast<double>(m.rss_at_peak - m.rss_before) / static_cast<double>(active);
+    const double per_entity = bytes_per_entity(m);
     md << "### Memory\n\n"
        << m.carts << " carts created by one `engine::add_to_cart` each (new user per cart, " << z.in_flight
        << " in flight), `passivate_after` = " << m.passivate_after.count() << " ms"
