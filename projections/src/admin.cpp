@@ -1,7 +1,7 @@
 // The admin read model: figures per UTC day, per product, top sellers and low stock.
 #include <algorithm>
-#include <cstdio>
 
+#include <mercato/eventstore/json.hpp>
 #include <mercato/projections/admin.hpp>
 
 #include "common.hpp"
@@ -163,24 +163,7 @@ es::store_result<std::vector<product_figures>> figures_of_index(const es::event_
 
 }  // namespace
 
-std::string utc_date(std::int64_t ns) {
-  // Days since 1970-01-01 to a civil date (H. Hinnant's days_from_civil, inverted).
-  std::int64_t days = ns / 86'400'000'000'000;
-  if (ns % 86'400'000'000'000 < 0) --days;
-  const std::int64_t z = days + 719468;
-  const std::int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  const std::int64_t doe = z - era * 146097;
-  const std::int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  const std::int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  const std::int64_t mp = (5 * doy + 2) / 153;
-  const std::int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  const std::int64_t m = mp < 10 ? mp + 3 : mp - 9;
-  const std::int64_t y = yoe + era * 400 + (m <= 2 ? 1 : 0);
-  char buf[64];  // room for any int64 year (GCC checks the worst case)
-  std::snprintf(buf, sizeof buf, "%04lld-%02lld-%02lld", static_cast<long long>(y), static_cast<long long>(m),
-                static_cast<long long>(d));
-  return buf;
-}
+std::string utc_date(std::int64_t ns) { return es::format_timestamp(ns).substr(0, 10); }
 
 void admin_projection::apply(batch_writer& out, const es::recorded_event& event) {
   if (event.stream.starts_with(product_stream_prefix))
