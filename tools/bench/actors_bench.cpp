@@ -587,9 +587,12 @@ memory_result memory(const fs::path& dir, const sizes& z, std::chrono::milliseco
       out.rss_at_peak = rss;
     }
     out.rss_max = std::max(out.rss_max, rss);
+    const auto t_stop = clock_type::now();
     e.reset();
     store.reset();
     fs::remove_all(dir);
+    std::cerr << "  memory: engine with " << live << " live entities stopped and store closed in "
+              << fmt(seconds_since(t_stop), 1) << " s" << std::endl;
     return out;
   }
 
