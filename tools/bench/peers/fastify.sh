@@ -32,12 +32,12 @@ USERS=256
 
 peers_workdir fastify
 export JWT_SECRET JWT_ISSUER=mercato-bench JWT_AUDIENCE=storefront
-JWT_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+JWT_SECRET=$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(32))')
 node "$APP/tokens.js" "$USERS" > "$WORK/tokens.txt"
 export TOKENS="$WORK/tokens.txt"
 TOKEN=$(head -1 "$TOKENS")
 FORGED="${TOKEN%?}$([ "${TOKEN: -1}" = A ] && echo B || echo A)"
-WRONG_AUD=$(JWT_AUDIENCE=admin node "$APP/tokens.js" 1)
+WRONG_AUD=$(env JWT_AUDIENCE=admin node "$APP/tokens.js" 1)
 
 REDIS_PID=""
 APP_PID=""
@@ -72,7 +72,7 @@ expect() {  # expect STATUS TOKEN BODY WHAT
 
 check_stack() {
   expect 201 "$TOKEN" '{"productId":"prod-001","quantity":2}' "an add to cart"
-  python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; assert d["userId"]=="user-1" and d["items"][0]["quantity"]>=2 and d["total"]>0, d' \
+  "$PYTHON" -c 'import json,sys; d=json.load(open(sys.argv[1]))["data"]; assert d["userId"]=="user-1" and d["items"][0]["quantity"]>=2 and d["total"]>0, d' \
     "$WORK/answer.json" || die "the 201 does not carry the cart"
   expect 401 "$FORGED" '{"productId":"prod-001","quantity":1}' "a forged token"
   expect 401 "$WRONG_AUD" '{"productId":"prod-001","quantity":1}' "a token for another audience"

@@ -21,7 +21,7 @@ for run in $(seq "$RUNS"); do
     fio --name="fdatasync-j$jobs" --directory="$WORK" --rw=write --bs=4k --size=16m \
       --ioengine=sync --fdatasync=1 --numjobs="$jobs" --group_reporting \
       --time_based --runtime="$DURATION" --output-format=json > "$WORK/fio.json"
-    iops=$(python3 -c '
+    iops=$("$PYTHON" -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 jobs = d["jobs"]

@@ -23,5 +23,6 @@ if [ ! -f "$APP/node_modules/.package-lock.json" ] || ! cmp -s "$APP/package-loc
   (cd "$APP" && npm ci --no-audit --no-fund --loglevel=error >&2)
   cp "$APP/package-lock.json" "$APP/.installed-lock.json"
 fi
-log "peers ready: fio $(fio --version), $("$PG_BIN/postgres" --version), $(redis-server --version | cut -d' ' -f3),"\
-" $(/usr/sbin/nginx -v 2>&1 | cut -d' ' -f3), node $(node --version), $(wrk --version 2>&1 | head -1 | cut -d' ' -f1-2)"
+versions="fio $(fio --version), $("$PG_BIN/postgres" --version), redis $(redis-server --version | cut -d" " -f3 | cut -d= -f2)"
+versions+=", $(/usr/sbin/nginx -v 2>&1 | cut -d' ' -f3), node $(node --version), $(wrk --version 2>&1 | head -1 | cut -d" " -f1-2 || true)"
+log "peers ready: $versions"

@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # (RUNS, QUICK, REPO_ROOT, ... are for the sourcing script)
 # Shared by the peer benches (tools/bench/peers/*.sh): options, JSON lines, free ports, the
 # wrk parser, and the clean-up of everything a bench starts. Sourced, not run.
 # Contract (tools/bench/compare.py reads it): one JSON object per line per measured value per
@@ -5,6 +6,9 @@
 
 PEERS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO_ROOT=$(cd "$PEERS_DIR/../../.." && pwd)
+# Debian's python3 (the parsers need only its standard library): a pyenv shim costs ~0.5 s a call.
+PYTHON=python3
+[ -x /usr/bin/python3 ] && PYTHON=/usr/bin/python3
 RUNS=3
 QUICK=0
 BENCH_FAILED=0
@@ -29,10 +33,10 @@ die() { log "error: $*"; exit 1; }
 
 # emit METRIC RUN VALUE UNIT → {"metric": ..., "run": ..., "value": ..., "unit": ...}
 emit() {
-  python3 -c 'import json,sys; m,r,v,u=sys.argv[1:]; print(json.dumps({"metric":m,"run":int(r),"value":float(v) if "." in v or "e" in v.lower() else int(v),"unit":u}))' "$@"
+  "$PYTHON" -c 'import json,sys; m,r,v,u=sys.argv[1:]; print(json.dumps({"metric":m,"run":int(r),"value":float(v) if "." in v or "e" in v.lower() else int(v),"unit":u}))' "$@"
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 # ---- temp dir + clean-up ---------------------------------------------------------------------
 # WORK is this bench's mktemp -d directory. Servers are registered with track_pid (killed by
@@ -95,7 +99,7 @@ wrk_measure() {
   if [ -n "$lua" ]; then out=$(wrk -t2 -c"$c" -d"${d}s" --latency -s "$lua" "$url")
   else out=$(wrk -t2 -c"$c" -d"${d}s" --latency "$url"); fi
   echo "$out" >&2
-  lines=$(python3 - "$prefix.c$c" "$run" "$out" <<'PY'
+  lines=$("$PYTHON" - "$prefix.c$c" "$run" "$out" <<'PY'
 import json, re, sys
 mid, run, t = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 def ms(label):

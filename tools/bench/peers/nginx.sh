@@ -17,7 +17,7 @@ peers_workdir nginx
 PORT=$(free_port)
 mkdir -p "$WORK/www" "$WORK/nginx"
 chmod 755 "$WORK" "$WORK/www"  # nginx workers run unprivileged
-python3 -c 'import json,sys; d={"data":{"id":"prod-001","name":"Espresso Cups","price":2499,"pad":""}}; s=json.dumps(d); d["data"]["pad"]="x"*(200-len(s)); open(sys.argv[1],"w").write(json.dumps(d))' "$WORK/www/p.json"
+"$PYTHON" -c 'import json,sys; d={"data":{"id":"prod-001","name":"Espresso Cups","price":2499,"pad":""}}; s=json.dumps(d); d["data"]["pad"]="x"*(200-len(s)); open(sys.argv[1],"w").write(json.dumps(d))' "$WORK/www/p.json"
 [ "$(stat -c %s "$WORK/www/p.json")" = 200 ] || die "the JSON file is not 200 bytes"
 cat > "$WORK/nginx/nginx.conf" <<NGINX
 worker_processes auto;

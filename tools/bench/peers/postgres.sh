@@ -43,6 +43,7 @@ listen_addresses = ''
 unix_socket_directories = '$SOCK'
 CONF
 
+# shellcheck disable=SC2317  # run by the EXIT trap (on_exit)
 pg_stop() {
   local pid
   pid=$(head -1 "$DATA/postmaster.pid" 2>/dev/null) || return 0
@@ -93,7 +94,7 @@ for run in $(seq "$RUNS"); do
     cat "$WORK/pgbench.out" >&2
     grep -v '^pgbench (' "$WORK/pgbench.err" | head -20 >&2 || true
     rows=$(psql_ -Atc "SELECT count(*) FROM events")
-    lines=$(python3 - "$c" "$run" "$rc" "$rows" "$WORK/pgbench.out" "$WORK/pgbench.err" <<'PY'
+    lines=$("$PYTHON" - "$c" "$run" "$rc" "$rows" "$WORK/pgbench.out" "$WORK/pgbench.err" <<'PY'
 import json, re, sys
 c, run, rc, rows = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 out, err = open(sys.argv[5]).read(), open(sys.argv[6]).read()
