@@ -70,6 +70,7 @@ done
 WORK=$(mktemp -d /tmp/mercato-http-bench.XXXXXX)
 PIDS=()  # running servers only: a stopped one's PID may be reused by then
 forget_pid() { local p keep=(); for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done; PIDS=("${keep[@]}"); }
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
   for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
