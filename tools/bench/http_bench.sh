@@ -283,7 +283,7 @@ for run in $(seq 1 "$RUNS"); do
   d=$(res duration_s 1)
   id=mercato.http.checkout.c64
   emit "$run" "$id" "$(python3 -c "print(round($(res checkout.ok) / $d, 1))")" req/s \
-    "\"checkouts\": $(res checkout.ok), \"adds\": $(res add.ok)"
+    "\"checkouts\": $(res checkout.ok), \"adds\": $(res add.ok), \"add_p50_ms\": $(res add.p50_ms)"
   emit "$run" "$id.p50_ms" "$(res checkout.p50_ms)" ms
   emit "$run" "$id.p99_ms" "$(res checkout.p99_ms)" ms
   e=$(res_errors); emit "$run" "$id.errors" "$e" count
@@ -294,7 +294,7 @@ for run in $(seq 1 "$RUNS"); do
   d=$(res duration_s 1)
   id=mercato.http.mixed.c200
   emit "$run" "$id" "$(python3 -c "print(round($(res requests) / $d, 1))")" req/s \
-    "\"logins\": $(res login.ok), \"checkouts\": $(res checkout.ok), \"adds\": $(res add.ok)"
+    "\"logins\": $(res login.ok), \"checkouts\": $(res checkout.ok), \"adds\": $(res add.ok), \"login_p50_ms\": $(res login.p50_ms), \"checkout_p50_ms\": $(res checkout.p50_ms), \"add_p50_ms\": $(res add.p50_ms)"
   for p in p50 p95 p99 max; do emit "$run" "$id.${p}_ms" "$(res "wrk_${p}_ms")" ms; done
   e=$(res_errors); emit "$run" "$id.errors" "$e" count
   [ "$e" = 0 ] || { FAILED=1; log "!! $id: $e errors"; }
