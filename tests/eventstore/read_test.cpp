@@ -105,6 +105,35 @@ TEST_CASE("all shards merge by commit order from any global position") {
   CHECK((*past_end)->next(10)->empty());
 }
 
+TEST_CASE("readers of disjoint shard sets merge to the whole log") {
+  temp_dir dir;
+  auto s = open_store(options_for(dir.path(), 8));
+  fill(*s, 13, 7);
+  const std::vector<es::shard_id> even{es::shard_id{0}, es::shard_id{2}, es::shard_id{4}, es::shard_id{6}};
+  const std::vector<es::shard_id> odd{es::shard_id{1}, es::shard_id{3}, es::shard_id{5}, es::shard_id{7}};
+  std::vector<std::uint64_t> globals;
+  for (const auto* set : {&even, &odd}) {
+    auto reader = s->read_all(es::global_position{20}, *set);
+    REQUIRE(reader);
+    auto page = (*reader)->next(1000);
+    REQUIRE(page);
+    for (std::size_t i = 0; i < page->size(); ++i) {
+      const auto& e = (*page)[i];
+      CHECK(e.pos.shard.value() % 2 == (set == &even ? 0u : 1u));
+      if (i > 0) CHECK((*page)[i - 1].global.value() < e.global.value());  // commit order within a set
+      globals.push_back(e.global.value());
+    }
+  }
+  std::sort(globals.begin(), globals.end());
+  REQUIRE(globals.size() == 71);
+  for (std::size_t i = 0; i < globals.size(); ++i) CHECK(globals[i] == 21 + i);
+
+  const std::vector<es::shard_id> missing{es::shard_id{8}};
+  auto bad = s->read_all(es::global_position{0}, missing);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().code == es::store_errc::invalid_argument);
+}
+
 TEST_CASE("the merged reader is a point-in-time view") {
   temp_dir dir;
   auto s = open_store(options_for(dir.path(), 4));

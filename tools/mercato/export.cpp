@@ -1,5 +1,8 @@
 // events export, stream show, entity state.
 #include <cerrno>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -179,6 +182,114 @@ struct csv_row {
   }
 };
 
+/// The whole log on reader threads ("lanes"), each merging its share of the shards over
+/// the same bound (the head when the export starts); the consumer merges the lanes' pages
+/// by global position. Reading and unpacking then overlap with formatting and with each
+/// other.
+class lanes {
+public:
+  lanes(const es::event_store& store, std::uint64_t after, std::size_t count) {
+    const auto bound = store.global_head().value();
+    const auto shard_count = store.info().shard_count;
+    count = std::max<std::size_t>(1, std::min<std::size_t>(count, shard_count));
+    lanes_.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      std::vector<es::shard_id> mine;
+      for (std::uint32_t sh = static_cast<std::uint32_t>(i); sh < shard_count; sh += static_cast<std::uint32_t>(count))
+        mine.push_back(es::shard_id{sh});
+      auto r = store.read_all(es::global_position{after}, mine);
+      if (!r) throw tool_error(exit_failure, r.error().message);
+      lanes_.push_back(std::make_unique<lane>());
+      lanes_.back()->thread = std::thread([this, l = lanes_.back().get(), reader = std::move(*r), bound]() mutable {
+        run(*l, *reader, bound);
+      });
+    }
+  }
+  ~lanes() {
+    for (auto& l : lanes_) {
+      {
+        std::lock_guard g(l->m);
+        l->stop = true;
+      }
+      l->cv.notify_all();
+    }
+    for (auto& l : lanes_) l->thread.join();
+  }
+
+  /// Up to `max` next events in global order; empty when every lane is exhausted.
+  std::vector<es::recorded_event> next(std::size_t max) {
+    std::vector<es::recorded_event> out;
+    out.reserve(max);
+    while (out.size() < max) {
+      lane* best = nullptr;
+      for (auto& l : lanes_) {
+        if (!fill(*l)) continue;
+        if (!best || l->page[l->at].global < best->page[best->at].global) best = l.get();
+      }
+      if (!best) break;
+      out.push_back(std::move(best->page[best->at++]));
+    }
+    return out;
+  }
+
+private:
+  static constexpr std::size_t page_size = 4096, queue_depth = 4;
+  struct lane {
+    std::thread thread;
+    std::mutex m;
+    std::condition_variable cv;
+    std::deque<std::vector<es::recorded_event>> queue;
+    bool done = false, stop = false;
+    std::optional<es::store_error> error;
+    std::vector<es::recorded_event> page;  // the consumer's current page
+    std::size_t at = 0;
+    bool exhausted = false;
+  };
+
+  static void run(lane& l, es::all_reader& reader, std::uint64_t bound) {
+    for (;;) {
+      auto r = reader.next(page_size);
+      std::unique_lock g(l.m);
+      if (!r) {
+        l.error = r.error();
+      } else {
+        std::erase_if(*r, [&](const es::recorded_event& e) { return e.global.value() > bound; });
+        if (!r->empty()) {
+          l.cv.wait(g, [&] { return l.queue.size() < queue_depth || l.stop; });
+          l.queue.push_back(std::move(*r));
+          l.cv.notify_all();
+          if (!l.stop) continue;
+        }
+      }
+      l.done = true;
+      l.cv.notify_all();
+      return;
+    }
+  }
+
+  /// True when the lane has a current event (waits for its next page).
+  static bool fill(lane& l) {
+    if (l.at < l.page.size()) return true;
+    if (l.exhausted) return false;
+    std::unique_lock g(l.m);
+    l.cv.wait(g, [&] { return !l.queue.empty() || l.done; });
+    if (l.queue.empty()) {
+      l.exhausted = true;
+      if (l.error)
+        throw tool_error(l.error->code == es::store_errc::corruption ? exit_corruption : exit_failure,
+                         l.error->message);
+      return false;
+    }
+    l.page = std::move(l.queue.front());
+    l.queue.pop_front();
+    l.at = 0;
+    l.cv.notify_all();
+    return true;
+  }
+
+  std::vector<std::unique_ptr<lane>> lanes_;
+};
+
 /// Pages of events from the narrowest source the filters allow, in log order.
 class source {
 public:
@@ -195,9 +306,7 @@ public:
                                          std::to_string(store.info().shard_count - 1));
       total_ = store.shard_head(*shard_).value();
     } else {
-      auto r = store.read_all(es::global_position{after});
-      if (!r) throw tool_error(exit_failure, r.error().message);
-      all_ = std::move(*r);
+      all_.emplace(store, after, std::max(2u, std::thread::hardware_concurrency()));
       total_ = store.global_head().value() > after ? store.global_head().value() - after : 0;
     }
   }
@@ -206,18 +315,17 @@ public:
   /// The next page; empty only when the source is exhausted.
   std::vector<es::recorded_event> next() {
     constexpr std::size_t page = 4096;
+    if (all_) return all_->next(page);
     for (;;) {
       es::store_result<std::vector<es::recorded_event>> r = std::vector<es::recorded_event>{};
       if (stream_)
         r = store_.read_stream(*stream_, es::stream_version{next_ + 1}, es::read_direction::forward, page);
-      else if (shard_)
-        r = store_.read_shard(*shard_, es::shard_seq{next_}, page);
       else
-        r = all_->next(page);
+        r = store_.read_shard(*shard_, es::shard_seq{next_}, page);
       if (!r)
         throw tool_error(r.error().code == es::store_errc::corruption ? exit_corruption : exit_failure,
                          r.error().message);
-      if (r->empty() || all_) return std::move(*r);
+      if (r->empty()) return std::move(*r);
       next_ = stream_ ? r->back().version.value() : r->back().pos.seq.value();
       // Stream and shard reads start at their beginning: drop what the position bound excludes.
       std::erase_if(*r, [&](const es::recorded_event& e) { return e.global.value() <= after_; });
@@ -230,7 +338,7 @@ private:
   std::uint64_t after_;
   std::optional<es::stream_id> stream_;
   std::optional<es::shard_id> shard_;
-  std::unique_ptr<es::all_reader> all_;
+  std::optional<lanes> all_;
   std::uint64_t next_ = 0;
   std::uint64_t total_ = 0;
 };

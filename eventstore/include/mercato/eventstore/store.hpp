@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <span>
 #include <optional>
 #include <string>
 #include <vector>
@@ -135,6 +136,9 @@ public:
   /// A point-in-time reader over all shards merged by commit order, starting after
   /// global position `after`.
   store_result<std::unique_ptr<all_reader>> read_all(global_position after) const;
+  /// The same over some shards only (merged by commit order among themselves): readers of
+  /// disjoint shard sets can run on several threads and be merged by global position.
+  store_result<std::unique_ptr<all_reader>> read_all(global_position after, std::span<const shard_id> shards) const;
 
   /// A pull-based subscription: catches up from `after` (one position per shard, missing
   /// shards start at 0) then follows live commits. See subscription.hpp.
