@@ -98,7 +98,8 @@ for variant in fastify fastify_aof; do
       wrk_measure "$variant.add_to_cart" "$run" "$c" "$DURATION" "http://127.0.0.1:$APORT/api/v1/cart/items" "$LUA"
     done
   done
-  log "$variant: $(redis-cli -p "$RPORT" xlen cart-events) cart events in Redis; stopping"
+  aof=$(redis-cli -p "$RPORT" info persistence | tr -d '\r' | awk -F: '$1 == "aof_enabled" {e=$2} $1 == "aof_current_size" {z=$2} END {print e ? z " bytes of AOF" : "no AOF"}')
+  log "$variant: $(redis-cli -p "$RPORT" xlen cart-events) cart events in Redis, $aof; stopping"
   stop_pid "$APP_PID"
   stop_pid "$REDIS_PID"
 done
