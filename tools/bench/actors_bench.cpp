@@ -1,6 +1,6 @@
 // Actor-runtime benchmark: the in-process engine (actors::engine) on a real event store in
 // durable (sync) mode, in a scratch directory. Prints a Markdown section to stdout; --out
-// appends it to a file (e.g. docs/benchmarks.md, after eventstore_bench has rewritten it).
+// appends it to a file (e.g. docs/benchmarks-detail.md, after eventstore_bench has rewritten it).
 //
 //   1. add-to-cart across many carts, N in flight, against the store's raw append_async rate
 //      at the same concurrency measured in the same run (target ≥ 0.5×);

@@ -1,6 +1,6 @@
 // Event-store benchmark: durable appends through Mercato's group-commit writer against raw
 // RocksDB (sync=true WriteBatch of the same sizes from the same number of threads), in the
-// same run, on the same disk. Prints a Markdown table; --out rewrites docs/benchmarks.md.
+// same run, on the same disk. Prints a Markdown table; --out rewrites docs/benchmarks-detail.md.
 // --json: only the 1-event figures of the `make bench` harness (issue #7), one JSON line per
 // figure per run on stdout (bench_util.hpp: emit), progress on stderr.
 //
@@ -311,8 +311,9 @@ int main(int argc, char** argv) {
   const double big_ratio = p99_big / p99_small;
 
   std::ostringstream doc;
-  doc << "# Benchmarks\n\n"
-      << "Rewritten by `make bench` (`build/tools/bench/eventstore_bench --out docs/benchmarks.md`"
+  doc << "# Benchmarks in detail\n\nThe comparison with other systems is in [benchmarks.md](benchmarks.md) (`make bench`); this file "
+         "holds each component's own benchmark, its profile notes and the history of what was tried.\n\n"
+      << "Rewritten by `make bench-detail` (`build/tools/bench/eventstore_bench --out docs/benchmarks-detail.md`"
       << (quick ? " --quick" : "") << "). Figures are medians of " << runs
       << " runs (min–max in brackets) of " << duration.count() << " ms each, measured on this machine: "
       << bench::machine() << ". Load threads and the writer share these cores. Durability: **sync** (fsync before "

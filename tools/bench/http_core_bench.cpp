@@ -2,7 +2,7 @@
 // request pays before and after its handler (bearer token, body and query validation,
 // rate limit, metrics, problem rendering, webhook signature). Each figure is printed with
 // a reference measured in the same run (the bare primitive underneath).
-// Markdown section to stdout; --out appends it to a file (docs/benchmarks.md).
+// Markdown section to stdout; --out appends it to a file (docs/benchmarks-detail.md).
 #include <chrono>
 #include <cstdint>
 #include <fstream>

@@ -1,7 +1,7 @@
 // Notification outbox benchmark (docs/webhooks.md): how fast the outbox delivers to one
 // healthy loopback receiver, against plain libcurl POSTs to the same receiver in the same
 // run, and how much memory a dead receiver with a large backlog costs. Prints a Markdown
-// section; --out appends it to a file (docs/benchmarks.md).
+// section; --out appends it to a file (docs/benchmarks-detail.md).
 //
 //   1. Reference: --notifications signed POSTs of a typical body, one at a time, one reused
 //      libcurl handle, nothing stored.

@@ -1,6 +1,6 @@
 // Projection benchmark (issue #4 "Benchmark"): rebuild rate of every read model from a large
 // log of realistic domain events, and live lag under a sustained write load. Prints a
-// Markdown section to stdout; --out appends it to a file (docs/benchmarks.md).
+// Markdown section to stdout; --out appends it to a file (docs/benchmarks-detail.md).
 //
 //   1. Setup: a log of --events events (default 5M) of a synthetic shop, built with the
 //      domain codec (the same Cap'n Proto events the engine writes): products created, users
