@@ -270,8 +270,8 @@ void append_step(std::string& out, const step& s, capnp::AnyStruct::Reader r) {
   case K::void_: out += "null"; return;
   case K::bool_: {
     const std::size_t byte = s.offset / 8;
-    const bool v = (byte < data.size() ? (data[byte] >> (s.offset % 8)) & 1 : 0) ^ (s.default_bits & 1);
-    out += v ? "true" : "false";
+    const unsigned bit = byte < data.size() ? (static_cast<unsigned>(data[byte]) >> (s.offset % 8)) & 1u : 0u;
+    out += (bit ^ static_cast<unsigned>(s.default_bits & 1u)) != 0 ? "true" : "false";
     return;
   }
   case K::i8: append_int(out, data_field<std::int8_t>(data, s.offset, s.default_bits)); return;
