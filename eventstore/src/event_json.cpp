@@ -44,45 +44,59 @@ void append_planned(std::string& out, const plan& p, capnp::AnyStruct::Reader r)
 
 void append_value(std::string& out, const capnp::DynamicValue::Reader& v) {
   switch (v.getType()) {
-  case capnp::DynamicValue::UNKNOWN:
-  case capnp::DynamicValue::VOID: out += "null"; return;
-  case capnp::DynamicValue::BOOL: out += v.as<bool>() ? "true" : "false"; return;
-  case capnp::DynamicValue::INT: append_int(out, v.as<std::int64_t>()); return;
-  case capnp::DynamicValue::UINT: append_int(out, v.as<std::uint64_t>()); return;
-  case capnp::DynamicValue::FLOAT: append_double(out, v.as<double>()); return;
-  case capnp::DynamicValue::TEXT: {
-    auto t = v.as<capnp::Text>();
-    append_json_string(out, std::string_view(t.cStr(), t.size()));
-    return;
-  }
-  case capnp::DynamicValue::DATA: append_base64_quoted(out, v.as<capnp::Data>()); return;
-  case capnp::DynamicValue::LIST: {
-    out.push_back('[');
-    bool first = true;
-    for (auto item : v.as<capnp::DynamicList>()) {
-      if (!first) out.push_back(',');
-      first = false;
-      append_value(out, item);
+    case capnp::DynamicValue::UNKNOWN:
+    case capnp::DynamicValue::VOID:
+      out += "null";
+      return;
+    case capnp::DynamicValue::BOOL:
+      out += v.as<bool>() ? "true" : "false";
+      return;
+    case capnp::DynamicValue::INT:
+      append_int(out, v.as<std::int64_t>());
+      return;
+    case capnp::DynamicValue::UINT:
+      append_int(out, v.as<std::uint64_t>());
+      return;
+    case capnp::DynamicValue::FLOAT:
+      append_double(out, v.as<double>());
+      return;
+    case capnp::DynamicValue::TEXT: {
+      auto t = v.as<capnp::Text>();
+      append_json_string(out, std::string_view(t.cStr(), t.size()));
+      return;
     }
-    out.push_back(']');
-    return;
-  }
-  case capnp::DynamicValue::ENUM: {
-    auto e = v.as<capnp::DynamicEnum>();
-    KJ_IF_MAYBE (named, e.getEnumerant()) {
-      append_json_string(out, named->getProto().getName().cStr());
-    } else {
-      append_int(out, e.getRaw());  // a value newer than this schema
+    case capnp::DynamicValue::DATA:
+      append_base64_quoted(out, v.as<capnp::Data>());
+      return;
+    case capnp::DynamicValue::LIST: {
+      out.push_back('[');
+      bool first = true;
+      for (auto item : v.as<capnp::DynamicList>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        append_value(out, item);
+      }
+      out.push_back(']');
+      return;
     }
-    return;
-  }
-  case capnp::DynamicValue::STRUCT: {
-    auto st = v.as<capnp::DynamicStruct>();
-    append_planned(out, plan_of(st.getSchema()), st.as<capnp::AnyStruct>());
-    return;
-  }
-  case capnp::DynamicValue::CAPABILITY:
-  case capnp::DynamicValue::ANY_POINTER: out += "null"; return;
+    case capnp::DynamicValue::ENUM: {
+      auto e = v.as<capnp::DynamicEnum>();
+      KJ_IF_MAYBE (named, e.getEnumerant()) {
+        append_json_string(out, named->getProto().getName().cStr());
+      } else {
+        append_int(out, e.getRaw());  // a value newer than this schema
+      }
+      return;
+    }
+    case capnp::DynamicValue::STRUCT: {
+      auto st = v.as<capnp::DynamicStruct>();
+      append_planned(out, plan_of(st.getSchema()), st.as<capnp::AnyStruct>());
+      return;
+    }
+    case capnp::DynamicValue::CAPABILITY:
+    case capnp::DynamicValue::ANY_POINTER:
+      out += "null";
+      return;
   }
   out += "null";
 }
@@ -93,11 +107,28 @@ void append_value(std::string& out, const capnp::DynamicValue::Reader& v) {
 // compiled once (per thread) into the steps that write its JSON, reading the struct's data
 // and pointer sections directly; the output is the same as the dynamic form's.
 
-
 struct step {
   enum class kind : std::uint8_t {
-    void_, bool_, i8, i16, i32, i64, u8, u16, u32, u64, f32, f64, enum_, text, data, list_struct, list_text,
-    struct_, group, dynamic  // dynamic: anything else, through the reflection API
+    void_,
+    bool_,
+    i8,
+    i16,
+    i32,
+    i64,
+    u8,
+    u16,
+    u32,
+    u64,
+    f32,
+    f64,
+    enum_,
+    text,
+    data,
+    list_struct,
+    list_text,
+    struct_,
+    group,
+    dynamic  // dynamic: anything else, through the reflection API
   };
   std::string key;  // `"name":` (a leading comma is added between fields)
   kind k = kind::dynamic;
@@ -105,9 +136,9 @@ struct step {
   std::uint64_t default_bits = 0;  // data fields are stored XOR their default
   std::uint16_t discriminant = capnp::schema::Field::NO_DISCRIMINANT;
   capnp::StructSchema::Field field;
-  capnp::StructSchema nested;               // struct_, group, list_struct
+  capnp::StructSchema nested;                            // struct_, group, list_struct
   const std::vector<std::string>* enumerants = nullptr;  // enum_: quoted names by value
-  mutable const plan* nested_plan = nullptr;  // resolved on first use
+  mutable const plan* nested_plan = nullptr;             // resolved on first use
 };
 
 struct plan {
@@ -146,24 +177,47 @@ plan_cache& cache() {
   return c;
 }
 
-const plan& plan_of(capnp::StructSchema s) { return cache().of(s); }
+const plan& plan_of(capnp::StructSchema s) {
+  return cache().of(s);
+}
 
 std::uint64_t default_bits(capnp::schema::Value::Reader v) {
   using V = capnp::schema::Value;
   switch (v.which()) {
-  case V::BOOL: return v.getBool() ? 1 : 0;
-  case V::INT8: return static_cast<std::uint8_t>(v.getInt8());
-  case V::INT16: return static_cast<std::uint16_t>(v.getInt16());
-  case V::INT32: return static_cast<std::uint32_t>(v.getInt32());
-  case V::INT64: return static_cast<std::uint64_t>(v.getInt64());
-  case V::UINT8: return v.getUint8();
-  case V::UINT16: return v.getUint16();
-  case V::UINT32: return v.getUint32();
-  case V::UINT64: return v.getUint64();
-  case V::FLOAT32: { const float f = v.getFloat32(); std::uint32_t b; std::memcpy(&b, &f, 4); return b; }
-  case V::FLOAT64: { const double d = v.getFloat64(); std::uint64_t b; std::memcpy(&b, &d, 8); return b; }
-  case V::ENUM: return v.getEnum();
-  default: return 0;
+    case V::BOOL:
+      return v.getBool() ? 1 : 0;
+    case V::INT8:
+      return static_cast<std::uint8_t>(v.getInt8());
+    case V::INT16:
+      return static_cast<std::uint16_t>(v.getInt16());
+    case V::INT32:
+      return static_cast<std::uint32_t>(v.getInt32());
+    case V::INT64:
+      return static_cast<std::uint64_t>(v.getInt64());
+    case V::UINT8:
+      return v.getUint8();
+    case V::UINT16:
+      return v.getUint16();
+    case V::UINT32:
+      return v.getUint32();
+    case V::UINT64:
+      return v.getUint64();
+    case V::FLOAT32: {
+      const float f = v.getFloat32();
+      std::uint32_t b;
+      std::memcpy(&b, &f, 4);
+      return b;
+    }
+    case V::FLOAT64: {
+      const double d = v.getFloat64();
+      std::uint64_t b;
+      std::memcpy(&b, &d, 8);
+      return b;
+    }
+    case V::ENUM:
+      return v.getEnum();
+    default:
+      return 0;
   }
 }
 
@@ -185,41 +239,70 @@ step compile(plan_cache& c, capnp::StructSchema::Field f) {
   using T = capnp::schema::Type;
   auto type = f.getType();
   switch (type.which()) {
-  case T::VOID: s.k = step::kind::void_; break;
-  case T::BOOL: s.k = step::kind::bool_; break;
-  case T::INT8: s.k = step::kind::i8; break;
-  case T::INT16: s.k = step::kind::i16; break;
-  case T::INT32: s.k = step::kind::i32; break;
-  case T::INT64: s.k = step::kind::i64; break;
-  case T::UINT8: s.k = step::kind::u8; break;
-  case T::UINT16: s.k = step::kind::u16; break;
-  case T::UINT32: s.k = step::kind::u32; break;
-  case T::UINT64: s.k = step::kind::u64; break;
-  case T::FLOAT32: s.k = step::kind::f32; break;
-  case T::FLOAT64: s.k = step::kind::f64; break;
-  case T::ENUM:
-    s.k = step::kind::enum_;
-    s.enumerants = &c.names(type.asEnum());
-    break;
-  // Pointer fields with a default other than null keep the reflection path (none in our schemas).
-  case T::TEXT: s.k = slot.getHadExplicitDefault() ? step::kind::dynamic : step::kind::text; break;
-  case T::DATA: s.k = slot.getHadExplicitDefault() ? step::kind::dynamic : step::kind::data; break;
-  case T::STRUCT:
-    s.k = slot.getHadExplicitDefault() ? step::kind::dynamic : step::kind::struct_;
-    s.nested = type.asStruct();
-    break;
-  case T::LIST: {
-    auto elem = type.asList().getElementType();
-    if (slot.getHadExplicitDefault()) break;
-    if (elem.isStruct()) {
-      s.k = step::kind::list_struct;
-      s.nested = elem.asStruct();
-    } else if (elem.isText()) {
-      s.k = step::kind::list_text;
+    case T::VOID:
+      s.k = step::kind::void_;
+      break;
+    case T::BOOL:
+      s.k = step::kind::bool_;
+      break;
+    case T::INT8:
+      s.k = step::kind::i8;
+      break;
+    case T::INT16:
+      s.k = step::kind::i16;
+      break;
+    case T::INT32:
+      s.k = step::kind::i32;
+      break;
+    case T::INT64:
+      s.k = step::kind::i64;
+      break;
+    case T::UINT8:
+      s.k = step::kind::u8;
+      break;
+    case T::UINT16:
+      s.k = step::kind::u16;
+      break;
+    case T::UINT32:
+      s.k = step::kind::u32;
+      break;
+    case T::UINT64:
+      s.k = step::kind::u64;
+      break;
+    case T::FLOAT32:
+      s.k = step::kind::f32;
+      break;
+    case T::FLOAT64:
+      s.k = step::kind::f64;
+      break;
+    case T::ENUM:
+      s.k = step::kind::enum_;
+      s.enumerants = &c.names(type.asEnum());
+      break;
+    // Pointer fields with a default other than null keep the reflection path (none in our schemas).
+    case T::TEXT:
+      s.k = slot.getHadExplicitDefault() ? step::kind::dynamic : step::kind::text;
+      break;
+    case T::DATA:
+      s.k = slot.getHadExplicitDefault() ? step::kind::dynamic : step::kind::data;
+      break;
+    case T::STRUCT:
+      s.k = slot.getHadExplicitDefault() ? step::kind::dynamic : step::kind::struct_;
+      s.nested = type.asStruct();
+      break;
+    case T::LIST: {
+      auto elem = type.asList().getElementType();
+      if (slot.getHadExplicitDefault()) break;
+      if (elem.isStruct()) {
+        s.k = step::kind::list_struct;
+        s.nested = elem.asStruct();
+      } else if (elem.isText()) {
+        s.k = step::kind::list_text;
+      }
+      break;
     }
-    break;
-  }
-  default: break;
+    default:
+      break;
   }
   return s;
 }
@@ -241,11 +324,14 @@ const plan& plan_cache::of(capnp::StructSchema s) {
 
 template <class T>
 T data_field(kj::ArrayPtr<const kj::byte> data, std::uint32_t offset, std::uint64_t default_bits) {
-  using U = std::conditional_t<sizeof(T) == 1, std::uint8_t,
-            std::conditional_t<sizeof(T) == 2, std::uint16_t, std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
+  using U = std::conditional_t<
+      sizeof(T) == 1, std::uint8_t,
+      std::conditional_t<sizeof(T) == 2, std::uint16_t,
+                         std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>>>;
   U bits = 0;
   const std::size_t at = static_cast<std::size_t>(offset) * sizeof(T);
-  if (at + sizeof(T) <= data.size()) std::memcpy(&bits, data.begin() + at, sizeof(T));  // little-endian, as capnp
+  if (at + sizeof(T) <= data.size())
+    std::memcpy(&bits, data.begin() + at, sizeof(T));  // little-endian, as capnp
   bits = static_cast<U>(bits ^ static_cast<U>(default_bits));
   T v;
   std::memcpy(&v, &bits, sizeof(T));
@@ -267,77 +353,109 @@ void append_step(std::string& out, const step& s, capnp::AnyStruct::Reader r) {
   };
   using K = step::kind;
   switch (s.k) {
-  case K::void_: out += "null"; return;
-  case K::bool_: {
-    const std::size_t byte = s.offset / 8;
-    const unsigned bit = byte < data.size() ? (static_cast<unsigned>(data[byte]) >> (s.offset % 8)) & 1u : 0u;
-    out += (bit ^ static_cast<unsigned>(s.default_bits & 1u)) != 0 ? "true" : "false";
-    return;
-  }
-  case K::i8: append_int(out, data_field<std::int8_t>(data, s.offset, s.default_bits)); return;
-  case K::i16: append_int(out, data_field<std::int16_t>(data, s.offset, s.default_bits)); return;
-  case K::i32: append_int(out, data_field<std::int32_t>(data, s.offset, s.default_bits)); return;
-  case K::i64: append_int(out, data_field<std::int64_t>(data, s.offset, s.default_bits)); return;
-  case K::u8: append_int(out, data_field<std::uint8_t>(data, s.offset, s.default_bits)); return;
-  case K::u16: append_int(out, data_field<std::uint16_t>(data, s.offset, s.default_bits)); return;
-  case K::u32: append_int(out, data_field<std::uint32_t>(data, s.offset, s.default_bits)); return;
-  case K::u64: append_int(out, data_field<std::uint64_t>(data, s.offset, s.default_bits)); return;
-  case K::f32: append_double(out, data_field<float>(data, s.offset, s.default_bits)); return;
-  case K::f64: append_double(out, data_field<double>(data, s.offset, s.default_bits)); return;
-  case K::enum_: {
-    const auto v = data_field<std::uint16_t>(data, s.offset, s.default_bits);
-    if (v < s.enumerants->size())
-      out += (*s.enumerants)[v];
-    else
-      append_int(out, v);  // a value newer than this schema
-    return;
-  }
-  case K::text: {
-    capnp::Text::Reader t;
-    KJ_IF_MAYBE (ptr, pointer()) { t = ptr->getAs<capnp::Text>(); }
-    append_json_string(out, std::string_view(t.cStr(), t.size()));
-    return;
-  }
-  case K::data: {
-    capnp::Data::Reader d;
-    KJ_IF_MAYBE (ptr, pointer()) { d = ptr->getAs<capnp::Data>(); }
-    append_base64_quoted(out, d);
-    return;
-  }
-  case K::struct_: {
-    capnp::AnyStruct::Reader inner;
-    KJ_IF_MAYBE (ptr, pointer()) { inner = ptr->getAs<capnp::AnyStruct>(); }
-    append_planned(out, nested_plan(), inner);
-    return;
-  }
-  case K::group: append_planned(out, nested_plan(), r); return;
-  case K::list_struct: {
-    out.push_back('[');
-    KJ_IF_MAYBE (ptr, pointer()) {
-      bool first = true;
-      for (auto item : ptr->getAs<capnp::AnyList>().as<capnp::List<capnp::AnyStruct>>()) {
-        if (!first) out.push_back(',');
-        first = false;
-        append_planned(out, nested_plan(), item);
-      }
+    case K::void_:
+      out += "null";
+      return;
+    case K::bool_: {
+      const std::size_t byte = s.offset / 8;
+      const unsigned bit =
+          byte < data.size() ? (static_cast<unsigned>(data[byte]) >> (s.offset % 8)) & 1u : 0u;
+      out += (bit ^ static_cast<unsigned>(s.default_bits & 1u)) != 0 ? "true" : "false";
+      return;
     }
-    out.push_back(']');
-    return;
-  }
-  case K::list_text: {
-    out.push_back('[');
-    KJ_IF_MAYBE (ptr, pointer()) {
-      bool first = true;
-      for (auto t : ptr->getAs<capnp::List<capnp::Text>>()) {
-        if (!first) out.push_back(',');
-        first = false;
-        append_json_string(out, std::string_view(t.cStr(), t.size()));
-      }
+    case K::i8:
+      append_int(out, data_field<std::int8_t>(data, s.offset, s.default_bits));
+      return;
+    case K::i16:
+      append_int(out, data_field<std::int16_t>(data, s.offset, s.default_bits));
+      return;
+    case K::i32:
+      append_int(out, data_field<std::int32_t>(data, s.offset, s.default_bits));
+      return;
+    case K::i64:
+      append_int(out, data_field<std::int64_t>(data, s.offset, s.default_bits));
+      return;
+    case K::u8:
+      append_int(out, data_field<std::uint8_t>(data, s.offset, s.default_bits));
+      return;
+    case K::u16:
+      append_int(out, data_field<std::uint16_t>(data, s.offset, s.default_bits));
+      return;
+    case K::u32:
+      append_int(out, data_field<std::uint32_t>(data, s.offset, s.default_bits));
+      return;
+    case K::u64:
+      append_int(out, data_field<std::uint64_t>(data, s.offset, s.default_bits));
+      return;
+    case K::f32:
+      append_double(out, data_field<float>(data, s.offset, s.default_bits));
+      return;
+    case K::f64:
+      append_double(out, data_field<double>(data, s.offset, s.default_bits));
+      return;
+    case K::enum_: {
+      const auto v = data_field<std::uint16_t>(data, s.offset, s.default_bits);
+      if (v < s.enumerants->size())
+        out += (*s.enumerants)[v];
+      else
+        append_int(out, v);  // a value newer than this schema
+      return;
     }
-    out.push_back(']');
-    return;
-  }
-  case K::dynamic: break;
+    case K::text: {
+      capnp::Text::Reader t;
+      KJ_IF_MAYBE (ptr, pointer()) {
+        t = ptr->getAs<capnp::Text>();
+      }
+      append_json_string(out, std::string_view(t.cStr(), t.size()));
+      return;
+    }
+    case K::data: {
+      capnp::Data::Reader d;
+      KJ_IF_MAYBE (ptr, pointer()) {
+        d = ptr->getAs<capnp::Data>();
+      }
+      append_base64_quoted(out, d);
+      return;
+    }
+    case K::struct_: {
+      capnp::AnyStruct::Reader inner;
+      KJ_IF_MAYBE (ptr, pointer()) {
+        inner = ptr->getAs<capnp::AnyStruct>();
+      }
+      append_planned(out, nested_plan(), inner);
+      return;
+    }
+    case K::group:
+      append_planned(out, nested_plan(), r);
+      return;
+    case K::list_struct: {
+      out.push_back('[');
+      KJ_IF_MAYBE (ptr, pointer()) {
+        bool first = true;
+        for (auto item : ptr->getAs<capnp::AnyList>().as<capnp::List<capnp::AnyStruct>>()) {
+          if (!first) out.push_back(',');
+          first = false;
+          append_planned(out, nested_plan(), item);
+        }
+      }
+      out.push_back(']');
+      return;
+    }
+    case K::list_text: {
+      out.push_back('[');
+      KJ_IF_MAYBE (ptr, pointer()) {
+        bool first = true;
+        for (auto t : ptr->getAs<capnp::List<capnp::Text>>()) {
+          if (!first) out.push_back(',');
+          first = false;
+          append_json_string(out, std::string_view(t.cStr(), t.size()));
+        }
+      }
+      out.push_back(']');
+      return;
+    }
+    case K::dynamic:
+      break;
   }
   append_value(out, r.as<capnp::DynamicStruct>(s.field.getContainingStruct()).get(s.field));
 }
@@ -392,15 +510,25 @@ void append_quoted(std::string& out, std::string_view text, bool escape_high) {
     out.append(text.data() + run, i - run);
     run = i + 1;
     switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
-    default: {
-      const char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-      out.append(u, 6);
-    }
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default: {
+        const char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+        out.append(u, 6);
+      }
     }
   }
   out.append(text.data() + run, text.size() - run);
@@ -428,8 +556,12 @@ void append_base64(std::string& out, std::string_view bytes) {
   }
 }
 
-void append_json_string(std::string& out, std::string_view text) { append_quoted(out, text, false); }
-void append_json_bytes(std::string& out, std::string_view bytes) { append_quoted(out, bytes, true); }
+void append_json_string(std::string& out, std::string_view text) {
+  append_quoted(out, text, false);
+}
+void append_json_bytes(std::string& out, std::string_view bytes) {
+  append_quoted(out, bytes, true);
+}
 
 namespace {
 
@@ -536,7 +668,8 @@ envelope_ids read_envelope_ids(const recorded_event& e) {
   envelope_reader r(e);
   auto env = r.envelope();
   auto str = [](capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); };
-  return {str(env.getCorrelationId()), str(env.getCausationId()), str(env.getIdempotencyKey()), str(env.getNodeId())};
+  return {str(env.getCorrelationId()), str(env.getCausationId()), str(env.getIdempotencyKey()),
+          str(env.getNodeId())};
 }
 
 }  // namespace mercato::es

@@ -95,11 +95,11 @@ __attribute__((target_clones("default", "ssse3"))) void unpack_impl(std::string_
   out.size = w;
 }
 
-} // namespace
+}  // namespace
 
 void unpack(std::string_view packed, words& out) {
   out.size = 0;
   unpack_impl(packed, out);
 }
 
-} // namespace mercato::es::packed
+}  // namespace mercato::es::packed

@@ -21,4 +21,4 @@ struct words {
 /// kj::Exception when the input is malformed (cut inside a word or run, or empty).
 void unpack(std::string_view packed, words& out);
 
-} // namespace mercato::es::packed
+}  // namespace mercato::es::packed

@@ -16,7 +16,6 @@
 #include <mercato/eventstore/envelope.hpp>
 #include <mercato/eventstore/json.hpp>
 
-
 using namespace mercato;
 
 namespace {
@@ -35,51 +34,65 @@ void ref_struct(std::string& out, capnp::DynamicStruct::Reader s) {
     ref_value(out, s.get(f));
   };
   for (auto f : s.getSchema().getNonUnionFields()) field(f);
-  KJ_IF_MAYBE (active, s.which()) { field(*active); }
+  KJ_IF_MAYBE (active, s.which()) {
+    field(*active);
+  }
   out.push_back('}');
 }
 
 void ref_value(std::string& out, const capnp::DynamicValue::Reader& v) {
   char buf[32];
   switch (v.getType()) {
-  case capnp::DynamicValue::BOOL: out += v.as<bool>() ? "true" : "false"; return;
-  case capnp::DynamicValue::INT: out.append(buf, std::to_chars(buf, buf + 32, v.as<std::int64_t>()).ptr); return;
-  case capnp::DynamicValue::UINT: out.append(buf, std::to_chars(buf, buf + 32, v.as<std::uint64_t>()).ptr); return;
-  case capnp::DynamicValue::FLOAT: out.append(buf, std::to_chars(buf, buf + 32, v.as<double>()).ptr); return;
-  case capnp::DynamicValue::TEXT: {
-    auto t = v.as<capnp::Text>();
-    es::append_json_string(out, std::string_view(t.cStr(), t.size()));
-    return;
-  }
-  case capnp::DynamicValue::DATA: {
-    auto d = v.as<capnp::Data>();
-    out.push_back('"');
-    es::append_base64(out, std::string_view(reinterpret_cast<const char*>(d.begin()), d.size()));
-    out.push_back('"');
-    return;
-  }
-  case capnp::DynamicValue::LIST: {
-    out.push_back('[');
-    bool first = true;
-    for (auto item : v.as<capnp::DynamicList>()) {
-      if (!first) out.push_back(',');
-      first = false;
-      ref_value(out, item);
+    case capnp::DynamicValue::BOOL:
+      out += v.as<bool>() ? "true" : "false";
+      return;
+    case capnp::DynamicValue::INT:
+      out.append(buf, std::to_chars(buf, buf + 32, v.as<std::int64_t>()).ptr);
+      return;
+    case capnp::DynamicValue::UINT:
+      out.append(buf, std::to_chars(buf, buf + 32, v.as<std::uint64_t>()).ptr);
+      return;
+    case capnp::DynamicValue::FLOAT:
+      out.append(buf, std::to_chars(buf, buf + 32, v.as<double>()).ptr);
+      return;
+    case capnp::DynamicValue::TEXT: {
+      auto t = v.as<capnp::Text>();
+      es::append_json_string(out, std::string_view(t.cStr(), t.size()));
+      return;
     }
-    out.push_back(']');
-    return;
-  }
-  case capnp::DynamicValue::ENUM: {
-    auto e = v.as<capnp::DynamicEnum>();
-    KJ_IF_MAYBE (named, e.getEnumerant()) {
-      es::append_json_string(out, named->getProto().getName().cStr());
-    } else {
-      out.append(buf, std::to_chars(buf, buf + 32, e.getRaw()).ptr);
+    case capnp::DynamicValue::DATA: {
+      auto d = v.as<capnp::Data>();
+      out.push_back('"');
+      es::append_base64(out, std::string_view(reinterpret_cast<const char*>(d.begin()), d.size()));
+      out.push_back('"');
+      return;
     }
-    return;
-  }
-  case capnp::DynamicValue::STRUCT: ref_struct(out, v.as<capnp::DynamicStruct>()); return;
-  default: out += "null"; return;
+    case capnp::DynamicValue::LIST: {
+      out.push_back('[');
+      bool first = true;
+      for (auto item : v.as<capnp::DynamicList>()) {
+        if (!first) out.push_back(',');
+        first = false;
+        ref_value(out, item);
+      }
+      out.push_back(']');
+      return;
+    }
+    case capnp::DynamicValue::ENUM: {
+      auto e = v.as<capnp::DynamicEnum>();
+      KJ_IF_MAYBE (named, e.getEnumerant()) {
+        es::append_json_string(out, named->getProto().getName().cStr());
+      } else {
+        out.append(buf, std::to_chars(buf, buf + 32, e.getRaw()).ptr);
+      }
+      return;
+    }
+    case capnp::DynamicValue::STRUCT:
+      ref_struct(out, v.as<capnp::DynamicStruct>());
+      return;
+    default:
+      out += "null";
+      return;
   }
 }
 
@@ -88,7 +101,8 @@ struct filler {
   std::mt19937_64 rng;
   unsigned pick(std::size_t n) { return static_cast<unsigned>(rng() % n); }
   std::string text() {
-    static const char* const pieces[] = {"a", "Zoë", "\"", "\\", "\n", "\t", "\x01", "\x7f", "€", "😀", " ", "x,y"};
+    static const char* const pieces[] = {"a",    "Zoë",  "\"", "\\", "\n", "\t",
+                                         "\x01", "\x7f", "€",  "😀",  " ",  "x,y"};
     std::string t;
     for (auto n = rng() % 6; n > 0; --n) t += pieces[pick(std::size(pieces))];
     return t;
@@ -96,10 +110,14 @@ struct filler {
   template <class T>
   T num() {
     switch (rng() % 4) {
-    case 0: return 0;
-    case 1: return std::numeric_limits<T>::max();
-    case 2: return std::numeric_limits<T>::min();
-    default: return static_cast<T>(rng());
+      case 0:
+        return 0;
+      case 1:
+        return std::numeric_limits<T>::max();
+      case 2:
+        return std::numeric_limits<T>::min();
+      default:
+        return static_cast<T>(rng());
     }
   }
   void fill(capnp::DynamicStruct::Builder s, int depth) {
@@ -115,49 +133,77 @@ struct filler {
     auto type = f.getType();
     using T = capnp::schema::Type;
     switch (type.which()) {
-    case T::VOID: s.set(f, capnp::VOID); break;
-    case T::BOOL: s.set(f, rng() % 2 == 0); break;
-    case T::INT8: s.set(f, num<std::int8_t>()); break;
-    case T::INT16: s.set(f, num<std::int16_t>()); break;
-    case T::INT32: s.set(f, num<std::int32_t>()); break;
-    case T::INT64: s.set(f, num<std::int64_t>()); break;
-    case T::UINT8: s.set(f, num<std::uint8_t>()); break;
-    case T::UINT16: s.set(f, num<std::uint16_t>()); break;
-    case T::UINT32: s.set(f, num<std::uint32_t>()); break;
-    case T::UINT64: s.set(f, num<std::uint64_t>()); break;
-    case T::FLOAT32: s.set(f, static_cast<float>(rng() % 1000) / 7.0f); break;
-    case T::FLOAT64: s.set(f, static_cast<double>(rng() % 100000) / 3.0); break;
-    case T::TEXT: s.set(f, capnp::Text::Reader(text())); break;
-    case T::DATA: {
-      auto t = text();
-      s.set(f, capnp::Data::Reader(reinterpret_cast<const kj::byte*>(t.data()), t.size()));
-      break;
-    }
-    case T::ENUM: {
-      auto e = type.asEnum();
-      // now and then a value newer than the schema
-      const auto raw = rng() % 8 == 0 ? std::uint16_t{999} : static_cast<std::uint16_t>(pick(e.getEnumerants().size()));
-      s.set(f, capnp::DynamicEnum(e, raw));
-      break;
-    }
-    case T::STRUCT:
-      if (depth < 4) fill(s.init(f).as<capnp::DynamicStruct>(), depth + 1);
-      break;
-    case T::LIST: {
-      auto list = s.init(f, pick(4)).as<capnp::DynamicList>();
-      auto elem = type.asList().getElementType();
-      for (unsigned i = 0; i < list.size(); ++i) {
-        if (elem.isStruct()) {
-          if (depth < 4) fill(list[i].as<capnp::DynamicStruct>(), depth + 1);
-        } else if (elem.isText()) {
-          list.set(i, capnp::Text::Reader(text()));
-        } else if (elem.isUInt32()) {
-          list.set(i, num<std::uint32_t>());
-        }
+      case T::VOID:
+        s.set(f, capnp::VOID);
+        break;
+      case T::BOOL:
+        s.set(f, rng() % 2 == 0);
+        break;
+      case T::INT8:
+        s.set(f, num<std::int8_t>());
+        break;
+      case T::INT16:
+        s.set(f, num<std::int16_t>());
+        break;
+      case T::INT32:
+        s.set(f, num<std::int32_t>());
+        break;
+      case T::INT64:
+        s.set(f, num<std::int64_t>());
+        break;
+      case T::UINT8:
+        s.set(f, num<std::uint8_t>());
+        break;
+      case T::UINT16:
+        s.set(f, num<std::uint16_t>());
+        break;
+      case T::UINT32:
+        s.set(f, num<std::uint32_t>());
+        break;
+      case T::UINT64:
+        s.set(f, num<std::uint64_t>());
+        break;
+      case T::FLOAT32:
+        s.set(f, static_cast<float>(rng() % 1000) / 7.0f);
+        break;
+      case T::FLOAT64:
+        s.set(f, static_cast<double>(rng() % 100000) / 3.0);
+        break;
+      case T::TEXT:
+        s.set(f, capnp::Text::Reader(text()));
+        break;
+      case T::DATA: {
+        auto t = text();
+        s.set(f, capnp::Data::Reader(reinterpret_cast<const kj::byte*>(t.data()), t.size()));
+        break;
       }
-      break;
-    }
-    default: break;
+      case T::ENUM: {
+        auto e = type.asEnum();
+        // now and then a value newer than the schema
+        const auto raw =
+            rng() % 8 == 0 ? std::uint16_t{999} : static_cast<std::uint16_t>(pick(e.getEnumerants().size()));
+        s.set(f, capnp::DynamicEnum(e, raw));
+        break;
+      }
+      case T::STRUCT:
+        if (depth < 4) fill(s.init(f).as<capnp::DynamicStruct>(), depth + 1);
+        break;
+      case T::LIST: {
+        auto list = s.init(f, pick(4)).as<capnp::DynamicList>();
+        auto elem = type.asList().getElementType();
+        for (unsigned i = 0; i < list.size(); ++i) {
+          if (elem.isStruct()) {
+            if (depth < 4) fill(list[i].as<capnp::DynamicStruct>(), depth + 1);
+          } else if (elem.isText()) {
+            list.set(i, capnp::Text::Reader(text()));
+          } else if (elem.isUInt32()) {
+            list.set(i, num<std::uint32_t>());
+          }
+        }
+        break;
+      }
+      default:
+        break;
     }
   }
 };
@@ -198,11 +244,14 @@ TEST_CASE("an event's data through the envelope equals its struct's JSON") {
     env.setEvent(event.asReader().as<schema::Event>());
     auto flat = capnp::messageToFlatArray(env_msg);
     es::recorded_event e;
-    e.envelope = es::envelope_bytes(std::string_view(reinterpret_cast<const char*>(flat.begin()), flat.size() * 8));
+    e.envelope =
+        es::envelope_bytes(std::string_view(reinterpret_cast<const char*>(flat.begin()), flat.size() * 8));
     std::string got, expected;
     es::append_event_data_json(got, e);
     auto active = event.asReader().which();
-    KJ_IF_MAYBE (m, active) { ref_value(expected, event.asReader().get(*m)); }
+    KJ_IF_MAYBE (m, active) {
+      ref_value(expected, event.asReader().get(*m));
+    }
     CHECK(got == expected);
   }
 }

@@ -35,17 +35,27 @@ std::vector<std::uint64_t> random_words(std::mt19937_64& rng) {
   const auto n = 1 + rng() % 600;
   while (w.size() < n) {
     switch (rng() % 5) {
-      case 0: w.insert(w.end(), rng() % 300, 0); break;                       // zero run (> 255 too)
-      case 1: w.push_back(rng() & 0x00ff00000000ff01ull); break;               // sparse
-      case 2: for (auto k = rng() % 300; k > 0; --k) w.push_back(rng() | 0x0101010101010101ull); break;  // literal run
-      case 3: w.push_back(~0ull); break;
-      default: w.push_back(rng()); break;
+      case 0:
+        w.insert(w.end(), rng() % 300, 0);
+        break;  // zero run (> 255 too)
+      case 1:
+        w.push_back(rng() & 0x00ff00000000ff01ull);
+        break;  // sparse
+      case 2:
+        for (auto k = rng() % 300; k > 0; --k) w.push_back(rng() | 0x0101010101010101ull);
+        break;  // literal run
+      case 3:
+        w.push_back(~0ull);
+        break;
+      default:
+        w.push_back(rng());
+        break;
     }
   }
   return w;
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("unpacks exactly what capnp packed") {
   std::mt19937_64 rng(7);
@@ -60,8 +70,9 @@ TEST_CASE("malformed input throws") {
   CHECK_THROWS_AS(unpack(""), kj::Exception);
   CHECK_THROWS_AS(unpack(std::string_view("\x00", 1)), kj::Exception);  // zero run without its count
   CHECK_THROWS_AS(unpack("\xff\x01\x02"), kj::Exception);               // literal word cut short
-  CHECK_THROWS_AS(unpack(std::string_view("\xff\x01\x01\x01\x01\x01\x01\x01\x01\x02", 10)), kj::Exception);  // run of 2 missing
-  CHECK_THROWS_AS(unpack("\x03\x01"), kj::Exception);                   // tag says 2 bytes, 1 follows
+  CHECK_THROWS_AS(unpack(std::string_view("\xff\x01\x01\x01\x01\x01\x01\x01\x01\x02", 10)),
+                  kj::Exception);                      // run of 2 missing
+  CHECK_THROWS_AS(unpack("\x03\x01"), kj::Exception);  // tag says 2 bytes, 1 follows
   // A reused buffer holds only the latest message.
   packed::words w;
   packed::unpack(pack(std::vector<std::uint64_t>(700, 0x0101)), w);
