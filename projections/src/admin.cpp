@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include <mercato/eventstore/json.hpp>
+#include <mercato/projections/json.hpp>
 #include <mercato/projections/admin.hpp>
 
 #include "common.hpp"
@@ -203,6 +204,36 @@ es::store_result<std::vector<product_figures>> admin_query::top_products(std::si
 es::store_result<std::vector<product_figures>> admin_query::low_stock(std::uint32_t threshold, std::size_t limit) const {
   return figures_of_index(store_, prefix_, low_key, limit,
                           [&](std::string_view available) { return read_be64(std::string(4, '\0') + std::string(available)) <= threshold; });
+}
+
+std::string admin_projection::describe(std::string_view key, std::string_view value) const {
+  if (key.starts_with(day_key)) {
+    const auto d = decode_day(value);
+    if (!d) return {};
+    auto money = nlohmann::json::array();
+    for (const auto& m : d->money)
+      money.push_back({{"currency", m.currency},
+                       {"captured", m.captured_minor},
+                       {"refunded", m.refunded_minor},
+                       {"revenue", m.revenue_minor()}});
+    return json_text({{"date", d->date},
+                      {"ordersPlaced", d->orders_placed},
+                      {"ordersConfirmed", d->orders_confirmed},
+                      {"ordersCancelled", d->orders_cancelled},
+                      {"money", std::move(money)}});
+  }
+  if (key.starts_with(product_key)) {
+    const auto p = decode_figures(value);
+    if (!p) return {};
+    return json_text({{"id", p->id},
+                      {"name", p->name},
+                      {"category", p->category},
+                      {"active", p->active},
+                      {"available", p->available},
+                      {"reserved", p->reserved},
+                      {"sold", p->sold}});
+  }
+  return "null";  // top-products and low-stock index keys: the key says it all
 }
 
 }  // namespace mercato::projections

@@ -1,6 +1,7 @@
 // The carts read model: fold of cart events into what the shopper sees.
 #include <algorithm>
 
+#include <mercato/projections/json.hpp>
 #include <mercato/projections/carts.hpp>
 
 #include "common.hpp"
@@ -121,6 +122,12 @@ es::store_result<cart_view> carts_query::for_user(std::string_view user_id) cons
   empty.id = id;
   empty.user_id = std::string(user_id);
   return empty;
+}
+
+std::string carts_projection::describe(std::string_view key, std::string_view value) const {
+  if (!key.starts_with(cart_key)) return {};
+  const auto c = decode_cart(value);
+  return c ? json_text(cart_json(*c)) : std::string();
 }
 
 }  // namespace mercato::projections

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <limits>
 
+#include <mercato/projections/json.hpp>
 #include <mercato/projections/catalog.hpp>
 
 #include "common.hpp"
@@ -317,6 +318,16 @@ es::store_result<page<catalog_product>> catalog_query::search(const catalog_filt
   for (std::uint64_t i = first; i < order.size() && i < first + f.page.size; ++i)
     out.items.push_back(std::move(all[order[i].second]));
   return out;
+}
+
+std::string catalog_projection::describe(std::string_view key, std::string_view value) const {
+  if (!key.starts_with(product_key)) {  // a sort or category index key: its value is the price
+    if (value.size() != 8) return {};
+    const auto price = static_cast<std::int64_t>(read_be64(value) ^ (std::uint64_t(1) << 63));
+    return json_text({{"price", price}});
+  }
+  const auto p = decode_product(value);
+  return p ? json_text(product_json(*p)) : std::string();
 }
 
 }  // namespace mercato::projections

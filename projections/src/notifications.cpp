@@ -1,4 +1,5 @@
 // The notifications read model: each user's inbox, newest first.
+#include <mercato/projections/json.hpp>
 #include <mercato/projections/notifications.hpp>
 
 #include "common.hpp"
@@ -77,6 +78,12 @@ es::store_result<page<notification_view>> notifications_query::inbox(std::string
     out.items.push_back(std::move(*n));
   }
   return out;
+}
+
+std::string notifications_projection::describe(std::string_view key, std::string_view value) const {
+  if (!key.starts_with(inbox_key)) return {};
+  const auto n = decode_notification(value);
+  return n ? json_text(notification_json(*n)) : std::string();
 }
 
 }  // namespace mercato::projections

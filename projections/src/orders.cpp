@@ -1,5 +1,6 @@
 // The orders read model: orders (with status timeline and refunds), payments, and each
 // user's order history index.
+#include <mercato/projections/json.hpp>
 #include <mercato/projections/orders.hpp>
 
 #include "common.hpp"
@@ -323,6 +324,18 @@ es::store_result<std::optional<order_view>> orders_query::get(std::string_view o
 
 es::store_result<std::optional<payment_view>> orders_query::payment(std::string_view payment_id) const {
   return query_value(store_, prefix_ + std::string(payment_key) + std::string(payment_id), model, decode_payment);
+}
+
+std::string orders_projection::describe(std::string_view key, std::string_view value) const {
+  if (key.starts_with(order_key)) {
+    const auto o = decode_order(value);
+    return o ? json_text(order_json(*o)) : std::string();
+  }
+  if (key.starts_with(payment_key)) {
+    const auto p = decode_payment(value);
+    return p ? json_text(payment_json(*p)) : std::string();
+  }
+  return "null";  // history and order → payments index keys: the key says it all
 }
 
 }  // namespace mercato::projections

@@ -1,6 +1,7 @@
 // The stream catalog: every stream's length and times, counts per kind and event type.
 // apply() never decodes an event and never reads a stream's value: the stream keys are
 // written blindly (the length is the event's version), only the few counters are read.
+#include <mercato/projections/json.hpp>
 #include <mercato/projections/streams.hpp>
 
 #include "common.hpp"
@@ -154,6 +155,30 @@ es::store_result<std::vector<kind_count>> streams_query::kinds() const {
 
 es::store_result<std::vector<event_type_count>> streams_query::event_types() const {
   return counters<event_type_count>(store_, prefix_, type_key, decode_type, &event_type_count::type);
+}
+
+std::string streams_projection::describe(std::string_view key, std::string_view value) const {
+  if (key.starts_with(stream_key)) {
+    value_reader r(value);
+    const auto length = r.u64();
+    const auto last_ns = r.i64();
+    auto type = r.str();
+    if (!r.done()) return {};
+    return json_text({{"length", length}, {"lastAt", iso_time(last_ns)}, {"lastType", type}});
+  }
+  if (key.starts_with(first_key)) {
+    const auto first = decode_first(value);
+    return first ? json_text({{"firstAt", iso_time(*first)}}) : std::string();
+  }
+  if (key.starts_with(kind_key)) {
+    const auto k = decode_kind(value);
+    return k ? json_text({{"streams", k->streams}, {"events", k->events}}) : std::string();
+  }
+  if (key.starts_with(type_key)) {
+    const auto t = decode_type(value);
+    return t ? json_text({{"events", t->events}}) : std::string();
+  }
+  return {};
 }
 
 }  // namespace mercato::projections

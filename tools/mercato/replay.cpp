@@ -89,12 +89,15 @@ int replay(const replay_args& a) {
   std::uint64_t keys = 0;
   bool write_failed = false;
   auto scanned = store->scan_projection(prefix, projections::prefix_end(prefix), [&](std::string_view key, std::string_view value) {
+    const auto relative = key.substr(prefix.size());
     line = "{\"key\":";
-    es::append_json_bytes(line, key.substr(prefix.size()));
+    es::append_json_bytes(line, relative);
     line += ",\"value\":";
-    // Values are the read model's own encoding: JSON ones are shown as JSON, binary ones
-    // as {"base64": …}.
-    if (nlohmann::json::accept(value)) {
+    // The model describes its records in the API's JSON shapes; what it cannot describe is
+    // shown as stored: JSON as JSON, anything else as {"base64": …}.
+    if (auto described = proj->describe(relative, value); !described.empty()) {
+      line += described;
+    } else if (nlohmann::json::accept(value)) {
       line.append(value);
     } else {
       line += "{\"base64\":\"";

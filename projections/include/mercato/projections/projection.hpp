@@ -79,6 +79,13 @@ public:
   /// False for a projection whose fold has effects beyond its keys (e.g. the notification
   /// outbox: a rebuild would re-deliver); host::rebuild then refuses it.
   virtual bool rebuildable() const { return true; }
+  /// One of its stored records as JSON text for people (`mercato replay`): `key` is relative
+  /// to the model's keyspace. "" when it cannot say (the tool then shows the raw value).
+  virtual std::string describe(std::string_view key, std::string_view value) const {
+    (void)key;
+    (void)value;
+    return {};
+  }
 };
 
 }  // namespace mercato::projections

@@ -50,6 +50,7 @@ public:
   std::string_view name() const override { return projection_name; }
   std::uint32_t version() const override { return current_version; }
   void apply(batch_writer& out, const es::recorded_event& event) override;
+  std::string describe(std::string_view key, std::string_view value) const override;
 };
 
 class streams_query {
