@@ -218,6 +218,12 @@ def tables(f, quick, runs):
         ("memory per live cart actor", "mercato.actor.bytes_per_cart", "bytes"),
     ):
         md.append(f"| {label} | {f.cell(metric)} {unit} |")
+    md.append("")
+    md.append("Rebuilds fold a generated shop log of "
+              + ("~200k events" if quick else "~1M events") + " (`projections_bench`); exports write a log of "
+              + ("200k" if quick else "2M") + " CartItemAdded events to /dev/null with the real `mercato` binary, "
+              "process start included (`export_bench`); memory per cart is the RSS growth over "
+              + ("20k" if quick else "200k") + " live cart actors divided by their number (`actors_bench`).")
     return md
 
 
