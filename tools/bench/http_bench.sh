@@ -178,23 +178,8 @@ log "setup done"
 if [ "$JSON" = 0 ]; then
   NGINX=$(command -v nginx || echo /usr/sbin/nginx)
   NPORT=$(free_port)
-  mkdir -p "$WORK/www" "$WORK/nginx"
-  chmod 755 "$WORK" "$WORK/www"  # nginx workers run unprivileged
-  python3 -c 'import json; d={"data":{"id":"prod-001","name":"Espresso Cups","price":2499,"pad":""}}; s=json.dumps(d); d["data"]["pad"]="x"*(200-len(s)); open("'"$WORK"'/www/p.json","w").write(json.dumps(d))'
-  cat > "$WORK/nginx/nginx.conf" <<NGINX
-worker_processes auto;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/body; proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fcgi; uwsgi_temp_path $WORK/nginx/uwsgi; scgi_temp_path $WORK/nginx/scgi;
-  keepalive_requests 100000000;
-  server { listen 127.0.0.1:$NPORT; root $WORK/www; default_type application/json; }
-}
-NGINX
+  . tools/bench/peers/nginx_static.sh
+  nginx_static_setup "$WORK" "$NPORT"
   "$NGINX" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" >&2 &
   PIDS+=($!)
   for _ in $(seq 100); do curl_ok "http://127.0.0.1:$NPORT/p.json" && break; sleep 0.1; done

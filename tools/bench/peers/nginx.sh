@@ -15,24 +15,8 @@ DURATION=10
 
 peers_workdir nginx
 PORT=$(free_port)
-mkdir -p "$WORK/www" "$WORK/nginx"
-chmod 755 "$WORK" "$WORK/www"  # nginx workers run unprivileged
-"$PYTHON" -c 'import json,sys; d={"data":{"id":"prod-001","name":"Espresso Cups","price":2499,"pad":""}}; s=json.dumps(d); d["data"]["pad"]="x"*(200-len(s)); open(sys.argv[1],"w").write(json.dumps(d))' "$WORK/www/p.json"
-[ "$(stat -c %s "$WORK/www/p.json")" = 200 ] || die "the JSON file is not 200 bytes"
-cat > "$WORK/nginx/nginx.conf" <<NGINX
-worker_processes auto;
-daemon off;
-pid $WORK/nginx/nginx.pid;
-error_log $WORK/nginx/error.log;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $WORK/nginx/body; proxy_temp_path $WORK/nginx/proxy;
-  fastcgi_temp_path $WORK/nginx/fcgi; uwsgi_temp_path $WORK/nginx/uwsgi; scgi_temp_path $WORK/nginx/scgi;
-  keepalive_requests 100000000;
-  server { listen 127.0.0.1:$PORT; root $WORK/www; default_type application/json; }
-}
-NGINX
+. "$(dirname "$0")/nginx_static.sh"
+nginx_static_setup "$WORK" "$PORT" || die "cannot set up nginx"
 "$NGINX" -c "$WORK/nginx/nginx.conf" -p "$WORK/nginx" -e "$WORK/nginx/error.log" &
 track_pid $!
 URL="http://127.0.0.1:$PORT/p.json"
