@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -245,8 +246,11 @@ TEST_CASE("stream show and entity state travel in time with the node's domain co
 
   // --at a time between two events = the state after the earlier one.
   const auto at = events[1]["timestampNs"].get<std::int64_t>();
+  const auto between = at + 1;  // 1 ns after the second event, written exactly
+  char frac[16];
+  std::snprintf(frac, sizeof frac, "%09lld", static_cast<long long>(between % 1'000'000'000));
   r = w.tool({"entity", "state", "-d", w.data.string(), w.order_stream, "--at",
-              "@" + std::to_string(static_cast<double>(at) / 1e9 + 0.0000005)});
+              "@" + std::to_string(between / 1'000'000'000) + "." + frac});
   REQUIRE_MESSAGE(r.code == 0, r.output);
   CHECK(json::parse(r.output.substr(0, r.output.find('\n')))["version"] == 2);
 

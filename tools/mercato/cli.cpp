@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -32,7 +33,21 @@ std::int64_t parse_time(const std::string& text, const std::string& what) {
   };
   if (text.empty()) throw bad();
   if (text[0] == '@') {
-    try {
+    // Whole seconds with up to nine decimals, exactly (a double loses ~240 ns at today's
+    // epoch, enough to land before an event's own timestampNs).
+    const auto dot = text.find('.');
+    const auto whole = text.substr(1, dot == std::string::npos ? std::string::npos : dot - 1);
+    const auto frac = dot == std::string::npos ? std::string() : text.substr(dot + 1);
+    auto digits = [](const std::string& d) {
+      return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (!whole.empty() && whole.size() <= 10 && digits(whole) && frac.size() <= 9 && digits(frac) &&
+        (dot == std::string::npos || !frac.empty())) {
+      std::int64_t ns = std::stoll(whole) * 1'000'000'000;
+      if (!frac.empty()) ns += std::stoll(frac + std::string(9 - frac.size(), '0'));
+      return ns;
+    }
+    try {  // anything else a number can be (a sign, an exponent)
       std::size_t used = 0;
       const double secs = std::stod(text.substr(1), &used);
       if (used != text.size() - 1 || !std::isfinite(secs)) throw bad();
