@@ -19,8 +19,10 @@ struct is_duration<std::chrono::duration<R, P>> : std::true_type {};
 
 template <class F>
 auto rep_of() {
-  if constexpr (is_duration<F>::value) return typename F::rep{};
-  else return F{};
+  if constexpr (is_duration<F>::value)
+    return typename F::rep{};
+  else
+    return F{};
 }
 
 /// A rule with compile-time bounds must fit the field it fills (no silent narrowing).
@@ -47,17 +49,24 @@ void assign(F& field, V&& value) {
 
 template <class F>
 std::string render(const F& field) {
-  if constexpr (is_duration<F>::value) return std::to_string(field.count());
-  else if constexpr (std::is_same_v<F, bool>) return field ? "true" : "false";
-  else if constexpr (std::is_integral_v<F>) return std::to_string(field);
-  else if constexpr (std::is_enum_v<F>) return std::string(to_string(field));
-  else if constexpr (std::is_same_v<F, endpoint>) return format_endpoint(field);
-  else if constexpr (std::is_same_v<F, std::filesystem::path>) return field.string();
+  if constexpr (is_duration<F>::value)
+    return std::to_string(field.count());
+  else if constexpr (std::is_same_v<F, bool>)
+    return field ? "true" : "false";
+  else if constexpr (std::is_integral_v<F>)
+    return std::to_string(field);
+  else if constexpr (std::is_enum_v<F>)
+    return std::string(to_string(field));
+  else if constexpr (std::is_same_v<F, endpoint>)
+    return format_endpoint(field);
+  else if constexpr (std::is_same_v<F, std::filesystem::path>)
+    return field.string();
   else if constexpr (std::is_same_v<F, std::vector<std::string>>) {
     std::string joined;
     for (const auto& item : field) joined += (joined.empty() ? "" : ",") + item;
     return joined;
-  } else return field;
+  } else
+    return field;
 }
 
 struct key_options {
@@ -66,8 +75,8 @@ struct key_options {
 };
 
 template <class Access, class Rule>
-key_descriptor bind_key(std::string_view path, std::string_view default_text, Access access,
-                        Rule rule, key_options options = {}) {
+key_descriptor bind_key(std::string_view path, std::string_view default_text, Access access, Rule rule,
+                        key_options options = {}) {
   using field_t = std::remove_reference_t<decltype(access(std::declval<node_config&>()))>;
   check_fits<field_t, Rule>();
   key_descriptor d;
@@ -88,9 +97,9 @@ key_descriptor bind_key(std::string_view path, std::string_view default_text, Ac
 
 // MERCATO_CONFIG_KEY(field.path, "default", rule{} [, key_options{...}]): the path string is
 // the stringified field path, so the YAML path and the struct field cannot drift apart.
-#define MERCATO_CONFIG_KEY(field_path, default_text, ...)                                 \
-  bind_key(#field_path, default_text, [](auto& c) -> auto& { return c.field_path; }, \
-           __VA_ARGS__)
+#define MERCATO_CONFIG_KEY(field_path, default_text, ...) \
+  bind_key(                                               \
+      #field_path, default_text, [](auto& c) -> auto& { return c.field_path; }, __VA_ARGS__)
 
 std::vector<key_descriptor> build_table() {
   using rp = run_profile;
@@ -193,8 +202,7 @@ const key_descriptor* find_key(std::string_view path) {
 
 bool is_section(std::string_view path) {
   for (const auto& key : key_table()) {
-    if (key.path.size() > path.size() && key.path.starts_with(path) &&
-        key.path[path.size()] == '.') {
+    if (key.path.size() > path.size() && key.path.starts_with(path) && key.path[path.size()] == '.') {
       return true;
     }
   }
@@ -206,7 +214,8 @@ std::string known_under(std::string_view section) {
   for (const auto& key : key_table()) {
     std::string_view rest = key.path;
     if (!section.empty()) {
-      if (!rest.starts_with(section) || rest.size() <= section.size() || rest[section.size()] != '.') continue;
+      if (!rest.starts_with(section) || rest.size() <= section.size() || rest[section.size()] != '.')
+        continue;
       rest.remove_prefix(section.size() + 1);
     }
     rest = rest.substr(0, rest.find('.'));

@@ -42,8 +42,8 @@ std::string did_you_mean(const std::string& guess) {
 
 std::string unknown_setting(const std::string& path) {
   const auto dot = path.rfind('.');
-  return "is not a known setting" + did_you_mean(nearest_key(path)) +
-         "; known " + known_under(dot == std::string::npos ? "" : std::string_view(path).substr(0, dot));
+  return "is not a known setting" + did_you_mean(nearest_key(path)) + "; known " +
+         known_under(dot == std::string::npos ? "" : std::string_view(path).substr(0, dot));
 }
 
 }  // namespace detail
@@ -79,10 +79,9 @@ mercato::result<settings, config_error> read_environment(const std::map<std::str
   for (const auto& s : out) {
     const auto [it, fresh] = by_key.emplace(s.key->path, &s);
     if (!fresh && it->second->text != s.text) {
-      return mercato::fail(config_error{
-          s.error_key, it->second->error_key + " and " + s.error_key +
-                           " are both set, to different values, for " + std::string(s.key->path) +
-                           "; set only one"});
+      return mercato::fail(config_error{s.error_key, it->second->error_key + " and " + s.error_key +
+                                                         " are both set, to different values, for " +
+                                                         std::string(s.key->path) + "; set only one"});
     }
   }
   return out;
@@ -93,8 +92,7 @@ mercato::result<settings, config_error> read_overrides(const std::map<std::strin
   for (const auto& [path, text] : overrides) {
     const key_descriptor* key = find_key(path);
     if (key == nullptr) {
-      return mercato::fail(config_error{
-          path, path + " from the command line: " + unknown_setting(path)});
+      return mercato::fail(config_error{path, path + " from the command line: " + unknown_setting(path)});
     }
     out.push_back({key, text, path, "from the command line", path});
   }
@@ -136,13 +134,15 @@ mercato::status<config_error> check_combination(const node_config& c) {
     return mercato::fail(config_error{
         "notifications.webhook_secret",
         "notifications.webhook_secret: is required when notifications.webhook_urls is set (webhooks are "
-        "signed with it); set it in the file or MERCATO_NOTIFICATIONS_WEBHOOK_SECRET, or empty webhook_urls"});
+        "signed with it); set it in the file or MERCATO_NOTIFICATIONS_WEBHOOK_SECRET, or empty "
+        "webhook_urls"});
   }
   if (n.backoff_initial_ms > n.backoff_max_ms) {
-    return mercato::fail(config_error{
-        "notifications.backoff_max_ms", "notifications.backoff_max_ms: " + std::to_string(n.backoff_max_ms.count()) +
-                                            " is below notifications.backoff_initial_ms (" +
-                                            std::to_string(n.backoff_initial_ms.count()) + "); accepted: >= it"});
+    return mercato::fail(
+        config_error{"notifications.backoff_max_ms",
+                     "notifications.backoff_max_ms: " + std::to_string(n.backoff_max_ms.count()) +
+                         " is below notifications.backoff_initial_ms (" +
+                         std::to_string(n.backoff_initial_ms.count()) + "); accepted: >= it"});
   }
   return mercato::ok;
 }
@@ -196,8 +196,10 @@ std::string describe(const node_config& config) {
   std::string line;
   for (const auto& key : key_table()) {
     std::string value = key.show(config);
-    if (key.secret) value = value.empty() ? "(empty)" : "(set)";
-    else if (needs_quotes(value)) value = in_quotes(value);
+    if (key.secret)
+      value = value.empty() ? "(empty)" : "(set)";
+    else if (needs_quotes(value))
+      value = in_quotes(value);
     line += (line.empty() ? "" : " ") + std::string(key.path) + "=" + value;
   }
   return line;
@@ -215,37 +217,50 @@ std::vector<key_info> known_keys() {
 
 std::string_view to_string(run_profile p) {
   switch (p) {
-    case run_profile::dev: return "dev";
-    case run_profile::prod: return "prod";
-    case run_profile::bench: return "bench";
+    case run_profile::dev:
+      return "dev";
+    case run_profile::prod:
+      return "prod";
+    case run_profile::bench:
+      return "bench";
   }
   return "unknown";
 }
 
 std::string_view to_string(durability_mode d) {
   switch (d) {
-    case durability_mode::sync: return "sync";
-    case durability_mode::async: return "async";
+    case durability_mode::sync:
+      return "sync";
+    case durability_mode::async:
+      return "async";
   }
   return "unknown";
 }
 
 std::string_view to_string(log_level l) {
   switch (l) {
-    case log_level::trace: return "trace";
-    case log_level::debug: return "debug";
-    case log_level::info: return "info";
-    case log_level::warn: return "warn";
-    case log_level::error: return "error";
-    case log_level::off: return "off";
+    case log_level::trace:
+      return "trace";
+    case log_level::debug:
+      return "debug";
+    case log_level::info:
+      return "info";
+    case log_level::warn:
+      return "warn";
+    case log_level::error:
+      return "error";
+    case log_level::off:
+      return "off";
   }
   return "unknown";
 }
 
 std::string_view to_string(log_format f) {
   switch (f) {
-    case log_format::json: return "json";
-    case log_format::text: return "text";
+    case log_format::json:
+      return "json";
+    case log_format::text:
+      return "text";
   }
   return "unknown";
 }

@@ -8,18 +8,21 @@
 namespace mercato::config::detail {
 namespace {
 
-parsed<std::string> problem(const char* what) { return mercato::fail(std::string(what)); }
-
-bool is_identifier_char(char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '.' || c == '_' || c == '-';
+parsed<std::string> problem(const char* what) {
+  return mercato::fail(std::string(what));
 }
 
-bool is_host_name_char(char c) { return is_identifier_char(c) && c != '_'; }
+bool is_identifier_char(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+         c == '-';
+}
+
+bool is_host_name_char(char c) {
+  return is_identifier_char(c) && c != '_';
+}
 
 bool is_ipv6_char(char c) {
-  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-         c == ':' || c == '.';
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') || c == ':' || c == '.';
 }
 
 template <class Pred>
@@ -97,15 +100,19 @@ std::string url_problem(std::string_view url) {
     if (u <= 0x20 || u == 0x7f) return "has a space or control character";
   }
   std::string_view rest;
-  if (url.starts_with("http://")) rest = url.substr(7);
-  else if (url.starts_with("https://")) rest = url.substr(8);
-  else return "does not start with http:// or https://";
+  if (url.starts_with("http://"))
+    rest = url.substr(7);
+  else if (url.starts_with("https://"))
+    rest = url.substr(8);
+  else
+    return "does not start with http:// or https://";
   auto authority = rest.substr(0, rest.find_first_of("/?#"));
   if (const auto at = authority.rfind('@'); at != std::string_view::npos) authority.remove_prefix(at + 1);
   std::optional<std::string_view> port;
   if (!authority.empty() && authority.front() == '[') {
     const auto close = authority.find(']');
-    if (close == std::string_view::npos || close == 1 || !all_of(authority.substr(1, close - 1), is_ipv6_char))
+    if (close == std::string_view::npos || close == 1 ||
+        !all_of(authority.substr(1, close - 1), is_ipv6_char))
       return "has a malformed IPv6 host";
     if (close + 1 < authority.size()) {
       if (authority[close + 1] != ':') return "has junk after the IPv6 host";
@@ -156,11 +163,13 @@ parsed<std::vector<std::string>> parse_origin_list(std::string_view text) {
     const auto origin = trimmed(text.substr(start, comma - start));
     const std::string n = std::to_string(origins.size() + 1);
     if (origin.empty()) return mercato::fail("has an empty entry (origin " + n + ")");
-    if (origin == "*") return mercato::fail(std::string("mixes * with origins (* alone allows every origin)"));
+    if (origin == "*")
+      return mercato::fail(std::string("mixes * with origins (* alone allows every origin)"));
     if (auto p = url_problem(origin); !p.empty()) return mercato::fail("has origin " + n + " that " + p);
     const auto authority = origin.substr(origin.find("://") + 3);
     if (authority.find_first_of("/?#@") != std::string_view::npos)
-      return mercato::fail("has origin " + n + " with a path, user or query (an origin is scheme://host[:port])");
+      return mercato::fail("has origin " + n +
+                           " with a path, user or query (an origin is scheme://host[:port])");
     if (std::find(origins.begin(), origins.end(), origin) != origins.end())
       return mercato::fail("has origin " + n + " twice");
     origins.emplace_back(origin);

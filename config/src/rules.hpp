@@ -106,7 +106,8 @@ struct url_list {
 /// around commas ignored, no duplicates); empty text is the empty list.
 struct origin_list {
   std::string accepted() const {
-    return "* or comma-separated origins like https://shop.example.com[:port] (no path), no duplicates (empty = none)";
+    return "* or comma-separated origins like https://shop.example.com[:port] (no path), no duplicates "
+           "(empty = none)";
   }
   parsed<std::vector<std::string>> parse(std::string_view text) const { return parse_origin_list(text); }
 };

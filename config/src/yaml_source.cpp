@@ -28,8 +28,7 @@ mercato::result<std::string, config_error> read_text(const fs::path& file) {
   if (fs::is_directory(st)) return mercato::fail(file_error(file, "is a directory, not a file"));
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    return mercato::fail(
-        file_error(file, "cannot be read: " + std::generic_category().message(errno)));
+    return mercato::fail(file_error(file, "cannot be read: " + std::generic_category().message(errno)));
   }
   std::ostringstream text;
   text << in.rdbuf();
@@ -43,7 +42,7 @@ std::string line_of(const YAML::Node& node) {
 }
 
 class yaml_walker {
-public:
+ public:
   explicit yaml_walker(const fs::path& file) : file_(file.string()) {}
 
   /// Collects the settings under `map` (whose own dotted path is `prefix`, "" at top).
@@ -54,8 +53,8 @@ public:
     for (const auto& entry : map) {
       const YAML::Node name = entry.first;
       if (!name.IsScalar()) {
-        return mercato::fail(error(prefix.empty() ? "top level" : prefix, name,
-                                   "has a key that is not plain text"));
+        return mercato::fail(
+            error(prefix.empty() ? "top level" : prefix, name, "has a key that is not plain text"));
       }
       const std::string path = prefix.empty() ? name.Scalar() : prefix + "." + name.Scalar();
       if (!seen.insert(name.Scalar()).second) return mercato::fail(error(path, name, "appears twice"));
@@ -67,17 +66,18 @@ public:
 
   settings take() { return std::move(found_); }
 
-private:
+ private:
   mercato::status<config_error> visit(const std::string& path, const YAML::Node& name,
-                                       const YAML::Node& value) {
+                                      const YAML::Node& value) {
     if (const key_descriptor* key = find_key(path)) {
       if (value.IsMap() || value.IsSequence()) {
-        return mercato::fail(error(path, name, "needs a single value, not a " +
-                                                   std::string(value.IsMap() ? "mapping" : "list") +
-                                                   "; accepted: " + key->accepted));
+        return mercato::fail(error(path, name,
+                                   "needs a single value, not a " +
+                                       std::string(value.IsMap() ? "mapping" : "list") +
+                                       "; accepted: " + key->accepted));
       }
-      found_.push_back({key, value.IsNull() ? std::string() : value.Scalar(), path,
-                        "in " + file_ + line_of(name), path});
+      found_.push_back(
+          {key, value.IsNull() ? std::string() : value.Scalar(), path, "in " + file_ + line_of(name), path});
       return mercato::ok;
     }
     if (is_section(path)) {
@@ -108,8 +108,8 @@ mercato::result<settings, config_error> read_yaml_file(const fs::path& file) {
     documents = YAML::LoadAll(*text);
   } catch (const YAML::Exception& e) {
     const std::string where = e.mark.is_null() ? std::string()
-                                               : "line " + std::to_string(e.mark.line + 1) +
-                                                     ", column " + std::to_string(e.mark.column + 1) + ": ";
+                                               : "line " + std::to_string(e.mark.line + 1) + ", column " +
+                                                     std::to_string(e.mark.column + 1) + ": ";
     return mercato::fail(file_error(file, "is not valid YAML: " + where + e.msg));
   }
   if (documents.size() > 1) return mercato::fail(file_error(file, "holds more than one YAML document"));

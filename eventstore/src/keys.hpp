@@ -61,4 +61,4 @@ inline std::string u64_value(std::uint64_t v) {
   return s;
 }
 
-} // namespace mercato::es::keys
+}  // namespace mercato::es::keys

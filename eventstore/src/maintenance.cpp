@@ -24,8 +24,9 @@ store_error rocks_error(const rocksdb::Status& s, const std::string& what) {
 store_result<std::unique_ptr<rocksdb::BackupEngine>> open_engine(const fs::path& dir, bool create) {
   std::error_code ec;
   if (!create && !fs::exists(dir / "meta", ec))
-    return fail(store_error{store_errc::not_found, "no backups at " + dir.string() +
-                                                       " (expected a directory made by `mercato backup create`)"});
+    return fail(store_error{
+        store_errc::not_found,
+        "no backups at " + dir.string() + " (expected a directory made by `mercato backup create`)"});
   rocksdb::BackupEngineOptions o(dir.string());
   o.sync = true;
   o.share_files_with_checksum = true;
@@ -64,8 +65,7 @@ store_result<std::vector<backup_entry>> list_backups(const fs::path& backup_dir)
   std::vector<rocksdb::BackupInfo> infos;
   (*engine)->GetBackupInfo(&infos);
   std::vector<backup_entry> out;
-  for (const auto& i : infos)
-    out.push_back({i.backup_id, i.timestamp, i.size, i.number_files});
+  for (const auto& i : infos) out.push_back({i.backup_id, i.timestamp, i.size, i.number_files});
   return out;
 }
 
@@ -88,7 +88,9 @@ store_result<ok_t> restore_backup(const fs::path& backup_dir, std::uint32_t id, 
   if (auto s = (*engine)->VerifyBackup(id, true); !s.ok())
     return fail(rocks_error(s, "backup " + std::to_string(id) + " in " + backup_dir.string()));
   fs::create_directories(target_dir, ec);
-  if (ec) return fail(store_error{store_errc::io_error, "cannot create " + target_dir.string() + ": " + ec.message()});
+  if (ec)
+    return fail(
+        store_error{store_errc::io_error, "cannot create " + target_dir.string() + ": " + ec.message()});
   auto s = (*engine)->RestoreDBFromBackup(id, target_dir.string(), target_dir.string());
   if (!s.ok()) {
     for (const auto& entry : fs::directory_iterator(target_dir, ec)) fs::remove_all(entry.path(), ec);

@@ -23,16 +23,26 @@
 
 namespace mercato::es {
 
-const char* const cf_names[cf_count] = {
-    rocksdb::kDefaultColumnFamilyName.c_str(), "events", "stream_index", "streams",
-    "snapshots", "projections", "checkpoints", "idempotency", "meta"};
+const char* const cf_names[cf_count] = {rocksdb::kDefaultColumnFamilyName.c_str(),
+                                        "events",
+                                        "stream_index",
+                                        "streams",
+                                        "snapshots",
+                                        "projections",
+                                        "checkpoints",
+                                        "idempotency",
+                                        "meta"};
 
 namespace {
 
 constexpr std::size_t max_stream_id_bytes = 256;
 
-rocksdb::Slice slice(std::string_view s) { return {s.data(), s.size()}; }
-std::string_view view(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+rocksdb::Slice slice(std::string_view s) {
+  return {s.data(), s.size()};
+}
+std::string_view view(const rocksdb::Slice& s) {
+  return {s.data(), s.size()};
+}
 
 bool starts_with(std::string_view s, std::string_view prefix) {
   return s.size() >= prefix.size() && s.compare(0, prefix.size(), prefix) == 0;
@@ -69,9 +79,11 @@ rocksdb::ColumnFamilyOptions cf_options(std::size_t index, std::shared_ptr<rocks
   return o;
 }
 
-store_error err(store_errc c, std::string m) { return {c, std::move(m)}; }
+store_error err(store_errc c, std::string m) {
+  return {c, std::move(m)};
+}
 
-} // namespace
+}  // namespace
 
 store_error io_error(const rocksdb::Status& s, std::string_view what) {
   auto code = s.IsCorruption() ? store_errc::corruption : store_errc::io_error;
@@ -86,7 +98,8 @@ result<stream_id, std::string> stream_id::make(std::string text) {
     return fail("stream id is " + std::to_string(text.size()) + " bytes; at most " +
                 std::to_string(max_stream_id_bytes) + " are allowed");
   for (char ch : text)
-    if (const auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7f) return fail(std::string("stream id contains a control character"));
+    if (const auto c = static_cast<unsigned char>(ch); c < 0x20 || c == 0x7f)
+      return fail(std::string("stream id contains a control character"));
   return stream_id(std::move(text));
 }
 
@@ -140,17 +153,18 @@ void aux_batch::delete_projection(std::string_view key) {
   impl_->ops.push_back({impl::op_kind::del, cf_projections, std::string(key), {}});
 }
 void aux_batch::delete_projection_range(std::string_view begin, std::string_view end) {
-  impl_->ops.push_back(
-      {impl::op_kind::del_range, cf_projections, std::string(begin), std::string(end)});
+  impl_->ops.push_back({impl::op_kind::del_range, cf_projections, std::string(begin), std::string(end)});
 }
-std::size_t aux_batch::count() const noexcept { return impl_->ops.size(); }
+std::size_t aux_batch::count() const noexcept {
+  return impl_->ops.size();
+}
 
 // ---- open ----------------------------------------------------------------------------------
 
 namespace {
 
-store_result<std::string> get_meta(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* meta,
-                                   const char* key, const std::string& dir) {
+store_result<std::string> get_meta(rocksdb::DB& db, rocksdb::ColumnFamilyHandle* meta, const char* key,
+                                   const std::string& dir) {
   std::string value;
   auto s = db.Get(rocksdb::ReadOptions(), meta, key, &value);
   if (s.IsNotFound())
@@ -199,7 +213,7 @@ std::uint64_t parse_u64(const std::string& s, bool& ok) {
   return ok ? std::stoull(s) : 0;
 }
 
-} // namespace
+}  // namespace
 
 event_store::event_store(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
 
@@ -228,8 +242,7 @@ store_result<std::unique_ptr<event_store>> event_store::open(store_options optio
   namespace fs = std::filesystem;
   if (options.shard_count == 0 || options.shard_count > 65536)
     return fail(err(store_errc::invalid_argument, "shard count must be 1..65536"));
-  if (options.node_id.empty())
-    return fail(err(store_errc::invalid_argument, "node id must not be empty"));
+  if (options.node_id.empty()) return fail(err(store_errc::invalid_argument, "node id must not be empty"));
 
   const fs::path dir = options.data_dir;
   const std::string dir_s = dir.string();
@@ -243,8 +256,7 @@ store_result<std::unique_ptr<event_store>> event_store::open(store_options optio
   }
   const bool has_db = fs::exists(dir / "CURRENT", ec);
   if (!has_db) {
-    if (options.read_only)
-      return fail(err(store_errc::not_found, "no Mercato data directory at " + dir_s));
+    if (options.read_only) return fail(err(store_errc::not_found, "no Mercato data directory at " + dir_s));
     const bool only_marker = fs::exists(marker, ec) &&
                              std::distance(fs::directory_iterator(dir, ec), fs::directory_iterator{}) == 1;
     if (fs::exists(dir, ec) && !fs::is_empty(dir, ec) && !only_marker)
@@ -290,14 +302,12 @@ store_result<std::unique_ptr<event_store>> event_store::open(store_options optio
   for (std::size_t i = 0; i < cf_count; ++i) cfds.emplace_back(cf_names[i], cf_options(i, cache));
 
   rocksdb::DB* raw = nullptr;
-  rocksdb::Status s = o.read_only
-                          ? rocksdb::DB::OpenForReadOnly(dbo, dir_s, cfds, &im->cf, &raw)
-                          : rocksdb::DB::Open(dbo, dir_s, cfds, &im->cf, &raw);
+  rocksdb::Status s = o.read_only ? rocksdb::DB::OpenForReadOnly(dbo, dir_s, cfds, &im->cf, &raw)
+                                  : rocksdb::DB::Open(dbo, dir_s, cfds, &im->cf, &raw);
   if (!s.ok()) {
     if (s.IsIOError() && s.ToString().find("lock") != std::string::npos)
-      return fail(err(store_errc::io_error, "data directory " + dir_s +
-                                                " is in use by another process (" +
-                                                s.ToString() + ")"));
+      return fail(err(store_errc::io_error,
+                      "data directory " + dir_s + " is in use by another process (" + s.ToString() + ")"));
     return fail(io_error(s, "opening " + dir_s));
   }
   im->db.reset(raw);
@@ -332,8 +342,8 @@ store_result<std::unique_ptr<event_store>> event_store::open(store_options optio
   if (!sc) return fail(sc.error());
   const auto shards = parse_u64(*sc, ok_num);
   if (!ok_num || shards == 0 || shards > 65536)
-    return fail(err(store_errc::corruption, "data directory " + dir_s +
-                                                " records an invalid shard count '" + *sc + "'"));
+    return fail(err(store_errc::corruption,
+                    "data directory " + dir_s + " records an invalid shard count '" + *sc + "'"));
   if (shards != o.shard_count && !o.read_only)  // a read-only view adopts the directory's
     return fail(err(store_errc::config_mismatch,
                     "data directory " + dir_s + " was created with " + *sc +
@@ -345,9 +355,8 @@ store_result<std::unique_ptr<event_store>> event_store::open(store_options optio
   if (*node != o.node_id && !o.read_only)
     return fail(err(store_errc::config_mismatch,
                     "data directory " + dir_s + " belongs to node '" + *node +
-                        "' but this node is configured as '" + o.node_id + "'. Set node.id: " +
-                        *node + " (or MERCATO_NODE_ID=" + *node +
-                        "), or give this node its own data directory."));
+                        "' but this node is configured as '" + o.node_id + "'. Set node.id: " + *node +
+                        " (or MERCATO_NODE_ID=" + *node + "), or give this node its own data directory."));
   auto created = get_meta(*im->db, meta, "created_at_ns", dir_s);
   if (!created) return fail(created.error());
 
@@ -362,8 +371,7 @@ store_result<std::unique_ptr<event_store>> event_store::open(store_options optio
     for (std::uint32_t sh = 0; sh < shards; ++sh) {
       im->shard_heads[sh].store(0);
       it->SeekForPrev(keys::event(sh, UINT64_MAX));
-      if (!it->Valid() || it->key().size() != keys::event_key_size ||
-          keys::get_u32(view(it->key())) != sh)
+      if (!it->Valid() || it->key().size() != keys::event_key_size || keys::get_u32(view(it->key())) != sh)
         continue;
       im->shard_heads[sh].store(keys::get_u64(view(it->key()), 4));
       auto e = im->decode(view(it->key()), view(it->value()));
@@ -390,7 +398,8 @@ store_result<std::uint64_t> event_store::impl::read_stream_version(const std::st
   auto s = db->Get(rocksdb::ReadOptions(), cf[cf_streams], stream, &value);
   if (s.IsNotFound()) return std::uint64_t{0};
   if (!s.ok()) return fail(io_error(s, "reading stream version"));
-  if (value.size() < 8) return fail(err(store_errc::corruption, "stream record of '" + stream + "' is truncated"));
+  if (value.size() < 8)
+    return fail(err(store_errc::corruption, "stream record of '" + stream + "' is truncated"));
   return keys::get_u64(value);
 }
 
@@ -409,17 +418,19 @@ store_result<recorded_event> event_store::impl::decode(std::string_view key, std
     auto type = env.getEventType();
     e.type.assign(type.begin(), type.size());
   } catch (const kj::Exception& ex) {
-    return fail(err(store_errc::corruption,
-                    "event at shard " + std::to_string(e.pos.shard.value()) + " sequence " +
-                        std::to_string(e.pos.seq.value()) +
-                        " cannot be decoded: " + std::string(ex.getDescription().cStr())));
+    return fail(
+        err(store_errc::corruption, "event at shard " + std::to_string(e.pos.shard.value()) + " sequence " +
+                                        std::to_string(e.pos.seq.value()) +
+                                        " cannot be decoded: " + std::string(ex.getDescription().cStr())));
   }
   return e;
 }
 
 // ---- public API ----------------------------------------------------------------------------
 
-const store_info& event_store::info() const noexcept { return impl_->info; }
+const store_info& event_store::info() const noexcept {
+  return impl_->info;
+}
 
 shard_id event_store::shard_of(const stream_id& stream) const noexcept {
   return shard_id{impl_->shard_of(stream.str())};
@@ -434,7 +445,9 @@ global_position event_store::global_head() const noexcept {
   return global_position{impl_->global_head.load(std::memory_order_acquire)};
 }
 
-bool event_store::healthy() const noexcept { return impl_->healthy.load(); }
+bool event_store::healthy() const noexcept {
+  return impl_->healthy.load();
+}
 
 writer_stats event_store::stats() const {
   std::lock_guard lk(impl_->stats_mutex);
@@ -442,14 +455,15 @@ writer_stats event_store::stats() const {
 }
 
 store_result<std::optional<append_ok>> event_store::find_idempotent(const stream_id& stream,
-                                                                   std::string_view key) const {
+                                                                    std::string_view key) const {
   std::string value;
   auto s = impl_->db->Get(rocksdb::ReadOptions(), impl_->cf[cf_idempotency],
                           keys::stream_suffixed(stream.str(), key), &value);
   if (s.IsNotFound()) return std::optional<append_ok>{};
   if (!s.ok()) return fail(io_error(s, "reading idempotency key"));
   auto ok = decode_idempotency_record(value);
-  if (!ok) return fail(err(store_errc::corruption, "idempotency record of '" + stream.str() + "' is corrupt"));
+  if (!ok)
+    return fail(err(store_errc::corruption, "idempotency record of '" + stream.str() + "' is corrupt"));
   return ok;
 }
 
@@ -492,15 +506,14 @@ store_result<std::vector<recorded_event>> event_store::read_stream(const stream_
   std::vector<rocksdb::Slice> key_slices(event_keys.begin(), event_keys.end());
   std::vector<rocksdb::PinnableSlice> values(event_keys.size());
   std::vector<rocksdb::Status> statuses(event_keys.size());
-  impl_->db->MultiGet(ro, impl_->cf[cf_events], key_slices.size(), key_slices.data(),
-                      values.data(), statuses.data());
+  impl_->db->MultiGet(ro, impl_->cf[cf_events], key_slices.size(), key_slices.data(), values.data(),
+                      statuses.data());
   out.reserve(event_keys.size());
   for (std::size_t i = 0; i < event_keys.size(); ++i) {
     if (!statuses[i].ok())
-      return fail(statuses[i].IsNotFound()
-                      ? err(store_errc::corruption, "stream index of '" + stream.str() +
-                                                        "' points at a missing event")
-                      : io_error(statuses[i], "reading events"));
+      return fail(statuses[i].IsNotFound() ? err(store_errc::corruption, "stream index of '" + stream.str() +
+                                                                             "' points at a missing event")
+                                           : io_error(statuses[i], "reading events"));
     auto e = impl_->decode(event_keys[i], view(values[i]));
     if (!e) return fail(e.error());
     out.push_back(std::move(*e));
@@ -537,11 +550,10 @@ store_result<std::optional<snapshot_record>> event_store::load_snapshot(const st
   std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(ro, impl_->cf[cf_snapshots]));
   it->SeekForPrev(keys::stream_versioned(stream.str(), UINT64_MAX));
   if (!it->status().ok()) return fail(io_error(it->status(), "reading snapshots"));
-  if (!it->Valid() || !starts_with(view(it->key()), prefix) ||
-      it->key().size() != prefix.size() + 8)
+  if (!it->Valid() || !starts_with(view(it->key()), prefix) || it->key().size() != prefix.size() + 8)
     return std::optional<snapshot_record>{};
-  return std::optional<snapshot_record>{snapshot_record{
-      stream_version{keys::get_u64(view(it->key()), prefix.size())}, it->value().ToString()}};
+  return std::optional<snapshot_record>{
+      snapshot_record{stream_version{keys::get_u64(view(it->key()), prefix.size())}, it->value().ToString()}};
 }
 
 namespace {
@@ -553,7 +565,7 @@ store_result<std::optional<std::string>> get_optional(rocksdb::DB& db, rocksdb::
   if (!s.ok()) return fail(io_error(s, "reading"));
   return std::optional<std::string>{std::move(value)};
 }
-} // namespace
+}  // namespace
 
 store_result<std::optional<std::string>> event_store::load_checkpoint(std::string_view name) const {
   return get_optional(*impl_->db, impl_->cf[cf_checkpoints], name);
@@ -577,16 +589,21 @@ store_result<ok_t> event_store::scan_projection(
 }
 
 store_result<ok_t> event_store::commit(aux_batch batch, durability mode) {
-  if (impl_->options.read_only)
-    return fail(err(store_errc::invalid_argument, "store is open read-only"));
+  if (impl_->options.read_only) return fail(err(store_errc::invalid_argument, "store is open read-only"));
   rocksdb::WriteBatch wb;
   for (auto& op : batch.impl_->ops) {
     auto* h = impl_->cf[op.cf];
     rocksdb::Status s;
     switch (op.kind) {
-    case aux_batch::impl::op_kind::put: s = wb.Put(h, op.key, op.value); break;
-    case aux_batch::impl::op_kind::del: s = wb.Delete(h, op.key); break;
-    case aux_batch::impl::op_kind::del_range: s = wb.DeleteRange(h, op.key, op.value); break;
+      case aux_batch::impl::op_kind::put:
+        s = wb.Put(h, op.key, op.value);
+        break;
+      case aux_batch::impl::op_kind::del:
+        s = wb.Delete(h, op.key);
+        break;
+      case aux_batch::impl::op_kind::del_range:
+        s = wb.DeleteRange(h, op.key, op.value);
+        break;
     }
     if (!s.ok()) return fail(io_error(s, "building batch"));
   }
@@ -624,4 +641,4 @@ std::unique_ptr<subscription> event_store::subscribe(std::vector<shard_id> shard
   return std::make_unique<subscription>(*this, std::move(shards), std::move(after));
 }
 
-} // namespace mercato::es
+}  // namespace mercato::es

@@ -38,12 +38,12 @@ inline constexpr std::uint32_t format_version = 1;
 /// generations; a hit in the old one is promoted; when the young one fills, the old one
 /// is dropped. O(1), bounded to `capacity` entries. Writer thread only.
 class version_cache {
-public:
+ public:
   explicit version_cache(std::size_t capacity) : half_(capacity / 2 + 1) {}
   std::optional<std::uint64_t> find(const std::string& stream);
   void put(const std::string& stream, std::uint64_t version);
 
-private:
+ private:
   std::size_t half_;
   std::unordered_map<std::string, std::uint64_t> young_, old_;
 };
@@ -77,9 +77,9 @@ struct event_store::impl {
   std::mutex queue_mutex;
   std::condition_variable queue_cv;
   std::deque<pending_append> queue;  // guarded by queue_mutex
-  bool stopping = false;              // guarded by queue_mutex
-  std::thread writer;     // stages batches (versions, sequences, envelopes)
-  std::thread committer;  // writes them (synced) and answers their requests
+  bool stopping = false;             // guarded by queue_mutex
+  std::thread writer;                // stages batches (versions, sequences, envelopes)
+  std::thread committer;             // writes them (synced) and answers their requests
 
   // Hand-over of one staged batch from the writer to the committer.
   std::mutex slot_mutex;
@@ -119,4 +119,4 @@ store_error io_error(const rocksdb::Status& s, std::string_view what);
 /// Decodes a stored idempotency record (writer.cpp); nullopt if malformed.
 std::optional<append_ok> decode_idempotency_record(std::string_view s);
 
-} // namespace mercato::es
+}  // namespace mercato::es

@@ -47,7 +47,7 @@ store_result<std::vector<recorded_event>> subscription::poll(std::size_t max_eve
 namespace {
 
 class merged_reader final : public all_reader {
-public:
+ public:
   merged_reader(const event_store::impl& s) : s_(s), snap_(s.db.get()) {}
 
   store_result<ok_t> start(std::uint64_t after, std::span<const shard_id> shards) {
@@ -59,7 +59,8 @@ public:
     cursors_.reserve(shards.size());
     for (const auto shard : shards) {
       const std::uint32_t sh = shard.value();
-      if (sh >= s_.info.shard_count) return fail(store_error{store_errc::invalid_argument, "no shard " + std::to_string(sh)});
+      if (sh >= s_.info.shard_count)
+        return fail(store_error{store_errc::invalid_argument, "no shard " + std::to_string(sh)});
       auto first = first_after(sh, after);
       if (!first) return fail(first.error());
       if (*first == 0) continue;
@@ -93,7 +94,7 @@ public:
     return out;
   }
 
-private:
+ private:
   struct cursor {
     std::uint32_t shard = 0;
     std::unique_ptr<rocksdb::Iterator> it;
@@ -109,8 +110,8 @@ private:
       if (!c.it->status().ok()) return fail(io_error(c.it->status(), "reading shard"));
       return ok;
     }
-    auto e = s_.decode({c.it->key().data(), c.it->key().size()},
-                       {c.it->value().data(), c.it->value().size()});
+    auto e =
+        s_.decode({c.it->key().data(), c.it->key().size()}, {c.it->value().data(), c.it->value().size()});
     if (!e) return fail(e.error());
     heap_.emplace(e->global.value(), idx);
     c.current = std::move(*e);
@@ -142,7 +143,10 @@ private:
       const std::uint64_t mid = lo + (hi - lo) / 2;
       auto g = global_at(mid);
       if (!g) return fail(g.error());
-      if (*g > after) hi = mid; else lo = mid + 1;
+      if (*g > after)
+        hi = mid;
+      else
+        lo = mid + 1;
     }
     return lo;
   }
@@ -154,7 +158,7 @@ private:
   std::priority_queue<entry, std::vector<entry>, std::greater<>> heap_;
 };
 
-} // namespace
+}  // namespace
 
 store_result<std::unique_ptr<all_reader>> event_store::read_all(global_position after) const {
   std::vector<shard_id> all;
@@ -170,4 +174,4 @@ store_result<std::unique_ptr<all_reader>> event_store::read_all(global_position 
   return std::unique_ptr<all_reader>(std::move(r));
 }
 
-} // namespace mercato::es
+}  // namespace mercato::es

@@ -66,8 +66,8 @@ std::optional<append_ok> decode_idempotency_record(std::string_view s) {
   const auto n = keys::get_u32(s, 24);
   if (s.size() != 36 + std::size_t{n} * 12) return std::nullopt;
   for (std::size_t i = 0; i < n; ++i)
-    ok.positions.push_back({shard_id{keys::get_u32(s, 28 + i * 12)},
-                            shard_seq{keys::get_u64(s, 32 + i * 12)}});
+    ok.positions.push_back(
+        {shard_id{keys::get_u32(s, 28 + i * 12)}, shard_seq{keys::get_u64(s, 32 + i * 12)}});
   ok.timestamp_ns = static_cast<std::int64_t>(keys::get_u64(s, 28 + std::size_t{n} * 12));
   ok.replayed = true;
   return ok;
@@ -81,14 +81,17 @@ append_error error(append_errc code, std::string message, std::uint64_t actual =
 
 std::string describe(const expected_version& e) {
   switch (e.mode()) {
-  case expected_version::kind::any: return "any";
-  case expected_version::kind::no_stream: return "no stream";
-  case expected_version::kind::exact: return "version " + std::to_string(e.version().value());
+    case expected_version::kind::any:
+      return "any";
+    case expected_version::kind::no_stream:
+      return "no stream";
+    case expected_version::kind::exact:
+      return "version " + std::to_string(e.version().value());
   }
   return "?";
 }
 
-} // namespace
+}  // namespace
 
 /// One drain of the queue: staged by the writer thread, made durable by the committer.
 struct staged_batch {
@@ -155,13 +158,15 @@ append_result stage(event_store::impl& s, staged_batch& b, const staged_batch* p
       if (auto ok = decode_idempotency_record(stored)) return *ok;
       return fail(error(append_errc::io_error, "idempotency record of '" + stream + "' is corrupt"));
     }
-    if (!st.IsNotFound()) return fail(error(append_errc::io_error, "reading idempotency key: " + st.ToString()));
+    if (!st.IsNotFound())
+      return fail(error(append_errc::io_error, "reading idempotency key: " + st.ToString()));
   }
 
   std::uint64_t current = 0;
   if (auto it = b.versions.find(stream); it != b.versions.end()) {
     current = it->second;
-  } else if (auto p = prev ? prev->versions.find(stream) : b.versions.end(); prev && p != prev->versions.end()) {
+  } else if (auto p = prev ? prev->versions.find(stream) : b.versions.end();
+             prev && p != prev->versions.end()) {
     current = p->second;
   } else if (auto cached = s.versions.find(stream)) {
     current = *cached;
@@ -194,7 +199,8 @@ append_result stage(event_store::impl& s, staged_batch& b, const staged_batch* p
       const std::uint64_t version = current + 1 + i, seq = head + 1 + i, global = b.global + 1 + i;
       // A std::string's heap buffer is normally word-aligned; copy only when it is not.
       std::optional<envelope_bytes> copy;
-      if (reinterpret_cast<std::uintptr_t>(ev.event.data()) % alignof(capnp::word) != 0) copy.emplace(ev.event);
+      if (reinterpret_cast<std::uintptr_t>(ev.event.data()) % alignof(capnp::word) != 0)
+        copy.emplace(ev.event);
       const auto* words = reinterpret_cast<const capnp::word*>(copy ? copy->bytes().data() : ev.event.data());
       const std::size_t word_count = ev.event.size() / sizeof(capnp::word);
       capnp::FlatArrayMessageReader in(kj::ArrayPtr<const capnp::word>(words, word_count));
@@ -223,15 +229,16 @@ append_result stage(event_store::impl& s, staged_batch& b, const staged_batch* p
     }
   } catch (const kj::Exception& ex) {
     (void)b.wb.RollbackToSavePoint();
-    return fail(error(append_errc::invalid_request,
-                      "an event of the command is not a valid Event message: " +
-                          std::string(ex.getDescription().cStr())));
+    return fail(error(append_errc::invalid_request, "an event of the command is not a valid Event message: " +
+                                                        std::string(ex.getDescription().cStr())));
   }
   (void)b.wb.PopSavePoint();
   b.wb.Put(s.cf[cf_streams], stream, keys::u64_value(ok.last.value()));
   for (const auto& u : req.index_updates) {
-    if (u.value) b.wb.Put(s.cf[cf_projections], u.key, *u.value);
-    else b.wb.Delete(s.cf[cf_projections], u.key);
+    if (u.value)
+      b.wb.Put(s.cf[cf_projections], u.key, *u.value);
+    else
+      b.wb.Delete(s.cf[cf_projections], u.key);
   }
   if (!idem_key.empty()) {
     b.wb.Put(s.cf[cf_idempotency], idem_key, encode_ok(ok));
@@ -243,7 +250,7 @@ append_result stage(event_store::impl& s, staged_batch& b, const staged_batch* p
   return ok;
 }
 
-} // namespace
+}  // namespace
 
 void event_store::impl::writer_loop() {
   std::shared_ptr<staged_batch> prev;  // the batch the committer may still be writing
@@ -297,7 +304,9 @@ void event_store::impl::committer_loop() {
     std::shared_ptr<staged_batch> b;
     {
       std::unique_lock lk(slot_mutex);
-      slot_cv.wait(lk, [&] { return (slot != nullptr && !committer_busy) || (slot == nullptr && committer_stopping); });
+      slot_cv.wait(lk, [&] {
+        return (slot != nullptr && !committer_busy) || (slot == nullptr && committer_stopping);
+      });
       if (slot == nullptr) return;
       b = slot;
       committer_busy = true;
@@ -315,8 +324,8 @@ void event_store::impl::commit_batch(staged_batch& b, const std::function<void()
   const auto t_write = std::chrono::steady_clock::now();
   std::uint64_t events_written = 0;
   if (b.wb.Count() > 0) {
-    rocksdb::Status st =
-        healthy.load() ? db->Write(write_options, &b.wb) : rocksdb::Status::Aborted("an earlier write failed");
+    rocksdb::Status st = healthy.load() ? db->Write(write_options, &b.wb)
+                                        : rocksdb::Status::Aborted("an earlier write failed");
     if (!st.ok()) {
       // Nothing of this batch is acknowledged; RocksDB keeps refusing writes after a
       // failed sync, so the store reports itself unhealthy.
@@ -350,7 +359,8 @@ void event_store::append_async(append_request request, std::function<void(append
   auto refuse = [&](append_errc c, std::string m) { done(fail(error(c, std::move(m)))); };
   if (impl_->options.read_only) return refuse(append_errc::closed, "store is open read-only");
   if (!impl_->healthy.load()) return refuse(append_errc::io_error, "store is unhealthy after a failed write");
-  if (request.events.empty()) return refuse(append_errc::invalid_request, "a command must append at least one event");
+  if (request.events.empty())
+    return refuse(append_errc::invalid_request, "a command must append at least one event");
   if (request.events.size() > impl_->options.max_events_per_append)
     return refuse(append_errc::invalid_request,
                   "a command may append at most " + std::to_string(impl_->options.max_events_per_append) +
@@ -377,4 +387,4 @@ append_result event_store::append(append_request request) {
   return future.get();
 }
 
-} // namespace mercato::es
+}  // namespace mercato::es

@@ -29,8 +29,14 @@ namespace mercato::http::detail {
 
 struct api_context {
   api_context(api_dependencies d, api_options o, std::size_t max_body)
-      : deps(d), options(std::move(o)), max_body_bytes(max_body), jwt(options.jwt), limiter(options.rate_limit),
-        cors(options.cors), webhooks(options.payment_webhook_secret), http_figures(metrics),
+      : deps(d),
+        options(std::move(o)),
+        max_body_bytes(max_body),
+        jwt(options.jwt),
+        limiter(options.rate_limit),
+        cors(options.cors),
+        webhooks(options.payment_webhook_secret),
+        http_figures(metrics),
         workers(options.worker_threads) {}
   api_dependencies deps;
   api_options options;
@@ -42,7 +48,7 @@ struct api_context {
   registry metrics;
   http_metrics http_figures;
   stream_threads streams{16};  ///< live event feeds
-  worker_pool workers;  // last: its threads stop first
+  worker_pool workers;         // last: its threads stop first
 };
 
 // ---- route sources (routes_*.cpp) --------------------------------------------------------

@@ -29,7 +29,7 @@ struct request {
   std::map<std::string, std::string> headers;  ///< names lower-cased
   std::string body;
   std::string client_address;
-  std::map<std::string, std::string> params;   ///< from the route template, decoded
+  std::map<std::string, std::string> params;  ///< from the route template, decoded
 
   /// The header's value, or "" when absent. `name` in lower case.
   std::string header(std::string_view name) const {
@@ -61,11 +61,13 @@ struct principal {
 };
 
 class exchange : public std::enable_shared_from_this<exchange> {
-public:
+ public:
   using sink = std::function<void(exchange&, response&&)>;
 
   exchange(request r, std::string request_id, sink s)
-      : req_(std::move(r)), request_id_(std::move(request_id)), sink_(std::move(s)),
+      : req_(std::move(r)),
+        request_id_(std::move(request_id)),
+        sink_(std::move(s)),
         started_(std::chrono::steady_clock::now()) {}
 
   const request& req() const noexcept { return req_; }
@@ -117,7 +119,7 @@ public:
     return answer(std::move(r));
   }
 
-private:
+ private:
   request req_;
   std::string request_id_;
   sink sink_;

@@ -4,7 +4,9 @@ namespace mercato::http::detail {
 
 namespace {
 
-std::string currency_of(const domain::money& m) { return std::string(m.currency.code()); }
+std::string currency_of(const domain::money& m) {
+  return std::string(m.currency.code());
+}
 
 }  // namespace
 
@@ -43,7 +45,8 @@ nlohmann::json cart_json(const domain::cart_state& c) {
           {"itemCount", count},
           {"total", total},
           {"currency", currency},
-          {"lastOrderId", c.last_order.value().empty() ? nlohmann::json(nullptr) : nlohmann::json(c.last_order.value())}};
+          {"lastOrderId",
+           c.last_order.value().empty() ? nlohmann::json(nullptr) : nlohmann::json(c.last_order.value())}};
 }
 
 nlohmann::json order_json(const domain::order_state& o) {
@@ -57,28 +60,33 @@ nlohmann::json order_json(const domain::order_state& o) {
                      {"unitPrice", l.unit_price.minor_units},
                      {"lineTotal", l.line_total.minor_units}});
   }
-  nlohmann::json j{{"id", o.id.value()},
-                   {"userId", o.user.value()},
-                   {"status", domain::to_string(o.status)},
-                   {"items", std::move(lines)},
-                   {"itemCount", count},
-                   {"total", o.total.minor_units},
-                   {"currency", currency_of(o.total)},
-                   {"refunded", o.refunded.minor_units},
-                   {"paymentId", o.payment.value().empty() ? nlohmann::json(nullptr) : nlohmann::json(o.payment.value())},
-                   {"placedAt", iso_time(o.placed_at_ns)},
-                   {"updatedAt", iso_time(o.updated_at_ns)}};
-  if (!o.tracking.empty() || !o.carrier.empty()) j["shipping"] = {{"tracking", o.tracking}, {"carrier", o.carrier}};
+  nlohmann::json j{
+      {"id", o.id.value()},
+      {"userId", o.user.value()},
+      {"status", domain::to_string(o.status)},
+      {"items", std::move(lines)},
+      {"itemCount", count},
+      {"total", o.total.minor_units},
+      {"currency", currency_of(o.total)},
+      {"refunded", o.refunded.minor_units},
+      {"paymentId", o.payment.value().empty() ? nlohmann::json(nullptr) : nlohmann::json(o.payment.value())},
+      {"placedAt", iso_time(o.placed_at_ns)},
+      {"updatedAt", iso_time(o.updated_at_ns)}};
+  if (!o.tracking.empty() || !o.carrier.empty())
+    j["shipping"] = {{"tracking", o.tracking}, {"carrier", o.carrier}};
   if (o.status == domain::order_status::cancelled)
     j["cancellation"] = {{"reason", domain::to_string(o.cancellation)}, {"detail", o.cancel_detail}};
   return j;
 }
 
-response list_response(nlohmann::json items, std::uint32_t page, std::uint32_t page_size, std::uint64_t total) {
+response list_response(nlohmann::json items, std::uint32_t page, std::uint32_t page_size,
+                       std::uint64_t total) {
   const std::uint64_t pages = page_size == 0 ? 0 : (total + page_size - 1) / page_size;
-  nlohmann::json body{{"data", std::move(items)},
-                      {"meta", {{"page", page}, {"pageSize", page_size}, {"total", total}, {"totalPages", pages}}}};
-  return response{200, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
+  nlohmann::json body{
+      {"data", std::move(items)},
+      {"meta", {{"page", page}, {"pageSize", page_size}, {"total", total}, {"totalPages", pages}}}};
+  return response{
+      200, "application/json", body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace), {}};
 }
 
 }  // namespace mercato::http::detail

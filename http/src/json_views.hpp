@@ -27,6 +27,7 @@ nlohmann::json cart_json(const domain::cart_state& c);
 nlohmann::json order_json(const domain::order_state& o);
 
 /// {"data":[items], "meta":{"page","pageSize","total","totalPages"}}; `page` is 1-based.
-response list_response(nlohmann::json items, std::uint32_t page, std::uint32_t page_size, std::uint64_t total);
+response list_response(nlohmann::json items, std::uint32_t page, std::uint32_t page_size,
+                       std::uint64_t total);
 
 }  // namespace mercato::http::detail

@@ -15,8 +15,8 @@
 #include <unistd.h>
 
 #include <jwt.h>
-#include <nlohmann/json.hpp>
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include "sodium_init.hpp"
 #include "text.hpp"
@@ -42,8 +42,8 @@ std::optional<std::string> base64url_decode(std::string_view in) {
   detail::ensure_sodium();
   std::string out(in.size(), '\0');
   std::size_t length = 0;
-  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(), in.size(), nullptr,
-                        &length, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
+  if (sodium_base642bin(reinterpret_cast<unsigned char*>(out.data()), out.size(), in.data(), in.size(),
+                        nullptr, &length, nullptr, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0) {
     return std::nullopt;
   }
   out.resize(length);
@@ -61,7 +61,8 @@ std::optional<json> json_object_of(std::string_view segment) {
 std::optional<std::int64_t> int_claim(const json& claims, const char* name) {
   const auto it = claims.find(name);
   if (it == claims.end() || !it->is_number_integer()) return std::nullopt;
-  if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) return std::nullopt;
+  if (it->is_number_unsigned() && it->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX))
+    return std::nullopt;
   return it->get<std::int64_t>();
 }
 
@@ -75,14 +76,22 @@ std::optional<std::string> string_claim(const json& claims, const char* name) {
 
 std::string_view to_string(jwt_error e) noexcept {
   switch (e) {
-    case jwt_error::malformed: return "malformed token";
-    case jwt_error::unsupported_algorithm: return "unsupported algorithm";
-    case jwt_error::bad_signature: return "bad signature";
-    case jwt_error::wrong_issuer: return "wrong issuer";
-    case jwt_error::wrong_audience: return "wrong audience";
-    case jwt_error::expired: return "expired";
-    case jwt_error::not_yet_valid: return "not yet valid";
-    case jwt_error::missing_claim: return "missing or invalid claim";
+    case jwt_error::malformed:
+      return "malformed token";
+    case jwt_error::unsupported_algorithm:
+      return "unsupported algorithm";
+    case jwt_error::bad_signature:
+      return "bad signature";
+    case jwt_error::wrong_issuer:
+      return "wrong issuer";
+    case jwt_error::wrong_audience:
+      return "wrong audience";
+    case jwt_error::expired:
+      return "expired";
+    case jwt_error::not_yet_valid:
+      return "not yet valid";
+    case jwt_error::missing_claim:
+      return "missing or invalid claim";
   }
   return "unknown";
 }
@@ -162,7 +171,8 @@ result<token_claims, jwt_error> jwt_codec::verify(std::string_view token) const 
   return verified;
 }
 
-result<token_claims, jwt_error> jwt_codec::verify_uncached(std::string_view token, std::int64_t& not_before) const {
+result<token_claims, jwt_error> jwt_codec::verify_uncached(std::string_view token,
+                                                           std::int64_t& not_before) const {
   if (token.empty() || token.size() > max_token_bytes) return fail(jwt_error::malformed);
   const auto dot1 = token.find('.');
   const auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
@@ -185,8 +195,9 @@ result<token_claims, jwt_error> jwt_codec::verify_uncached(std::string_view toke
   // The signature, by libjwt (HMAC-SHA256 over the first two segments as sent).
   const std::string text(token);
   jwt_t* raw = nullptr;
-  const int rc = jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(settings_.secret.data()),
-                            static_cast<int>(settings_.secret.size()));
+  const int rc =
+      jwt_decode(&raw, text.c_str(), reinterpret_cast<const unsigned char*>(settings_.secret.data()),
+                 static_cast<int>(settings_.secret.size()));
   const jwt_ptr decoded(raw);
   if (rc != 0 || !decoded) return fail(jwt_error::bad_signature);
   if (jwt_get_alg(raw) != JWT_ALG_HS256) return fail(jwt_error::unsupported_algorithm);
@@ -199,7 +210,8 @@ result<token_claims, jwt_error> jwt_codec::verify_uncached(std::string_view toke
   if (aud_it != claims->end() && aud_it->is_string()) {
     audience_ok = aud_it->get<std::string>() == settings_.audience;
   } else if (aud_it != claims->end() && aud_it->is_array()) {
-    for (const auto& a : *aud_it) audience_ok = audience_ok || (a.is_string() && a.get<std::string>() == settings_.audience);
+    for (const auto& a : *aud_it)
+      audience_ok = audience_ok || (a.is_string() && a.get<std::string>() == settings_.audience);
   }
   if (!audience_ok) return fail(jwt_error::wrong_audience);
   const auto exp = int_claim(*claims, "exp");
@@ -239,7 +251,9 @@ std::optional<std::string_view> bearer_token(std::string_view authorization) noe
   return token;
 }
 
-std::filesystem::path generated_secret_path(const std::filesystem::path& data_dir) { return data_dir / "jwt-secret"; }
+std::filesystem::path generated_secret_path(const std::filesystem::path& data_dir) {
+  return data_dir / "jwt-secret";
+}
 
 namespace {
 
@@ -252,7 +266,8 @@ result<std::string, std::string> read_secret_file(const std::filesystem::path& p
   while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r')) secret.pop_back();
   if (secret.size() < min_jwt_secret_bytes) {
     return fail("the generated JWT secret " + path.string() + " is shorter than " +
-                std::to_string(min_jwt_secret_bytes) + " bytes; delete it to make a new one, or set JWT_SECRET");
+                std::to_string(min_jwt_secret_bytes) +
+                " bytes; delete it to make a new one, or set JWT_SECRET");
   }
   return secret;
 }
@@ -271,7 +286,8 @@ result<std::string, std::string> write_new_secret(const std::filesystem::path& p
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0) return fail("cannot create " + path.string() + ": " + std::generic_category().message(errno));
   const std::string line = secret + "\n";
-  const bool written = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
+  const bool written =
+      ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fsync(fd) == 0;
   ::close(fd);
   if (!written) {
     std::filesystem::remove(path, ec);
@@ -282,35 +298,41 @@ result<std::string, std::string> write_new_secret(const std::filesystem::path& p
 
 }  // namespace
 
-result<resolved_secret, std::string> resolve_jwt_secret(const config::auth_section& auth, config::run_profile profile,
+result<resolved_secret, std::string> resolve_jwt_secret(const config::auth_section& auth,
+                                                        config::run_profile profile,
                                                         const std::filesystem::path& data_dir) {
   const std::string min_text = std::to_string(min_jwt_secret_bytes);
   if (!auth.jwt_secret.empty()) {
     if (auth.jwt_secret.size() >= min_jwt_secret_bytes) return resolved_secret{auth.jwt_secret, ""};
     if (profile == config::run_profile::prod) {
-      return fail("the JWT secret (JWT_SECRET / auth.jwt_secret) has " + std::to_string(auth.jwt_secret.size()) +
-                  " bytes; the prod profile needs at least " + min_text + " (e.g. `openssl rand -hex 32`)");
+      return fail("the JWT secret (JWT_SECRET / auth.jwt_secret) has " +
+                  std::to_string(auth.jwt_secret.size()) + " bytes; the prod profile needs at least " +
+                  min_text + " (e.g. `openssl rand -hex 32`)");
     }
-    return resolved_secret{auth.jwt_secret, "the JWT secret is shorter than " + min_text +
-                                                " bytes; fine for " + std::string(config::to_string(profile)) +
-                                                ", refused in prod"};
+    return resolved_secret{auth.jwt_secret,
+                           "the JWT secret is shorter than " + min_text + " bytes; fine for " +
+                               std::string(config::to_string(profile)) + ", refused in prod"};
   }
   if (profile == config::run_profile::prod) {
-    return fail("no JWT secret: the prod profile refuses to start without one; set JWT_SECRET (or auth.jwt_secret) "
-                "to at least " + min_text + " random bytes (e.g. `openssl rand -hex 32`)");
+    return fail(
+        "no JWT secret: the prod profile refuses to start without one; set JWT_SECRET (or auth.jwt_secret) "
+        "to at least " +
+        min_text + " random bytes (e.g. `openssl rand -hex 32`)");
   }
   const auto path = generated_secret_path(data_dir);
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) {
     auto secret = read_secret_file(path);
     if (!secret) return fail(std::move(secret.error()));
-    return resolved_secret{std::move(*secret), "no JWT_SECRET set: using the generated secret in " + path.string() +
-                                                   " (" + std::string(config::to_string(profile)) + " profile only)"};
+    return resolved_secret{std::move(*secret),
+                           "no JWT_SECRET set: using the generated secret in " + path.string() + " (" +
+                               std::string(config::to_string(profile)) + " profile only)"};
   }
   auto secret = write_new_secret(path);
   if (!secret) return fail(std::move(secret.error()));
-  return resolved_secret{std::move(*secret), "no JWT_SECRET set: generated a random secret into " + path.string() +
-                                                 " (mode 0600; " + std::string(config::to_string(profile)) +
+  return resolved_secret{std::move(*secret), "no JWT_SECRET set: generated a random secret into " +
+                                                 path.string() + " (mode 0600; " +
+                                                 std::string(config::to_string(profile)) +
                                                  " profile only, prod needs JWT_SECRET)"};
 }
 

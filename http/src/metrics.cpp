@@ -14,11 +14,19 @@ namespace mercato::http {
 void counter::inc(double by) noexcept {
   if (by > 0) value_.fetch_add(by, std::memory_order_relaxed);
 }
-double counter::value() const noexcept { return value_.load(std::memory_order_relaxed); }
+double counter::value() const noexcept {
+  return value_.load(std::memory_order_relaxed);
+}
 
-void gauge::set(double v) noexcept { value_.store(v, std::memory_order_relaxed); }
-void gauge::add(double by) noexcept { value_.fetch_add(by, std::memory_order_relaxed); }
-double gauge::value() const noexcept { return value_.load(std::memory_order_relaxed); }
+void gauge::set(double v) noexcept {
+  value_.store(v, std::memory_order_relaxed);
+}
+void gauge::add(double by) noexcept {
+  value_.fetch_add(by, std::memory_order_relaxed);
+}
+double gauge::value() const noexcept {
+  return value_.load(std::memory_order_relaxed);
+}
 
 histogram::histogram(std::vector<double> upper_bounds)
     : bounds_(std::move(upper_bounds)), buckets_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
@@ -33,8 +41,12 @@ void histogram::observe(double v) noexcept {
   count_.fetch_add(1, std::memory_order_relaxed);
 }
 
-std::uint64_t histogram::count() const noexcept { return count_.load(std::memory_order_relaxed); }
-double histogram::sum() const noexcept { return sum_.load(std::memory_order_relaxed); }
+std::uint64_t histogram::count() const noexcept {
+  return count_.load(std::memory_order_relaxed);
+}
+double histogram::sum() const noexcept {
+  return sum_.load(std::memory_order_relaxed);
+}
 std::uint64_t histogram::bucket_count(std::size_t i) const noexcept {
   return buckets_[i].load(std::memory_order_relaxed);
 }
@@ -48,7 +60,10 @@ std::vector<double> default_latency_buckets() {
 template <class Child>
 family<Child>::family(std::string name, std::string help, std::vector<std::string> label_names,
                       std::function<std::unique_ptr<Child>()> make)
-    : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)), make_(std::move(make)) {}
+    : name_(std::move(name)),
+      help_(std::move(help)),
+      label_names_(std::move(label_names)),
+      make_(std::move(make)) {}
 
 template <class Child>
 Child& family<Child>::with(const label_values& values) {
@@ -125,10 +140,14 @@ std::string number(double v) {
 
 void escape_into(std::string& out, std::string_view s, bool quote) {
   for (char c : s) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '\n') out += "\\n";
-    else if (quote && c == '"') out += "\\\"";
-    else out += c;
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else if (quote && c == '"')
+      out += "\\\"";
+    else
+      out += c;
   }
 }
 
@@ -174,8 +193,8 @@ label_pairs zip(const std::vector<std::string>& names, const label_values& value
 }  // namespace
 
 struct registry::impl {
-  using any_family =
-      std::variant<std::unique_ptr<counter_family>, std::unique_ptr<gauge_family>, std::unique_ptr<histogram_family>>;
+  using any_family = std::variant<std::unique_ptr<counter_family>, std::unique_ptr<gauge_family>,
+                                  std::unique_ptr<histogram_family>>;
   mutable std::mutex mutex;
   std::map<std::string, any_family> families;
   std::vector<collector> collectors;
@@ -186,7 +205,8 @@ struct registry::impl {
     if (!valid_name(name, true)) throw std::invalid_argument("invalid metric name: " + name);
     if (families.contains(name)) throw std::invalid_argument("metric registered twice: " + name);
     for (const auto& l : labels) {
-      if (!valid_name(l, false) || l == "le") throw std::invalid_argument("invalid label name on " + name + ": " + l);
+      if (!valid_name(l, false) || l == "le")
+        throw std::invalid_argument("invalid label name on " + name + ": " + l);
     }
   }
 };
@@ -197,7 +217,8 @@ registry::~registry() = default;
 namespace {
 
 template <class Family, class Child, class Families>
-Family& add_family(std::mutex& mutex, Families& families, const std::function<void(const std::string&, const std::vector<std::string>&)>& check,
+Family& add_family(std::mutex& mutex, Families& families,
+                   const std::function<void(const std::string&, const std::vector<std::string>&)>& check,
                    std::string name, std::string help, std::vector<std::string> label_names,
                    std::function<std::unique_ptr<Child>()> make) {
   const std::lock_guard lock(mutex);
@@ -210,23 +231,25 @@ Family& add_family(std::mutex& mutex, Families& families, const std::function<vo
 
 }  // namespace
 
-counter_family& registry::add_counter(std::string name, std::string help, std::vector<std::string> label_names) {
+counter_family& registry::add_counter(std::string name, std::string help,
+                                      std::vector<std::string> label_names) {
   return add_family<counter_family, counter>(
-      impl_->mutex, impl_->families, [this](const auto& n, const auto& l) { impl_->check_new(n, l); }, std::move(name),
-      std::move(help), std::move(label_names), [] { return std::make_unique<counter>(); });
+      impl_->mutex, impl_->families, [this](const auto& n, const auto& l) { impl_->check_new(n, l); },
+      std::move(name), std::move(help), std::move(label_names), [] { return std::make_unique<counter>(); });
 }
 
 gauge_family& registry::add_gauge(std::string name, std::string help, std::vector<std::string> label_names) {
   return add_family<gauge_family, gauge>(
-      impl_->mutex, impl_->families, [this](const auto& n, const auto& l) { impl_->check_new(n, l); }, std::move(name),
-      std::move(help), std::move(label_names), [] { return std::make_unique<gauge>(); });
+      impl_->mutex, impl_->families, [this](const auto& n, const auto& l) { impl_->check_new(n, l); },
+      std::move(name), std::move(help), std::move(label_names), [] { return std::make_unique<gauge>(); });
 }
 
-histogram_family& registry::add_histogram(std::string name, std::string help, std::vector<std::string> label_names,
+histogram_family& registry::add_histogram(std::string name, std::string help,
+                                          std::vector<std::string> label_names,
                                           std::vector<double> upper_bounds) {
   return add_family<histogram_family, histogram>(
-      impl_->mutex, impl_->families, [this](const auto& n, const auto& l) { impl_->check_new(n, l); }, std::move(name),
-      std::move(help), std::move(label_names),
+      impl_->mutex, impl_->families, [this](const auto& n, const auto& l) { impl_->check_new(n, l); },
+      std::move(name), std::move(help), std::move(label_names),
       [bounds = std::move(upper_bounds)] { return std::make_unique<histogram>(bounds); });
 }
 
@@ -251,8 +274,10 @@ std::string registry::render() const {
     }
     for (const auto& [name, fam] : one.families()) {
       for (const auto& s : fam.samples) {
-        if (fam.type == "counter") collected.counter(name, fam.help, s.value, s.labels);
-        else collected.gauge(name, fam.help, s.value, s.labels);
+        if (fam.type == "counter")
+          collected.counter(name, fam.help, s.value, s.labels);
+        else
+          collected.gauge(name, fam.help, s.value, s.labels);
       }
     }
   }
@@ -307,20 +332,25 @@ std::string registry::render() const {
 // ---------------------------------------------------------------- http_metrics
 
 http_metrics::http_metrics(registry& r)
-    : requests_(&r.add_counter("http_requests_total", "HTTP requests answered, by method, route template and status.",
+    : requests_(&r.add_counter("http_requests_total",
+                               "HTTP requests answered, by method, route template and status.",
                                {"method", "route", "status"})),
-      duration_(&r.add_histogram("http_request_duration_seconds",
-                                 "Time from request parsed to response written, by method and route template.",
-                                 {"method", "route"})),
-      in_flight_(&r.add_gauge("http_requests_in_flight", "HTTP requests being handled now.").with(label_values{})),
-      rate_limited_(&r.add_counter("http_rate_limited_total", "Requests refused by the rate limiter, by class.",
-                                   {"class"})) {}
+      duration_(
+          &r.add_histogram("http_request_duration_seconds",
+                           "Time from request parsed to response written, by method and route template.",
+                           {"method", "route"})),
+      in_flight_(
+          &r.add_gauge("http_requests_in_flight", "HTTP requests being handled now.").with(label_values{})),
+      rate_limited_(&r.add_counter("http_rate_limited_total",
+                                   "Requests refused by the rate limiter, by class.", {"class"})) {}
 
 void http_metrics::observe(std::string_view method, std::string_view route, int status, double seconds) {
   requests_->with({method, route, std::to_string(status)}).inc();
   duration_->with({method, route}).observe(seconds);
 }
 
-counter& http_metrics::rate_limited(std::string_view rate_class) { return rate_limited_->with({rate_class}); }
+counter& http_metrics::rate_limited(std::string_view rate_class) {
+  return rate_limited_->with({rate_class});
+}
 
 }  // namespace mercato::http

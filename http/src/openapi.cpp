@@ -22,8 +22,10 @@ std::vector<route_key> openapi_routes() {
   for (const auto& [path, item] : doc["paths"].items()) {
     if (!item.is_object()) continue;
     for (const auto& [method, operation] : item.items()) {
-      static const std::vector<std::string> methods = {"get", "put", "post", "delete", "options", "head", "patch"};
-      if (std::find(methods.begin(), methods.end(), method) == methods.end()) continue;  // parameters, summary...
+      static const std::vector<std::string> methods = {"get",     "put",  "post", "delete",
+                                                       "options", "head", "patch"};
+      if (std::find(methods.begin(), methods.end(), method) == methods.end())
+        continue;  // parameters, summary...
       std::string upper = method;
       std::transform(upper.begin(), upper.end(), upper.begin(),
                      [](char c) { return static_cast<char>(std::toupper(static_cast<unsigned char>(c))); });

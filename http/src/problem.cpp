@@ -48,8 +48,8 @@ std::optional<problem> parse_problem(std::string_view body) {
   const auto type = j.find("type");
   const auto title = j.find("title");
   const auto status = j.find("status");
-  if (type == j.end() || !type->is_string() || title == j.end() || !title->is_string() ||
-      status == j.end() || !status->is_number_integer()) {
+  if (type == j.end() || !type->is_string() || title == j.end() || !title->is_string() || status == j.end() ||
+      !status->is_number_integer()) {
     return std::nullopt;
   }
   const auto status_value = status->get<std::int64_t>();
@@ -107,8 +107,8 @@ problem not_found(std::string detail) {
 problem method_not_allowed(std::vector<std::string> allowed) {
   std::string list;
   for (const auto& m : allowed) list += (list.empty() ? "" : ", ") + m;
-  auto p = make_problem(405, "method-not-allowed", "Method not allowed",
-                        "This path allows only: " + list + ".");
+  auto p =
+      make_problem(405, "method-not-allowed", "Method not allowed", "This path allows only: " + list + ".");
   p.allow = std::move(allowed);
   return p;
 }
@@ -139,9 +139,9 @@ problem unprocessable(std::string detail, std::string_view slug, std::string_vie
 }
 
 problem too_many_requests(std::uint32_t retry_after_seconds) {
-  auto p = make_problem(429, "rate-limited", "Too many requests",
-                        "Rate limit reached; retry after " + std::to_string(retry_after_seconds) +
-                            " seconds.");
+  auto p =
+      make_problem(429, "rate-limited", "Too many requests",
+                   "Rate limit reached; retry after " + std::to_string(retry_after_seconds) + " seconds.");
   p.retry_after_seconds = retry_after_seconds;
   return p;
 }

@@ -44,7 +44,8 @@ proc_stat read_proc_stat() {
   const auto close = line.rfind(')');
   if (close == std::string::npos) return s;
   std::istringstream rest(line.substr(close + 2));
-  // Fields from 3 on: state(3) ... utime(14) stime(15) ... num_threads(20) ... starttime(22) vsize(23) rss(24)
+  // Fields from 3 on: state(3) ... utime(14) stime(15) ... num_threads(20) ... starttime(22) vsize(23)
+  // rss(24)
   std::vector<std::string> fields;
   std::string f;
   while (rest >> f) fields.push_back(f);
@@ -81,7 +82,8 @@ void add_process_collector(registry& r) {
   r.add_collector([](scrape& s) {
     const proc_stat st = read_proc_stat();
     if (st.ok) {
-      s.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.", st.cpu_seconds);
+      s.counter("process_cpu_seconds_total", "Total user and system CPU time spent in seconds.",
+                st.cpu_seconds);
       s.gauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.",
               st.start_time_seconds);
       s.gauge("process_virtual_memory_bytes", "Virtual memory size in bytes.", st.virtual_bytes);
@@ -91,7 +93,8 @@ void add_process_collector(registry& r) {
     s.gauge("process_open_fds", "Number of open file descriptors.", open_fds());
     rlimit limit{};
     if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) {
-      s.gauge("process_max_fds", "Maximum number of open file descriptors.", static_cast<double>(limit.rlim_cur));
+      s.gauge("process_max_fds", "Maximum number of open file descriptors.",
+              static_cast<double>(limit.rlim_cur));
     }
   });
 }

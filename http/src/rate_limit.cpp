@@ -84,7 +84,8 @@ rate_limit_options rate_limit_options_from(const config::node_config& config) {
 }
 
 std::int64_t rate_limiter::steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
       .count();
 }
 
@@ -97,7 +98,9 @@ rate_limiter::rate_limiter(rate_limit_options options, clock_fn now) : impl_(std
 
 rate_limiter::~rate_limiter() = default;
 
-bool rate_limiter::enabled() const noexcept { return impl_->options.enabled; }
+bool rate_limiter::enabled() const noexcept {
+  return impl_->options.enabled;
+}
 
 rate_decision rate_limiter::check(std::string_view client, rate_class c) {
   limiter_class& cls = impl_->of(c);

@@ -23,20 +23,20 @@ struct route_def {
 };
 
 class route_table {
-public:
+ public:
   void add(route_def r);
 
   struct match {
-    const route_def* route = nullptr;              ///< null: no route for this method
-    std::map<std::string, std::string> params;     ///< decoded path parameters
-    std::vector<std::string> allowed;              ///< methods of the path (for 405's Allow)
+    const route_def* route = nullptr;           ///< null: no route for this method
+    std::map<std::string, std::string> params;  ///< decoded path parameters
+    std::vector<std::string> allowed;           ///< methods of the path (for 405's Allow)
   };
   /// The route for `method` and `path`. A literal segment beats a parameter where both
   /// would match. HEAD is not mapped to GET.
   match find(std::string_view method, std::string_view path) const;
   const std::vector<route_def>& routes() const noexcept { return routes_; }
 
-private:
+ private:
   struct compiled {
     std::vector<std::string> segments;  // "{x}" kept as is
   };

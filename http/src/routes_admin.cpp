@@ -63,9 +63,10 @@ void add_admin_routes(route_table& t, api_context& ctx) {
   t.add({"POST", "/api/v1/admin/backups", access::admin, [&ctx](const exchange_ptr& ex) {
            const auto dir = ctx.options.backup_dir;
            if (dir.empty())
-             return (void)ex->fail(conflict("No backup directory is configured: set storage.backup_dir "
-                                            "(MERCATO_STORAGE_BACKUP_DIR) and restart the node.",
-                                            "backups-not-configured", "Backups are not configured"));
+             return (void)ex->fail(
+                 conflict("No backup directory is configured: set storage.backup_dir "
+                          "(MERCATO_STORAGE_BACKUP_DIR) and restart the node.",
+                          "backups-not-configured", "Backups are not configured"));
            ctx.workers.post([&ctx, ex, dir] {
              auto id = ctx.deps.store->create_backup(dir);
              if (!id) {
@@ -83,8 +84,7 @@ void add_admin_routes(route_table& t, api_context& ctx) {
 
   t.add({"GET", "/api/v1/admin/backups", access::admin, [&ctx](const exchange_ptr& ex) {
            const auto dir = ctx.options.backup_dir;
-           if (dir.empty())
-             return (void)ex->answer(data_response(200, nlohmann::json::array()));
+           if (dir.empty()) return (void)ex->answer(data_response(200, nlohmann::json::array()));
            ctx.workers.post([ex, dir] {
              auto list = es::list_backups(dir);
              auto items = nlohmann::json::array();

@@ -13,12 +13,13 @@ namespace mercato::http::detail {
 namespace {
 
 const body_schema& register_schema() {
-  static const auto schema = body_schema{}
-                                 .string("email", {.min_length = 3, .max_length = 254, .format = text_format::email})
-                                 .string("password", {.min_length = 1, .max_length = 1024, .trim = false})
-                                 .string("displayName", {.min_length = 1, .max_length = 200}, presence::optional)
-                                 .string("firstName", {.min_length = 1, .max_length = 100}, presence::optional)
-                                 .string("lastName", {.min_length = 1, .max_length = 100}, presence::optional);
+  static const auto schema =
+      body_schema{}
+          .string("email", {.min_length = 3, .max_length = 254, .format = text_format::email})
+          .string("password", {.min_length = 1, .max_length = 1024, .trim = false})
+          .string("displayName", {.min_length = 1, .max_length = 200}, presence::optional)
+          .string("firstName", {.min_length = 1, .max_length = 100}, presence::optional)
+          .string("lastName", {.min_length = 1, .max_length = 100}, presence::optional);
   return schema;
 }
 
@@ -37,19 +38,21 @@ void answer_token(api_context& ctx, const exchange_ptr& ex, const domain::user_s
     ex->fail(internal_error());
     return;
   }
-  ex->data(status, {{"accessToken", token->access_token},
-                    {"tokenType", "Bearer"},
-                    {"expiresIn", token->expires_in},
-                    {"user",
-                     {{"id", user.id.value()},
-                      {"email", user.email},
-                      {"displayName", user.display_name},
-                      {"role", domain::to_string(user.user_role)}}}},
+  ex->data(status,
+           {{"accessToken", token->access_token},
+            {"tokenType", "Bearer"},
+            {"expiresIn", token->expires_in},
+            {"user",
+             {{"id", user.id.value()},
+              {"email", user.email},
+              {"displayName", user.display_name},
+              {"role", domain::to_string(user.user_role)}}}},
            std::move(headers));
 }
 
 http::problem bad_credentials() {
-  return make_problem(401, "invalid-credentials", "Invalid credentials", "The e-mail or the password is wrong.");
+  return make_problem(401, "invalid-credentials", "Invalid credentials",
+                      "The e-mail or the password is wrong.");
 }
 
 /// An unknown e-mail is refused only after the same Argon2id work a wrong password costs,
@@ -97,7 +100,8 @@ void add_auth_routes(route_table& t, api_context& ctx) {
            }
            auto password = body->text("password");
            auto* engine = ctx.deps.engine;
-           engine->get(email->normalized, [&ctx, ex, engine, password](actors::reply<domain::email_claim_state> claim) {
+           engine->get(email->normalized, [&ctx, ex, engine,
+                                           password](actors::reply<domain::email_claim_state> claim) {
              if (!claim) {
                if (claim.error().what == actors::command_error::kind::unavailable)
                  ex->fail(problem_of(claim.error()));
@@ -111,8 +115,9 @@ void add_auth_routes(route_table& t, api_context& ctx) {
              }
              engine->get(claim->state.holder, [&ctx, ex, password](actors::reply<domain::user_state> user) {
                if (!user) {
-                 ex->fail(user.error().what == actors::command_error::kind::unavailable ? problem_of(user.error())
-                                                                                        : bad_credentials());
+                 ex->fail(user.error().what == actors::command_error::kind::unavailable
+                              ? problem_of(user.error())
+                              : bad_credentials());
                  return;
                }
                ctx.workers.post([&ctx, ex, password, state = std::move(user->state)] {

@@ -26,12 +26,14 @@ const body_schema& quantity_schema() {
 }
 
 const body_schema& checkout_schema() {
-  static const auto schema = body_schema{}.string("paymentToken", {.min_length = 1, .max_length = 128,
-                                                                   .format = text_format::identifier});
+  static const auto schema = body_schema{}.string(
+      "paymentToken", {.min_length = 1, .max_length = 128, .format = text_format::identifier});
   return schema;
 }
 
-domain::user_id user_of(const exchange& ex) { return domain::user_id{ex.who->user_id}; }
+domain::user_id user_of(const exchange& ex) {
+  return domain::user_id{ex.who->user_id};
+}
 
 actors::reply_fn<domain::cart_state> cart_answer(const exchange_ptr& ex, int status) {
   return on_reply<domain::cart_state>(ex, [ex, status](actors::reply_value<domain::cart_state> r) {
@@ -54,14 +56,16 @@ header_list head_token(const es::event_store& store) {
 
 void add_cart_routes(route_table& t, api_context& ctx) {
   t.add({"GET", "/api/v1/cart", access::customer, [&ctx](const exchange_ptr& ex) {
-           run_query(ctx, ex, projections::carts_projection::projection_name, [&ctx, ex](const std::string& prefix) {
-             auto cart = projections::carts_query(*ctx.deps.store, prefix).for_user(ex->who->user_id);
-             if (!cart) {
-               ex->fail(service_unavailable("The cart could not be read; retry shortly.", 1));
-               return;
-             }
-             ex->data(200, cart_json(*cart));
-           });
+           run_query(ctx, ex, projections::carts_projection::projection_name,
+                     [&ctx, ex](const std::string& prefix) {
+                       auto cart =
+                           projections::carts_query(*ctx.deps.store, prefix).for_user(ex->who->user_id);
+                       if (!cart) {
+                         ex->fail(service_unavailable("The cart could not be read; retry shortly.", 1));
+                         return;
+                       }
+                       ex->data(200, cart_json(*cart));
+                     });
          }});
 
   t.add({"POST", "/api/v1/cart/items", access::customer, [&ctx](const exchange_ptr& ex) {
@@ -85,9 +89,10 @@ void add_cart_routes(route_table& t, api_context& ctx) {
              ex->fail(not_found("Product " + product + " is not in the cart."));
              return;
            }
-           ctx.deps.engine->send(domain::cart_id_for(user_of(*ex)),
-                                 domain::change_cart_item_quantity{domain::product_id{product}, body->integer("quantity")},
-                                 meta_of(*ex), cart_answer(ex, 200));
+           ctx.deps.engine->send(
+               domain::cart_id_for(user_of(*ex)),
+               domain::change_cart_item_quantity{domain::product_id{product}, body->integer("quantity")},
+               meta_of(*ex), cart_answer(ex, 200));
          }});
 
   t.add({"DELETE", "/api/v1/cart/items/{productId}", access::customer, [&ctx](const exchange_ptr& ex) {
@@ -96,8 +101,9 @@ void add_cart_routes(route_table& t, api_context& ctx) {
              ex->fail(not_found("Product " + product + " is not in the cart."));
              return;
            }
-           ctx.deps.engine->send(domain::cart_id_for(user_of(*ex)), domain::remove_cart_item{domain::product_id{product}},
-                                 meta_of(*ex), cart_answer(ex, 200));
+           ctx.deps.engine->send(domain::cart_id_for(user_of(*ex)),
+                                 domain::remove_cart_item{domain::product_id{product}}, meta_of(*ex),
+                                 cart_answer(ex, 200));
          }});
 
   t.add({"DELETE", "/api/v1/cart", access::customer, [&ctx](const exchange_ptr& ex) {
@@ -114,22 +120,25 @@ void add_cart_routes(route_table& t, api_context& ctx) {
            auto* engine = ctx.deps.engine;
            engine->checkout(
                user_of(*ex), body->text("paymentToken"), meta_of(*ex),
-               on_reply<domain::checkout_state>(ex, [&ctx, ex, engine](actors::reply_value<domain::checkout_state> r) {
+               on_reply<domain::checkout_state>(ex, [&ctx, ex,
+                                                     engine](actors::reply_value<domain::checkout_state> r) {
                  auto checkout = r.state;
                  nlohmann::json outcome{
                      {"id", checkout.id.value()},
-                     {"outcome", checkout.outcome == domain::checkout_outcome::confirmed ? "confirmed" : "compensated"}};
+                     {"outcome",
+                      checkout.outcome == domain::checkout_outcome::confirmed ? "confirmed" : "compensated"}};
                  if (checkout.outcome != domain::checkout_outcome::confirmed)
                    outcome["reason"] = {{"code", domain::to_string(checkout.compensation_reason)},
                                         {"detail", checkout.compensation_detail}};
-                 engine->get(checkout.order, on_reply<domain::order_state>(
-                                                 ex, [&ctx, ex, outcome](actors::reply_value<domain::order_state> o) {
-                                                   auto order = order_json(o.state);
-                                                   order["checkout"] = outcome;
-                                                   auto headers = head_token(*ctx.deps.store);
-                                                   headers.emplace_back("Location", "/api/v1/orders/" + o.state.id.value());
-                                                   ex->data(201, std::move(order), std::move(headers));
-                                                 }));
+                 engine->get(checkout.order,
+                             on_reply<domain::order_state>(
+                                 ex, [&ctx, ex, outcome](actors::reply_value<domain::order_state> o) {
+                                   auto order = order_json(o.state);
+                                   order["checkout"] = outcome;
+                                   auto headers = head_token(*ctx.deps.store);
+                                   headers.emplace_back("Location", "/api/v1/orders/" + o.state.id.value());
+                                   ex->data(201, std::move(order), std::move(headers));
+                                 }));
                }));
          }});
 }

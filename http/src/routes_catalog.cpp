@@ -31,9 +31,11 @@ const body_schema& create_schema() {
   static const auto schema =
       body_schema{}
           .string("id", {.format = text_format::identifier}, presence::optional)
-          .string("sku", {.min_length = 1, .max_length = 64, .format = text_format::identifier}, presence::optional)
+          .string("sku", {.min_length = 1, .max_length = 64, .format = text_format::identifier},
+                  presence::optional)
           .string("name", {.min_length = 1, .max_length = 200})
-          .string("description", {.min_length = 0, .max_length = 5000, .allow_newlines = true}, presence::optional)
+          .string("description", {.min_length = 0, .max_length = 5000, .allow_newlines = true},
+                  presence::optional)
           .string("category", {.min_length = 1, .max_length = 100}, presence::optional)
           .integer("price", {.min = 0, .max = INT64_MAX / 1024})
           .string("currency", {.min_length = 3, .max_length = 3, .format = text_format::currency})
@@ -47,7 +49,8 @@ const body_schema& update_schema() {
   static const auto schema =
       body_schema{}
           .string("name", {.min_length = 1, .max_length = 200}, presence::optional)
-          .string("description", {.min_length = 0, .max_length = 5000, .allow_newlines = true}, presence::optional)
+          .string("description", {.min_length = 0, .max_length = 5000, .allow_newlines = true},
+                  presence::optional)
           .string("category", {.min_length = 1, .max_length = 100}, presence::optional)
           .integer("price", {.min = 0, .max = INT64_MAX / 1024}, presence::optional)
           .string("currency", {.min_length = 3, .max_length = 3, .format = text_format::currency},
@@ -78,7 +81,8 @@ actors::reply_fn<domain::product_state> product_answer(const exchange_ptr& ex, i
   });
 }
 
-void send_product_command(api_context& ctx, const exchange_ptr& ex, domain::product_command c, int status = 200) {
+void send_product_command(api_context& ctx, const exchange_ptr& ex, domain::product_command c,
+                          int status = 200) {
   auto id = ex->req().param("id");
   if (!valid_path_id(id)) {
     ex->fail(not_found("No product " + id + "."));
@@ -108,7 +112,8 @@ void add_catalog_routes(route_table& t, api_context& ctx) {
            if (sort == "name" || sort == "-name") f.sort = catalog_sort::name;
            if (sort == "price" || sort == "-price") f.sort = catalog_sort::price;
            if (sort == "newest" || sort == "oldest") f.sort = catalog_sort::newest;
-           f.direction = (sort.front() == '-' || sort == "newest") ? sort_direction::desc : sort_direction::asc;
+           f.direction =
+               (sort.front() == '-' || sort == "newest") ? sort_direction::desc : sort_direction::asc;
            f.page = {q->page.page - 1, q->page.page_size};
            const auto page = q->page;
            run_query(ctx, ex, projections::catalog_projection::projection_name,
@@ -184,7 +189,8 @@ void add_catalog_routes(route_table& t, api_context& ctx) {
            auto price = body->optional_integer("price");
            auto currency = body->optional_text("currency");
            if (price.has_value() != currency.has_value()) {
-             ex->fail(validation_failed({{price ? "currency" : "price", "price and currency are changed together"}}));
+             ex->fail(validation_failed(
+                 {{price ? "currency" : "price", "price and currency are changed together"}}));
              return;
            }
            if (price) {

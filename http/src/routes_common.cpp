@@ -44,36 +44,36 @@ std::string title_of(std::string_view slug) {
 
 int status_of(domain_errc code) {
   switch (code) {
-  case domain_errc::user_not_found:
-  case domain_errc::product_not_found:
-  case domain_errc::cart_not_found:
-  case domain_errc::line_not_found:
-  case domain_errc::order_not_found:
-  case domain_errc::payment_not_found:
-  case domain_errc::checkout_not_found:
-  case domain_errc::not_found:
-  case domain_errc::reservation_not_found:
-  case domain_errc::forbidden:  // another user's resource: as if it did not exist
-    return 404;
-  case domain_errc::email_taken:
-  case domain_errc::product_exists:
-  case domain_errc::invalid_transition:
-  case domain_errc::checkout_in_progress:
-  case domain_errc::idempotency_key_reused:
-  case domain_errc::reservation_exists:
-  case domain_errc::insufficient_stock:
-  case domain_errc::product_inactive:
-    return 409;
-  case domain_errc::invalid_credentials:
-  case domain_errc::invalid_signature:
-    return 401;
-  case domain_errc::payment_declined:
-  case domain_errc::insufficient_funds:
-    return 402;
-  case domain_errc::payment_provider_error:
-    return 502;
-  default:
-    return 422;
+    case domain_errc::user_not_found:
+    case domain_errc::product_not_found:
+    case domain_errc::cart_not_found:
+    case domain_errc::line_not_found:
+    case domain_errc::order_not_found:
+    case domain_errc::payment_not_found:
+    case domain_errc::checkout_not_found:
+    case domain_errc::not_found:
+    case domain_errc::reservation_not_found:
+    case domain_errc::forbidden:  // another user's resource: as if it did not exist
+      return 404;
+    case domain_errc::email_taken:
+    case domain_errc::product_exists:
+    case domain_errc::invalid_transition:
+    case domain_errc::checkout_in_progress:
+    case domain_errc::idempotency_key_reused:
+    case domain_errc::reservation_exists:
+    case domain_errc::insufficient_stock:
+    case domain_errc::product_inactive:
+      return 409;
+    case domain_errc::invalid_credentials:
+    case domain_errc::invalid_signature:
+      return 401;
+    case domain_errc::payment_declined:
+    case domain_errc::insufficient_funds:
+      return 402;
+    case domain_errc::payment_provider_error:
+      return 502;
+    default:
+      return 422;
   }
 }
 
@@ -113,8 +113,8 @@ std::optional<std::vector<es::position>> parse_consistency_token(std::string_vie
     auto a = part.substr(0, dot), b = part.substr(dot + 1);
     auto ra = std::from_chars(a.data(), a.data() + a.size(), shard);
     auto rb = std::from_chars(b.data(), b.data() + b.size(), seq);
-    if (a.empty() || b.empty() || ra.ec != std::errc{} || ra.ptr != a.data() + a.size() || rb.ec != std::errc{} ||
-        rb.ptr != b.data() + b.size())
+    if (a.empty() || b.empty() || ra.ec != std::errc{} || ra.ptr != a.data() + a.size() ||
+        rb.ec != std::errc{} || rb.ptr != b.data() + b.size())
       return std::nullopt;
     out.push_back(es::position{es::shard_id{shard}, es::shard_seq{seq}});
   }
@@ -170,7 +170,8 @@ void run_query(api_context& ctx, const exchange_ptr& ex, std::string_view name,
                     query = std::move(query)] {
     if (ex->answered()) return;
     if (!host->wait_until(name, positions, ctx.options.consistency_wait)) {
-      ex->fail(service_unavailable("The read model has not caught up with your write yet; retry shortly.", 1));
+      ex->fail(
+          service_unavailable("The read model has not caught up with your write yet; retry shortly.", 1));
       return;
     }
     try {

@@ -20,14 +20,16 @@ namespace {
 constexpr std::int64_t max_limit = 1000;
 
 const query_schema& log_schema() {
-  static const auto schema =
-      query_schema{}.integer("after", {.min = 0, .max = INT64_MAX}).integer("limit", {.min = 1, .max = max_limit});
+  static const auto schema = query_schema{}
+                                 .integer("after", {.min = 0, .max = INT64_MAX})
+                                 .integer("limit", {.min = 1, .max = max_limit});
   return schema;
 }
 
 const query_schema& stream_schema() {
-  static const auto schema =
-      query_schema{}.integer("from", {.min = 1, .max = INT64_MAX}).integer("limit", {.min = 1, .max = max_limit});
+  static const auto schema = query_schema{}
+                                 .integer("from", {.min = 1, .max = INT64_MAX})
+                                 .integer("limit", {.min = 1, .max = max_limit});
   return schema;
 }
 
@@ -42,7 +44,8 @@ void append_event(std::string& out, const es::recorded_event& e) {
   es::append_event_json(raw, e);
   auto j = nlohmann::json::parse(raw, nullptr, false);
   if (j.is_discarded() || !j.contains("data") || !j["data"].is_object()) {
-    out += R"({"globalPosition":)" + std::to_string(e.global.value()) + R"(,"type":")" + e.type + R"(","data":null})";
+    out += R"({"globalPosition":)" + std::to_string(e.global.value()) + R"(,"type":")" + e.type +
+           R"(","data":null})";
     return;
   }
   if (j["data"].contains("passwordHash")) j["data"]["passwordHash"] = "[redacted]";
@@ -104,22 +107,24 @@ std::string poll_log(const es::event_store& store, std::uint64_t after, std::chr
 }  // namespace
 
 void add_event_routes(route_table& t, api_context& ctx) {
-  t.add({"GET", "/api/v1/events", access::admin, [&ctx](const exchange_ptr& ex) {
-           auto q = parse_query(ex, log_schema());
-           if (!q) return;
-           const auto after = static_cast<std::uint64_t>(q->values.optional_integer("after").value_or(0));
-           const auto limit = static_cast<std::size_t>(q->values.optional_integer("limit").value_or(100));
-           ctx.workers.post([&ctx, ex, after, limit] {
-             auto reader = ctx.deps.store->read_all(es::global_position{after});
-             if (!reader) return (void)ex->fail(service_unavailable("The log could not be read; retry shortly.", 1));
-             auto events = (*reader)->next(limit);
-             if (!events) return (void)ex->fail(service_unavailable("The log could not be read; retry shortly.", 1));
-             const auto next = events->empty() ? after : events->back().global.value();
-             ex->answer(events_response(*events, {{"after", after},
-                                                  {"next", next},
-                                                  {"head", ctx.deps.store->global_head().value()}}));
-           });
-         }});
+  t.add(
+      {"GET", "/api/v1/events", access::admin, [&ctx](const exchange_ptr& ex) {
+         auto q = parse_query(ex, log_schema());
+         if (!q) return;
+         const auto after = static_cast<std::uint64_t>(q->values.optional_integer("after").value_or(0));
+         const auto limit = static_cast<std::size_t>(q->values.optional_integer("limit").value_or(100));
+         ctx.workers.post([&ctx, ex, after, limit] {
+           auto reader = ctx.deps.store->read_all(es::global_position{after});
+           if (!reader)
+             return (void)ex->fail(service_unavailable("The log could not be read; retry shortly.", 1));
+           auto events = (*reader)->next(limit);
+           if (!events)
+             return (void)ex->fail(service_unavailable("The log could not be read; retry shortly.", 1));
+           const auto next = events->empty() ? after : events->back().global.value();
+           ex->answer(events_response(
+               *events, {{"after", after}, {"next", next}, {"head", ctx.deps.store->global_head().value()}}));
+         });
+       }});
 
   t.add({"GET", "/api/v1/events/streams/{kind}/{id}", access::admin, [&ctx](const exchange_ptr& ex) {
            auto q = parse_query(ex, stream_schema());
@@ -130,13 +135,15 @@ void add_event_routes(route_table& t, api_context& ctx) {
            const auto from = static_cast<std::uint64_t>(q->values.optional_integer("from").value_or(1));
            const auto limit = static_cast<std::size_t>(q->values.optional_integer("limit").value_or(100));
            ctx.workers.post([&ctx, ex, stream = std::move(*stream), from, limit] {
-             auto events = ctx.deps.store->read_stream(stream, es::stream_version{from}, es::read_direction::forward, limit);
-             if (!events) return (void)ex->fail(service_unavailable("The log could not be read; retry shortly.", 1));
+             auto events = ctx.deps.store->read_stream(stream, es::stream_version{from},
+                                                       es::read_direction::forward, limit);
+             if (!events)
+               return (void)ex->fail(service_unavailable("The log could not be read; retry shortly.", 1));
              auto head = ctx.deps.store->stream_head(stream);
-             if (head && head->value() == 0) return (void)ex->fail(not_found("No stream " + stream.str() + "."));
-             ex->answer(events_response(*events, {{"stream", stream.str()},
-                                                  {"from", from},
-                                                  {"version", head ? head->value() : 0}}));
+             if (head && head->value() == 0)
+               return (void)ex->fail(not_found("No stream " + stream.str() + "."));
+             ex->answer(events_response(
+                 *events, {{"stream", stream.str()}, {"from", from}, {"version", head ? head->value() : 0}}));
            });
          }});
 

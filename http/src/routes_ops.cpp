@@ -37,7 +37,8 @@ void add_node_collectors(api_context& ctx) {
       s.counter("mercato_eventstore_appends_total", "Append requests answered by the writer.",
                 static_cast<double>(w.requests));
       s.counter("mercato_eventstore_events_total", "Events made durable.", static_cast<double>(w.events));
-      s.counter("mercato_eventstore_batches_total", "Group-commit batches written.", static_cast<double>(w.batches));
+      s.counter("mercato_eventstore_batches_total", "Group-commit batches written.",
+                static_cast<double>(w.batches));
       s.counter("mercato_eventstore_written_bytes_total", "Bytes of WriteBatches written.",
                 static_cast<double>(w.bytes));
       s.counter("mercato_eventstore_write_seconds_total", "Time spent in synced RocksDB writes.",
@@ -50,10 +51,13 @@ void add_node_collectors(api_context& ctx) {
     }
     if (engine) {
       const auto e = engine->stats();
-      s.gauge("mercato_actors_live_entities", "Entity actors alive now.", static_cast<double>(e.live_entities));
+      s.gauge("mercato_actors_live_entities", "Entity actors alive now.",
+              static_cast<double>(e.live_entities));
       s.counter("mercato_actors_spawned_total", "Entity actors spawned.", static_cast<double>(e.spawned));
-      s.counter("mercato_actors_passivated_total", "Entity actors passivated.", static_cast<double>(e.passivated));
-      s.counter("mercato_actors_snapshots_total", "Entity snapshots written.", static_cast<double>(e.snapshots));
+      s.counter("mercato_actors_passivated_total", "Entity actors passivated.",
+                static_cast<double>(e.passivated));
+      s.counter("mercato_actors_snapshots_total", "Entity snapshots written.",
+                static_cast<double>(e.snapshots));
     }
     if (host) {
       for (const auto& p : host->status()) {

@@ -36,18 +36,20 @@ const body_schema& cancel_schema() {
 }
 
 const body_schema& ship_schema() {
-  static const auto schema = body_schema{}
-                                 .string("trackingNumber", {.min_length = 1, .max_length = 100}, presence::optional)
-                                 .string("carrier", {.min_length = 1, .max_length = 100}, presence::optional);
+  static const auto schema =
+      body_schema{}
+          .string("trackingNumber", {.min_length = 1, .max_length = 100}, presence::optional)
+          .string("carrier", {.min_length = 1, .max_length = 100}, presence::optional);
   return schema;
 }
 
 const body_schema& refund_schema() {
-  static const auto schema = body_schema{}
-                                 .integer("amount", {.min = 1, .max = INT64_MAX / 1024}, presence::optional)
-                                 .string("currency", {.min_length = 3, .max_length = 3, .format = text_format::currency},
-                                         presence::optional)
-                                 .string("reason", {.min_length = 1, .max_length = 500}, presence::optional);
+  static const auto schema =
+      body_schema{}
+          .integer("amount", {.min = 1, .max = INT64_MAX / 1024}, presence::optional)
+          .string("currency", {.min_length = 3, .max_length = 3, .format = text_format::currency},
+                  presence::optional)
+          .string("reason", {.min_length = 1, .max_length = 500}, presence::optional);
   return schema;
 }
 
@@ -61,7 +63,9 @@ const body_schema& webhook_schema() {
   return schema;
 }
 
-bool owns(const exchange& ex, const std::string& user_id) { return ex.who && (ex.who->admin || ex.who->user_id == user_id); }
+bool owns(const exchange& ex, const std::string& user_id) {
+  return ex.who && (ex.who->admin || ex.who->user_id == user_id);
+}
 
 /// The {id} path parameter as an order id, or answers 404.
 std::optional<domain::order_id> order_param(const exchange_ptr& ex) {
@@ -93,28 +97,31 @@ void add_order_routes(route_table& t, api_context& ctx) {
            auto q = parse_query(ex, page_schema());
            if (!q) return;
            const auto page = q->page;
-           run_query(ctx, ex, orders_projection::projection_name, [&ctx, ex, page](const std::string& prefix) {
-             auto found = orders_query(*ctx.deps.store, prefix).history(ex->who->user_id, {page.page - 1, page.page_size});
-             if (!found) return unreadable(ex);
-             auto items = nlohmann::json::array();
-             for (const auto& o : found->items) items.push_back(order_json(o));
-             ex->answer(list_response(std::move(items), page.page, page.page_size, found->total));
-           });
+           run_query(ctx, ex, orders_projection::projection_name,
+                     [&ctx, ex, page](const std::string& prefix) {
+                       auto found = orders_query(*ctx.deps.store, prefix)
+                                        .history(ex->who->user_id, {page.page - 1, page.page_size});
+                       if (!found) return unreadable(ex);
+                       auto items = nlohmann::json::array();
+                       for (const auto& o : found->items) items.push_back(order_json(o));
+                       ex->answer(list_response(std::move(items), page.page, page.page_size, found->total));
+                     });
          }});
 
   t.add({"GET", "/api/v1/orders/{id}", access::customer, [&ctx](const exchange_ptr& ex) {
            if (!parse_query(ex, consistency_schema())) return;
            auto id = order_param(ex);
            if (!id) return;
-           run_query(ctx, ex, orders_projection::projection_name, [&ctx, ex, id = *id](const std::string& prefix) {
-             auto found = orders_query(*ctx.deps.store, prefix).get(id.value());
-             if (!found) return unreadable(ex);
-             if (!*found || !owns(*ex, (*found)->user_id)) {
-               ex->fail(not_found("No order " + id.value() + "."));
-               return;
-             }
-             ex->data(200, order_json(**found));
-           });
+           run_query(ctx, ex, orders_projection::projection_name,
+                     [&ctx, ex, id = *id](const std::string& prefix) {
+                       auto found = orders_query(*ctx.deps.store, prefix).get(id.value());
+                       if (!found) return unreadable(ex);
+                       if (!*found || !owns(*ex, (*found)->user_id)) {
+                         ex->fail(not_found("No order " + id.value() + "."));
+                         return;
+                       }
+                       ex->data(200, order_json(**found));
+                     });
          }});
 
   t.add({"POST", "/api/v1/orders/{id}/cancel", access::customer, [&ctx](const exchange_ptr& ex) {
@@ -123,7 +130,8 @@ void add_order_routes(route_table& t, api_context& ctx) {
            auto id = order_param(ex);
            if (!id) return;
            ctx.deps.engine->cancel_order(*id, domain::user_id{ex->who->user_id}, ex->who->admin,
-                                         body->optional_text("reason").value_or(""), meta_of(*ex), order_answer(ex));
+                                         body->optional_text("reason").value_or(""), meta_of(*ex),
+                                         order_answer(ex));
          }});
 
   t.add({"POST", "/api/v1/orders/{id}/ship", access::admin, [&ctx](const exchange_ptr& ex) {
@@ -132,7 +140,8 @@ void add_order_routes(route_table& t, api_context& ctx) {
            auto id = order_param(ex);
            if (!id) return;
            ctx.deps.engine->ship_order(*id, body->optional_text("trackingNumber").value_or(""),
-                                       body->optional_text("carrier").value_or(""), meta_of(*ex), order_answer(ex));
+                                       body->optional_text("carrier").value_or(""), meta_of(*ex),
+                                       order_answer(ex));
          }});
 
   t.add({"POST", "/api/v1/orders/{id}/deliver", access::admin, [&ctx](const exchange_ptr& ex) {
@@ -153,11 +162,12 @@ void add_order_routes(route_table& t, api_context& ctx) {
              auto currency = body->optional_text("currency");
              if (!currency) return (void)ex->fail(validation_failed({{"currency", "required with amount"}}));
              auto m = domain::make_money(*a, *currency);
-             if (!m) return (void)ex->fail(validation_failed({{"currency", "must be an ISO 4217 currency code"}}));
+             if (!m)
+               return (void)ex->fail(validation_failed({{"currency", "must be an ISO 4217 currency code"}}));
              amount = *m;
            }
-           ctx.deps.engine->refund_order(*id, amount, body->optional_text("reason").value_or(""), meta_of(*ex),
-                                         order_answer(ex));
+           ctx.deps.engine->refund_order(*id, amount, body->optional_text("reason").value_or(""),
+                                         meta_of(*ex), order_answer(ex));
          }});
 
   t.add({"GET", "/api/v1/payments/{id}", access::customer, [&ctx](const exchange_ptr& ex) {
@@ -167,7 +177,8 @@ void add_order_routes(route_table& t, api_context& ctx) {
            run_query(ctx, ex, orders_projection::projection_name, [&ctx, ex, id](const std::string& prefix) {
              auto found = orders_query(*ctx.deps.store, prefix).payment(id);
              if (!found) return unreadable(ex);
-             if (!*found || !owns(*ex, (*found)->user_id)) return (void)ex->fail(not_found("No payment " + id + "."));
+             if (!*found || !owns(*ex, (*found)->user_id))
+               return (void)ex->fail(not_found("No payment " + id + "."));
              ex->data(200, payment_json(**found));
            });
          }});
@@ -175,9 +186,11 @@ void add_order_routes(route_table& t, api_context& ctx) {
   t.add({"POST", "/api/v1/payments/webhook", access::open, [&ctx](const exchange_ptr& ex) {
            auto signature = ctx.webhooks.verify(ex->req().header("mercato-signature"), ex->req().body);
            if (!signature) {
-             spdlog::warn("payment webhook refused ({}), request {}", to_string(signature.error()), ex->request_id());
-             ex->fail(make_problem(401, "invalid-signature", "Invalid signature",
-                                   "The Mercato-Signature header is missing, stale or does not match the body."));
+             spdlog::warn("payment webhook refused ({}), request {}", to_string(signature.error()),
+                          ex->request_id());
+             ex->fail(
+                 make_problem(401, "invalid-signature", "Invalid signature",
+                              "The Mercato-Signature header is missing, stale or does not match the body."));
              return;
            }
            auto body = webhook_schema().parse(ex->req().body);

@@ -17,8 +17,8 @@
 #include <sstream>
 #include <thread>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <mercato/http/cors.hpp>
 #include <mercato/http/jwt.hpp>
@@ -41,13 +41,13 @@ using detail::exchange_ptr;
 /// A response header with a run-time name: Pistache 0.0.5 drops headers added with
 /// addRaw(), but writes every typed header of the collection (STACK.md).
 class dynamic_header final : public Http::Header::Header {
-public:
+ public:
   dynamic_header(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}
   const char* name() const override { return name_.c_str(); }
   void write(std::ostream& os) const override { os << value_; }
   uint64_t hash() const override { return Http::Header::detail::hash(name_.c_str()); }
 
-private:
+ private:
   std::string name_;
   std::string value_;
 };
@@ -87,7 +87,8 @@ void parse_query(std::string_view raw, std::map<std::string, std::string>& out) 
     if (pair.empty()) continue;
     auto eq = pair.find('=');
     auto key = detail::percent_decode(pair.substr(0, eq), true);
-    auto value = eq == std::string_view::npos ? std::string() : detail::percent_decode(pair.substr(eq + 1), true);
+    auto value =
+        eq == std::string_view::npos ? std::string() : detail::percent_decode(pair.substr(eq + 1), true);
     out.emplace(std::move(key), std::move(value));
   }
 }
@@ -177,8 +178,9 @@ struct server::impl {
     if (!acceptable_request_id(rid)) rid = new_request_id();
     in_flight.fetch_add(1);
     ctx.http_figures.in_flight().add(1);
-    auto ex = std::make_shared<exchange>(std::move(req), std::move(rid),
-                                         [this, writer](exchange& e, detail::response&& r) { send(*writer, e, std::move(r)); });
+    auto ex = std::make_shared<exchange>(
+        std::move(req), std::move(rid),
+        [this, writer](exchange& e, detail::response&& r) { send(*writer, e, std::move(r)); });
     try {
       dispatch(ex);
     } catch (...) {
@@ -207,7 +209,8 @@ struct server::impl {
   /// Bookkeeping of an answered exchange: metrics, access log, in-flight count.
   void finish(exchange& ex, int status) {
     ex.set_status(status);
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.started()).count();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - ex.started()).count();
     ctx.http_figures.observe(ex.req().method, ex.route, status, seconds);
     ctx.http_figures.in_flight().add(-1);
     log_access(ex);
@@ -216,7 +219,8 @@ struct server::impl {
 
   void log_access(const exchange& ex) {
     const auto us =
-        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - ex.started()).count();
+        std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - ex.started())
+            .count();
     nlohmann::json line{{"event", "http_request"},
                         {"request_id", ex.request_id()},
                         {"method", ex.req().method},
@@ -367,7 +371,9 @@ void server::shutdown() {
   }
 }
 
-std::size_t server::in_flight() const noexcept { return impl_->in_flight.load(); }
+std::size_t server::in_flight() const noexcept {
+  return impl_->in_flight.load();
+}
 
 std::uint16_t server::port() const noexcept {
   return static_cast<std::uint16_t>(static_cast<std::uint16_t>(impl_->endpoint->getPort()));
@@ -376,14 +382,14 @@ std::uint16_t server::port() const noexcept {
 namespace {
 
 class front_handler : public Http::Handler {
-public:
+ public:
   HTTP_PROTOTYPE(front_handler)
   explicit front_handler(server::impl* im) : impl_(im) {}
   void onRequest(const Http::Request& request, Http::ResponseWriter response) override {
     impl_->handle(request, std::move(response));
   }
 
-private:
+ private:
   server::impl* impl_;
 };
 
@@ -416,8 +422,8 @@ std::vector<route_key> server::route_list() {
   return out;
 }
 
-result<std::unique_ptr<server>, std::string> server::start(const server_options& options, api_dependencies deps,
-                                                           api_options api) {
+result<std::unique_ptr<server>, std::string> server::start(const server_options& options,
+                                                           api_dependencies deps, api_options api) {
   auto im = std::make_unique<impl>(deps, std::move(api), options);
   add_all_routes(im->routes, im->ctx);
   im->start_timer();

@@ -5,9 +5,13 @@
 namespace mercato::http::detail {
 namespace {
 
-unsigned char byte_at(std::string_view s, std::size_t i) noexcept { return static_cast<unsigned char>(s[i]); }
+unsigned char byte_at(std::string_view s, std::size_t i) noexcept {
+  return static_cast<unsigned char>(s[i]);
+}
 
-bool is_continuation(unsigned char b) noexcept { return (b & 0xC0U) == 0x80U; }
+bool is_continuation(unsigned char b) noexcept {
+  return (b & 0xC0U) == 0x80U;
+}
 
 int hex_value(char c) noexcept {
   if (c >= '0' && c <= '9') return c - '0';
@@ -31,13 +35,15 @@ bool looks_like_domain(std::string_view d) noexcept {
     const std::size_t dot = std::min(d.find('.', start), d.size());
     const std::string_view label = d.substr(start, dot - start);
     if (label.empty() || label.size() > 63 || label.front() == '-' || label.back() == '-') return false;
-    if (!std::all_of(label.begin(), label.end(), [](char c) { return is_alnum(c) || c == '-'; })) return false;
+    if (!std::all_of(label.begin(), label.end(), [](char c) { return is_alnum(c) || c == '-'; }))
+      return false;
     ++labels;
     last = label;
     start = dot + 1;
   }
-  return labels >= 2 && last.size() >= 2 &&
-         std::all_of(last.begin(), last.end(), [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); });
+  return labels >= 2 && last.size() >= 2 && std::all_of(last.begin(), last.end(), [](char c) {
+           return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+         });
 }
 
 }  // namespace
@@ -52,17 +58,25 @@ bool utf8_valid(std::string_view s) noexcept {
     }
     std::size_t n = 0;
     unsigned int cp = 0;
-    if ((b & 0xE0U) == 0xC0U) { n = 1; cp = b & 0x1FU; }
-    else if ((b & 0xF0U) == 0xE0U) { n = 2; cp = b & 0x0FU; }
-    else if ((b & 0xF8U) == 0xF0U) { n = 3; cp = b & 0x07U; }
-    else return false;
+    if ((b & 0xE0U) == 0xC0U) {
+      n = 1;
+      cp = b & 0x1FU;
+    } else if ((b & 0xF0U) == 0xE0U) {
+      n = 2;
+      cp = b & 0x0FU;
+    } else if ((b & 0xF8U) == 0xF0U) {
+      n = 3;
+      cp = b & 0x07U;
+    } else
+      return false;
     if (i + n >= s.size()) return false;  // truncated sequence
     for (std::size_t k = 1; k <= n; ++k) {
       const unsigned char c = byte_at(s, i + k);
       if (!is_continuation(c)) return false;
       cp = (cp << 6U) | (c & 0x3FU);
     }
-    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000)) return false;  // overlong
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000))
+      return false;  // overlong
     if (cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
     i += n + 1;
   }
@@ -70,8 +84,8 @@ bool utf8_valid(std::string_view s) noexcept {
 }
 
 std::size_t utf8_length(std::string_view s) noexcept {
-  return static_cast<std::size_t>(
-      std::count_if(s.begin(), s.end(), [](char c) { return !is_continuation(static_cast<unsigned char>(c)); }));
+  return static_cast<std::size_t>(std::count_if(
+      s.begin(), s.end(), [](char c) { return !is_continuation(static_cast<unsigned char>(c)); }));
 }
 
 std::string_view trim_blanks(std::string_view s) noexcept {
@@ -107,9 +121,12 @@ bool looks_like_email(std::string_view s) noexcept {
 
 bool looks_like_http_url(std::string_view s) noexcept {
   std::string_view rest;
-  if (s.starts_with("https://")) rest = s.substr(8);
-  else if (s.starts_with("http://")) rest = s.substr(7);
-  else return false;
+  if (s.starts_with("https://"))
+    rest = s.substr(8);
+  else if (s.starts_with("http://"))
+    rest = s.substr(7);
+  else
+    return false;
   if (std::any_of(s.begin(), s.end(), [](char c) {
         const auto b = static_cast<unsigned char>(c);
         return b <= 0x20 || b == 0x7F;
@@ -122,7 +139,9 @@ bool looks_like_http_url(std::string_view s) noexcept {
 
 bool iequals(std::string_view a, std::string_view b) noexcept {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+           const auto lower = [](char c) {
+             return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+           };
            return lower(x) == lower(y);
          });
 }

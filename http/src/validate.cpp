@@ -16,14 +16,18 @@ using nlohmann::json;
 
 // ---------------------------------------------------------------- validated
 
-bool validated::has(std::string_view name) const { return find(name) != nullptr; }
+bool validated::has(std::string_view name) const {
+  return find(name) != nullptr;
+}
 
 const validated::value* validated::find(std::string_view name) const {
   const auto it = values_.find(name);
   return it == values_.end() ? nullptr : &it->second;
 }
 
-void validated::set(std::string name, value v) { values_.insert_or_assign(std::move(name), std::move(v)); }
+void validated::set(std::string name, value v) {
+  values_.insert_or_assign(std::move(name), std::move(v));
+}
 
 namespace {
 
@@ -42,15 +46,21 @@ std::optional<T> optional_value(const validated::value* v) {
 
 }  // namespace
 
-const std::string& validated::text(std::string_view name) const { return required_value<std::string>(find(name)); }
+const std::string& validated::text(std::string_view name) const {
+  return required_value<std::string>(find(name));
+}
 std::optional<std::string> validated::optional_text(std::string_view name) const {
   return optional_value<std::string>(find(name));
 }
-std::int64_t validated::integer(std::string_view name) const { return required_value<std::int64_t>(find(name)); }
+std::int64_t validated::integer(std::string_view name) const {
+  return required_value<std::int64_t>(find(name));
+}
 std::optional<std::int64_t> validated::optional_integer(std::string_view name) const {
   return optional_value<std::int64_t>(find(name));
 }
-bool validated::boolean(std::string_view name) const { return required_value<bool>(find(name)); }
+bool validated::boolean(std::string_view name) const {
+  return required_value<bool>(find(name));
+}
 std::optional<bool> validated::optional_boolean(std::string_view name) const {
   return optional_value<bool>(find(name));
 }
@@ -71,7 +81,7 @@ constexpr std::size_t max_reported_errors = 50;
 /// Collects field errors, at most max_reported_errors of them (a body with 10,000 unknown
 /// fields must not make a 10,000-entry answer).
 class error_list {
-public:
+ public:
   void add(std::string field, std::string detail) {
     if (errors_.size() < max_reported_errors) {
       errors_.push_back({detail::printable_name(field), std::move(detail)});
@@ -85,7 +95,7 @@ public:
     return std::move(errors_);
   }
 
-private:
+ private:
   std::vector<field_error> errors_;
   bool truncated_ = false;
 };
@@ -110,7 +120,8 @@ std::string check_text(std::string& value, const string_rule& rule) {
   if (rule.trim) {
     // Leading/trailing ASCII whitespace, line breaks included.
     const auto first = value.find_first_not_of(" \t\r\n");
-    value = first == std::string::npos ? std::string() : value.substr(first, value.find_last_not_of(" \t\r\n") - first + 1);
+    value = first == std::string::npos ? std::string()
+                                       : value.substr(first, value.find_last_not_of(" \t\r\n") - first + 1);
   }
   if (has_control_chars(value, rule.allow_newlines)) {
     return rule.allow_newlines ? "must not contain control characters other than line breaks"
@@ -123,7 +134,8 @@ std::string check_text(std::string& value, const string_rule& rule) {
   }
   if (length > rule.max_length) return "must be at most " + std::to_string(rule.max_length) + " characters";
   switch (rule.format) {
-    case text_format::any: break;
+    case text_format::any:
+      break;
     case text_format::email:
       if (!looks_like_email(value)) return "must be an e-mail address (name@example.com)";
       break;
@@ -131,7 +143,8 @@ std::string check_text(std::string& value, const string_rule& rule) {
       if (!valid_path_id(value)) return "must be 1 to 64 characters of A-Z a-z 0-9 . _ -";
       break;
     case text_format::currency:
-      if (value.size() != 3 || !std::all_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+      if (value.size() != 3 ||
+          !std::all_of(value.begin(), value.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
         return "must be a currency code of three capital letters (EUR)";
       break;
     case text_format::url:
@@ -221,9 +234,12 @@ bool nests_too_deep(std::string_view body) {
   bool escaped = false;
   for (const char c : body) {
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
     } else if (c == '"') {
       in_string = true;
     } else if (c == '[' || c == '{') {
@@ -248,7 +264,9 @@ result<json, problem> parse_json(std::string_view body) {
   const json::parser_callback_t watch = [&](int depth, json::parse_event_t event, json& parsed) {
     if (depth > max_depth) too_deep = true;
     switch (event) {
-      case json::parse_event_t::object_start: keys.push_back(0); break;
+      case json::parse_event_t::object_start:
+        keys.push_back(0);
+        break;
       case json::parse_event_t::key:
         if (!keys.empty()) ++keys.back();
         break;
@@ -258,7 +276,8 @@ result<json, problem> parse_json(std::string_view body) {
           keys.pop_back();
         }
         break;
-      default: break;
+      default:
+        break;
     }
     return true;
   };
@@ -267,17 +286,20 @@ result<json, problem> parse_json(std::string_view body) {
     value = json::parse(body.begin(), body.end(), watch, true, false);
   } catch (const json::parse_error& e) {
     // Never echo the library's message (it quotes the input); the offset is enough.
-    return fail(malformed_json("The body is not valid JSON (error near byte " + std::to_string(e.byte) + ")."));
+    return fail(
+        malformed_json("The body is not valid JSON (error near byte " + std::to_string(e.byte) + ")."));
   } catch (const json::exception&) {
     return fail(malformed_json("The body is not valid JSON (a number is out of range)."));
   }
-  if (too_deep) return fail(malformed_json("The body nests deeper than " + std::to_string(max_depth) + " levels."));
+  if (too_deep)
+    return fail(malformed_json("The body nests deeper than " + std::to_string(max_depth) + " levels."));
   if (duplicate) return fail(malformed_json("The body repeats a key within one object."));
   return value;
 }
 
 bool blank(std::string_view s) {
-  return std::all_of(s.begin(), s.end(), [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
+  return std::all_of(s.begin(), s.end(),
+                     [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; });
 }
 
 /// An integer field's value, or the problem phrase.
@@ -309,13 +331,15 @@ result<validated, problem> body_schema::parse(std::string_view body) const {
     doc = std::move(*parsed);
   }
   if (!doc.is_object()) {
-    return fail(validation_failed({{"", std::string("the body must be a JSON object, not ") + doc.type_name()}}));
+    return fail(
+        validation_failed({{"", std::string("the body must be a JSON object, not ") + doc.type_name()}}));
   }
   error_list errors;
   validated out;
   for (const auto& item : doc.items()) {
     const std::string& name = item.key();  // not a structured binding: clang 14 cannot capture those
-    const bool known = std::any_of(fields_.begin(), fields_.end(), [&](const field& f) { return f.name == name; });
+    const bool known =
+        std::any_of(fields_.begin(), fields_.end(), [&](const field& f) { return f.name == name; });
     if (!known) errors.add(name, "is not a known field");
   }
   for (const auto& f : fields_) {
@@ -341,13 +365,17 @@ result<validated, problem> body_schema::parse(std::string_view body) const {
       }
       case field::kind::integer: {
         auto n = integer_of(v, f.number);
-        if (!n) errors.add(f.name, std::move(n.error()));
-        else out.set(f.name, *n);
+        if (!n)
+          errors.add(f.name, std::move(n.error()));
+        else
+          out.set(f.name, *n);
         break;
       }
       case field::kind::boolean:
-        if (!v.is_boolean()) errors.add(f.name, std::string("must be true or false, not ") + v.type_name());
-        else out.set(f.name, v.get<bool>());
+        if (!v.is_boolean())
+          errors.add(f.name, std::string("must be true or false, not ") + v.type_name());
+        else
+          out.set(f.name, v.get<bool>());
         break;
       case field::kind::string_list: {
         if (!v.is_array()) {
@@ -397,7 +425,8 @@ result<query_params, problem> decode_query(std::string_view raw) {
     if (part.empty()) continue;
     const std::size_t eq = part.find('=');
     auto name = detail::percent_decode(part.substr(0, eq));
-    auto value = detail::percent_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
+    auto value =
+        detail::percent_decode(eq == std::string_view::npos ? std::string_view{} : part.substr(eq + 1));
     if (!name || !value) {
       return fail(invalid_query({{detail::printable_name(std::string(part.substr(0, eq))),
                                   "has a malformed percent-escape or a NUL character"}}));
@@ -494,12 +523,16 @@ result<query_schema::parsed, problem> query_schema::parse(const query_params& pa
       const bool is_page = name == "page";
       const integer_rule rule{1, is_page ? paging_->max_page : paging_->max_size};
       auto n = parse_integer_text(raw_value, rule);
-      if (!n) errors.add(name, std::move(n.error()));
-      else if (is_page) out.page.page = static_cast<std::uint32_t>(*n);
-      else out.page.page_size = static_cast<std::uint32_t>(*n);
+      if (!n)
+        errors.add(name, std::move(n.error()));
+      else if (is_page)
+        out.page.page = static_cast<std::uint32_t>(*n);
+      else
+        out.page.page_size = static_cast<std::uint32_t>(*n);
       continue;
     }
-    const auto it = std::find_if(params_.begin(), params_.end(), [&](const param& p) { return p.name == name; });
+    const auto it =
+        std::find_if(params_.begin(), params_.end(), [&](const param& p) { return p.name == name; });
     if (it == params_.end()) {
       errors.add(name, "is not a known query parameter");
       continue;
@@ -517,14 +550,19 @@ result<query_schema::parsed, problem> query_schema::parse(const query_params& pa
       }
       case param::kind::integer: {
         auto n = parse_integer_text(raw_value, it->number);
-        if (!n) errors.add(name, std::move(n.error()));
-        else out.values.set(name, *n);
+        if (!n)
+          errors.add(name, std::move(n.error()));
+        else
+          out.values.set(name, *n);
         break;
       }
       case param::kind::boolean:
-        if (raw_value == "true") out.values.set(name, true);
-        else if (raw_value == "false") out.values.set(name, false);
-        else errors.add(name, "must be true or false");
+        if (raw_value == "true")
+          out.values.set(name, true);
+        else if (raw_value == "false")
+          out.values.set(name, false);
+        else
+          errors.add(name, "must be true or false");
         break;
     }
   }
@@ -535,8 +573,8 @@ result<query_schema::parsed, problem> query_schema::parse(const query_params& pa
 bool valid_path_id(std::string_view id) noexcept {
   if (id.empty() || id.size() > 64) return false;
   return std::all_of(id.begin(), id.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
-           c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -556,8 +594,10 @@ bool is_json_content_type(std::string_view content_type) noexcept {
     if (eq == std::string_view::npos) return false;
     const std::string_view key = detail::trim_blanks(parameter.substr(0, eq));
     std::string_view value = detail::trim_blanks(parameter.substr(eq + 1));
-    if (value.size() >= 2 && value.front() == '"' && value.back() == '"') value = value.substr(1, value.size() - 2);
-    if (!detail::iequals(key, "charset") || !(detail::iequals(value, "utf-8") || detail::iequals(value, "utf8")))
+    if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+      value = value.substr(1, value.size() - 2);
+    if (!detail::iequals(key, "charset") ||
+        !(detail::iequals(value, "utf-8") || detail::iequals(value, "utf8")))
       return false;
   }
   return true;

@@ -40,10 +40,14 @@ bool decode_hex(std::string_view hex, mac& out) {
     for (std::size_t k = 0; k < 2; ++k) {
       const char c = hex[2 * i + k];
       unsigned int d = 0;
-      if (c >= '0' && c <= '9') d = static_cast<unsigned int>(c - '0');
-      else if (c >= 'a' && c <= 'f') d = static_cast<unsigned int>(c - 'a' + 10);
-      else if (c >= 'A' && c <= 'F') d = static_cast<unsigned int>(c - 'A' + 10);
-      else return false;
+      if (c >= '0' && c <= '9')
+        d = static_cast<unsigned int>(c - '0');
+      else if (c >= 'a' && c <= 'f')
+        d = static_cast<unsigned int>(c - 'a' + 10);
+      else if (c >= 'A' && c <= 'F')
+        d = static_cast<unsigned int>(c - 'A' + 10);
+      else
+        return false;
       v = v * 16 + d;
     }
     out[i] = static_cast<unsigned char>(v);
@@ -55,11 +59,16 @@ bool decode_hex(std::string_view hex, mac& out) {
 
 std::string_view to_string(signature_error e) noexcept {
   switch (e) {
-    case signature_error::no_secret: return "no webhook secret configured";
-    case signature_error::missing_header: return "missing signature header";
-    case signature_error::malformed_header: return "malformed signature header";
-    case signature_error::stale_timestamp: return "timestamp outside the tolerance";
-    case signature_error::bad_signature: return "signature does not match";
+    case signature_error::no_secret:
+      return "no webhook secret configured";
+    case signature_error::missing_header:
+      return "missing signature header";
+    case signature_error::malformed_header:
+      return "malformed signature header";
+    case signature_error::stale_timestamp:
+      return "timestamp outside the tolerance";
+    case signature_error::bad_signature:
+      return "signature does not match";
   }
   return "unknown";
 }

@@ -1,9 +1,9 @@
 #pragma once
 // A few threads for the blocking parts of requests (Argon2id verification, bounded
 // read-your-writes waits, log reads), so HTTP threads never block on them.
+#include <atomic>
 #include <condition_variable>
 #include <deque>
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -15,7 +15,7 @@
 namespace mercato::http::detail {
 
 class worker_pool {
-public:
+ public:
   explicit worker_pool(unsigned threads) {
     if (threads == 0) threads = 1;
     for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
@@ -40,7 +40,7 @@ public:
     cv_.notify_one();
   }
 
-private:
+ private:
   void run() {
     for (;;) {
       std::function<void()> task;
@@ -72,7 +72,7 @@ private:
 /// Threads holding long-poll requests (the live event feed), at most `max` at a time.
 /// request_stop() raises the flag every body polls; stop_all() also joins them.
 class stream_threads {
-public:
+ public:
   explicit stream_threads(std::size_t max) : max_(max) {}
   ~stream_threads() { stop_all(); }
   stream_threads(const stream_threads&) = delete;
@@ -113,7 +113,7 @@ public:
     return running_.size();
   }
 
-private:
+ private:
   struct entry {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> done;

@@ -2,8 +2,8 @@
 #include <algorithm>
 
 #include <mercato/eventstore/json.hpp>
-#include <mercato/projections/json.hpp>
 #include <mercato/projections/admin.hpp>
+#include <mercato/projections/json.hpp>
 
 #include "common.hpp"
 
@@ -65,13 +65,18 @@ std::optional<product_figures> decode_figures(std::string_view bytes) {
   return p;
 }
 
-std::string top_index(const product_figures& p) { return std::string(top_key) + be32(~p.sold) + p.id; }
-std::string low_index(const product_figures& p) { return std::string(low_key) + be32(p.available) + p.id; }
+std::string top_index(const product_figures& p) {
+  return std::string(top_key) + be32(~p.sold) + p.id;
+}
+std::string low_index(const product_figures& p) {
+  return std::string(low_key) + be32(p.available) + p.id;
+}
 
 currency_figures& money_of(day_figures& d, std::string_view currency) {
   auto it = std::lower_bound(d.money.begin(), d.money.end(), currency,
                              [](const currency_figures& m, std::string_view c) { return m.currency < c; });
-  if (it == d.money.end() || it->currency != currency) it = d.money.insert(it, currency_figures{std::string(currency), 0, 0});
+  if (it == d.money.end() || it->currency != currency)
+    it = d.money.insert(it, currency_figures{std::string(currency), 0, 0});
   return *it;
 }
 
@@ -139,18 +144,20 @@ bool valid_date(std::string_view s) {
   return true;
 }
 
-es::store_result<std::vector<product_figures>> figures_of_index(const es::event_store& store, const std::string& prefix,
-                                                                std::string_view index, std::size_t limit,
-                                                                const std::function<bool(std::string_view)>& keep) {
+es::store_result<std::vector<product_figures>> figures_of_index(
+    const es::event_store& store, const std::string& prefix, std::string_view index, std::size_t limit,
+    const std::function<bool(std::string_view)>& keep) {
   if (limit < 1 || limit > max_page_size)
-    return fail(invalid("limit must be 1.." + std::to_string(max_page_size) + ", got " + std::to_string(limit)));
+    return fail(
+        invalid("limit must be 1.." + std::to_string(max_page_size) + ", got " + std::to_string(limit)));
   std::vector<std::string> ids;
-  auto scanned = scan(store, prefix, index, prefix_end_of(index), [&](std::string_view key, std::string_view) {
-    const auto rest = key.substr(index.size());
-    if (rest.size() < 4 || !keep(rest.substr(0, 4))) return false;
-    ids.emplace_back(rest.substr(4));
-    return ids.size() < limit;
-  });
+  auto scanned =
+      scan(store, prefix, index, prefix_end_of(index), [&](std::string_view key, std::string_view) {
+        const auto rest = key.substr(index.size());
+        if (rest.size() < 4 || !keep(rest.substr(0, 4))) return false;
+        ids.emplace_back(rest.substr(4));
+        return ids.size() < limit;
+      });
   if (!scanned) return fail(scanned.error());
   std::vector<product_figures> out;
   for (const auto& id : ids) {
@@ -164,7 +171,9 @@ es::store_result<std::vector<product_figures>> figures_of_index(const es::event_
 
 }  // namespace
 
-std::string utc_date(std::int64_t ns) { return es::format_timestamp(ns).substr(0, 10); }
+std::string utc_date(std::int64_t ns) {
+  return es::format_timestamp(ns).substr(0, 10);
+}
 
 void admin_projection::apply(batch_writer& out, const es::recorded_event& event) {
   if (event.stream.starts_with(product_stream_prefix))
@@ -173,11 +182,14 @@ void admin_projection::apply(batch_writer& out, const es::recorded_event& event)
     apply_day(out, event);
 }
 
-admin_query::admin_query(const es::event_store& store, std::string prefix) : store_(store), prefix_(std::move(prefix)) {}
+admin_query::admin_query(const es::event_store& store, std::string prefix)
+    : store_(store), prefix_(std::move(prefix)) {}
 
-es::store_result<std::vector<day_figures>> admin_query::days(std::string_view from, std::string_view to) const {
+es::store_result<std::vector<day_figures>> admin_query::days(std::string_view from,
+                                                             std::string_view to) const {
   if (!valid_date(from) || !valid_date(to))
-    return fail(invalid("dates must be YYYY-MM-DD, got '" + std::string(from) + "' and '" + std::string(to) + "'"));
+    return fail(
+        invalid("dates must be YYYY-MM-DD, got '" + std::string(from) + "' and '" + std::string(to) + "'"));
   if (from > to) return fail(invalid("the first date is after the last"));
   std::vector<day_figures> out;
   std::string bad;
@@ -201,9 +213,11 @@ es::store_result<std::vector<product_figures>> admin_query::top_products(std::si
   return figures_of_index(store_, prefix_, top_key, limit, [](std::string_view) { return true; });
 }
 
-es::store_result<std::vector<product_figures>> admin_query::low_stock(std::uint32_t threshold, std::size_t limit) const {
-  return figures_of_index(store_, prefix_, low_key, limit,
-                          [&](std::string_view available) { return read_be64(std::string(4, '\0') + std::string(available)) <= threshold; });
+es::store_result<std::vector<product_figures>> admin_query::low_stock(std::uint32_t threshold,
+                                                                      std::size_t limit) const {
+  return figures_of_index(store_, prefix_, low_key, limit, [&](std::string_view available) {
+    return read_be64(std::string(4, '\0') + std::string(available)) <= threshold;
+  });
 }
 
 std::string admin_projection::describe(std::string_view key, std::string_view value) const {

@@ -37,8 +37,10 @@ void batch_writer::erase(std::string_view key) {
 
 void batch_writer::flush_into(es::aux_batch& out) {
   for (auto& [key, value] : pending_) {
-    if (value) out.put_projection(prefix_ + key, *value);
-    else out.delete_projection(prefix_ + key);
+    if (value)
+      out.put_projection(prefix_ + key, *value);
+    else
+      out.delete_projection(prefix_ + key);
   }
   pending_.clear();
 }

@@ -1,8 +1,8 @@
 // The carts read model: fold of cart events into what the shopper sees.
 #include <algorithm>
 
-#include <mercato/projections/json.hpp>
 #include <mercato/projections/carts.hpp>
+#include <mercato/projections/json.hpp>
 
 #include "common.hpp"
 
@@ -28,7 +28,8 @@ void recompute(cart_view& c) {
 }
 
 std::vector<cart_view_line>::iterator line_of(cart_view& c, const domain::product_id& p) {
-  return std::find_if(c.lines.begin(), c.lines.end(), [&](const auto& l) { return l.product_id == p.value(); });
+  return std::find_if(c.lines.begin(), c.lines.end(),
+                      [&](const auto& l) { return l.product_id == p.value(); });
 }
 
 }  // namespace
@@ -107,7 +108,8 @@ void carts_projection::apply(batch_writer& out, const es::recorded_event& event)
   out.put(key, encode_cart(c));
 }
 
-carts_query::carts_query(const es::event_store& store, std::string prefix) : store_(store), prefix_(std::move(prefix)) {}
+carts_query::carts_query(const es::event_store& store, std::string prefix)
+    : store_(store), prefix_(std::move(prefix)) {}
 
 es::store_result<std::optional<cart_view>> carts_query::get(std::string_view cart_id) const {
   return query_value(store_, prefix_ + std::string(cart_key) + std::string(cart_id), model, decode_cart);

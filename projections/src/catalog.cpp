@@ -2,8 +2,8 @@
 #include <algorithm>
 #include <limits>
 
-#include <mercato/projections/json.hpp>
 #include <mercato/projections/catalog.hpp>
+#include <mercato/projections/json.hpp>
 
 #include "common.hpp"
 
@@ -18,13 +18,18 @@ constexpr std::string_view product_stream_prefix = "product/";
 constexpr std::string_view product_key = "p/";
 constexpr char sorts[] = {'n', 'p', 't'};
 
-std::uint32_t minus_saturating(std::uint32_t a, std::uint32_t b) { return a > b ? a - b : 0; }
+std::uint32_t minus_saturating(std::uint32_t a, std::uint32_t b) {
+  return a > b ? a - b : 0;
+}
 
 char sort_char(catalog_sort s) {
   switch (s) {
-  case catalog_sort::price: return 'p';
-  case catalog_sort::newest: return 't';
-  case catalog_sort::name: break;
+    case catalog_sort::price:
+      return 'p';
+    case catalog_sort::newest:
+      return 't';
+    case catalog_sort::name:
+      break;
   }
   return 'n';
 }
@@ -50,15 +55,22 @@ struct indexed {
   std::int64_t created_ns = 0;
   bool active = false;
   explicit indexed(const catalog_product& p)
-      : id(p.id), name(p.name), category(p.category), price_minor(p.price_minor), created_ns(p.created_ns),
+      : id(p.id),
+        name(p.name),
+        category(p.category),
+        price_minor(p.price_minor),
+        created_ns(p.created_ns),
         active(p.active) {}
 };
 
 std::string sort_key(const indexed& p, char s) {
   switch (s) {
-  case 'p': return sortable_i64(p.price_minor);
-  case 't': return sortable_i64(p.created_ns);
-  default: return lower_ascii(p.name) + '\0';
+    case 'p':
+      return sortable_i64(p.price_minor);
+    case 't':
+      return sortable_i64(p.created_ns);
+    default:
+      return lower_ascii(p.name) + '\0';
   }
 }
 
@@ -86,7 +98,8 @@ void reindex(batch_writer& out, const std::optional<indexed>& before, const inde
 
 /// Events that change only stock figures, never an index key.
 bool is_stock_event(const domain::any_event& e) {
-  return std::holds_alternative<domain::product_restocked>(e) || std::holds_alternative<domain::product_stock_reserved>(e) ||
+  return std::holds_alternative<domain::product_restocked>(e) ||
+         std::holds_alternative<domain::product_stock_reserved>(e) ||
          std::holds_alternative<domain::product_reservation_released>(e) ||
          std::holds_alternative<domain::product_reservation_committed>(e);
 }
@@ -164,7 +177,13 @@ std::string encode_product(const catalog_product& p) {
   w.str(p.id).str(p.sku).str(p.name).str(p.description).str(p.category).i64(p.price_minor).str(p.currency);
   w.u64(p.images.size());
   for (const auto& i : p.images) w.str(i);
-  w.boolean(p.active).u64(p.available).u64(p.reserved).u64(p.sold).u64(p.version).i64(p.created_ns).i64(p.updated_ns);
+  w.boolean(p.active)
+      .u64(p.available)
+      .u64(p.reserved)
+      .u64(p.sold)
+      .u64(p.version)
+      .i64(p.created_ns)
+      .i64(p.updated_ns);
   return w.take();
 }
 
@@ -213,10 +232,12 @@ catalog_query::catalog_query(const es::event_store& store, std::string prefix)
     : store_(store), prefix_(std::move(prefix)) {}
 
 es::store_result<std::optional<catalog_product>> catalog_query::get(std::string_view product_id) const {
-  return query_value(store_, prefix_ + std::string(product_key) + std::string(product_id), model, decode_product);
+  return query_value(store_, prefix_ + std::string(product_key) + std::string(product_id), model,
+                     decode_product);
 }
 
-es::store_result<std::vector<catalog_product>> catalog_query::list(std::size_t offset, std::size_t limit) const {
+es::store_result<std::vector<catalog_product>> catalog_query::list(std::size_t offset,
+                                                                   std::size_t limit) const {
   std::vector<catalog_product> out;
   if (limit == 0) return out;
   std::size_t skipped = 0;
@@ -249,7 +270,8 @@ es::store_result<page<catalog_product>> catalog_query::search(const catalog_filt
   out.size = f.page.size;
   const auto first = f.page.offset();
   const auto in_price = [&](std::int64_t price) {
-    return (!f.min_price_minor || price >= *f.min_price_minor) && (!f.max_price_minor || price <= *f.max_price_minor);
+    return (!f.min_price_minor || price >= *f.min_price_minor) &&
+           (!f.max_price_minor || price <= *f.max_price_minor);
   };
   const auto lower_category = lower_ascii(f.category);
 
@@ -290,28 +312,29 @@ es::store_result<page<catalog_product>> catalog_query::search(const catalog_filt
   const auto needle = lower_ascii(f.text);
   std::vector<catalog_product> all;
   std::string bad;
-  auto scanned = scan(store_, prefix_, product_key, prefix_end_of(product_key),
-                      [&](std::string_view key, std::string_view value) {
-                        auto p = decode_product(value);
-                        if (!p) {
-                          bad = key;
-                          return false;
-                        }
-                        if (!f.include_inactive && !p->active) return true;
-                        if (!lower_category.empty() && lower_ascii(p->category) != lower_category) return true;
-                        if (!in_price(p->price_minor)) return true;
-                        if (!needle.empty() && !contains_lower(p->name, needle) &&
-                            !contains_lower(p->description, needle))
-                          return true;
-                        all.push_back(std::move(*p));
-                        return true;
-                      });
+  auto scanned = scan(
+      store_, prefix_, product_key, prefix_end_of(product_key),
+      [&](std::string_view key, std::string_view value) {
+        auto p = decode_product(value);
+        if (!p) {
+          bad = key;
+          return false;
+        }
+        if (!f.include_inactive && !p->active) return true;
+        if (!lower_category.empty() && lower_ascii(p->category) != lower_category) return true;
+        if (!in_price(p->price_minor)) return true;
+        if (!needle.empty() && !contains_lower(p->name, needle) && !contains_lower(p->description, needle))
+          return true;
+        all.push_back(std::move(*p));
+        return true;
+      });
   if (!scanned) return fail(scanned.error());
   if (!bad.empty()) return fail(corrupt(model, bad));
   const char s = sort_char(f.sort);
   std::vector<std::pair<std::string, std::size_t>> order;  // (sort key + id, index)
   order.reserve(all.size());
-  for (std::size_t i = 0; i < all.size(); ++i) order.emplace_back(sort_key(indexed(all[i]), s) + all[i].id, i);
+  for (std::size_t i = 0; i < all.size(); ++i)
+    order.emplace_back(sort_key(indexed(all[i]), s) + all[i].id, i);
   std::sort(order.begin(), order.end());
   if (f.direction == sort_direction::desc) std::reverse(order.begin(), order.end());
   out.total = all.size();

@@ -106,8 +106,8 @@ domain::any_event decode(const es::recorded_event& event, std::string_view model
   es::envelope_reader reader(event);
   auto decoded = domain::decode_event(reader.event());
   if (!decoded)
-    throw projection_error(std::string(model) + ": " + event.stream + " v" + std::to_string(event.version.value()) +
-                           ": " + decoded.error().message);
+    throw projection_error(std::string(model) + ": " + event.stream + " v" +
+                           std::to_string(event.version.value()) + ": " + decoded.error().message);
   return std::move(*decoded);
 }
 
@@ -130,9 +130,9 @@ std::optional<es::store_error> bad_id(std::string_view what, std::string_view id
   return std::nullopt;
 }
 
-es::store_result<mercato::ok_t> scan(const es::event_store& store, const std::string& prefix, std::string_view begin,
-                                std::string_view end,
-                                const std::function<bool(std::string_view key, std::string_view value)>& visit) {
+es::store_result<mercato::ok_t> scan(
+    const es::event_store& store, const std::string& prefix, std::string_view begin, std::string_view end,
+    const std::function<bool(std::string_view key, std::string_view value)>& visit) {
   const std::string b = prefix + std::string(begin);
   const std::string e = end.empty() ? prefix_end_of(prefix) : prefix + std::string(end);
   return store.scan_projection(b, e, [&](std::string_view key, std::string_view value) {

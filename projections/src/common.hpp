@@ -26,20 +26,20 @@ overloaded(F...) -> overloaded<F...>;
 /// Appends fields to a value: unsigned varints, zig-zag signed varints, length-prefixed
 /// strings. The reader must read the same fields in the same order.
 class value_writer {
-public:
+ public:
   value_writer& u64(std::uint64_t v);
   value_writer& i64(std::int64_t v) { return u64((std::uint64_t(v) << 1) ^ std::uint64_t(v >> 63)); }
   value_writer& boolean(bool b) { return u64(b ? 1 : 0); }
   value_writer& str(std::string_view s);
   std::string take() { return std::move(out_); }
 
-private:
+ private:
   std::string out_;
 };
 
 /// Reads what value_writer wrote; any overrun or malformed varint sets !ok() and returns 0/"".
 class value_reader {
-public:
+ public:
   explicit value_reader(std::string_view in) : in_(in) {}
   std::uint64_t u64();
   std::uint32_t u32();
@@ -53,7 +53,7 @@ public:
   bool done() const noexcept { return ok_ && in_.empty(); }
   bool ok() const noexcept { return ok_; }
 
-private:
+ private:
   std::string_view in_;
   bool ok_ = true;
 };
@@ -62,9 +62,13 @@ private:
 std::string be64(std::uint64_t v);
 std::string be32(std::uint32_t v);
 /// Big-endian with the sign bit flipped: signed numbers sort numerically.
-inline std::string sortable_i64(std::int64_t v) { return be64(std::uint64_t(v) ^ (std::uint64_t(1) << 63)); }
+inline std::string sortable_i64(std::int64_t v) {
+  return be64(std::uint64_t(v) ^ (std::uint64_t(1) << 63));
+}
 /// Big-endian of ~v: larger numbers sort first.
-inline std::string inverted_i64(std::int64_t v) { return be64(~(std::uint64_t(v) ^ (std::uint64_t(1) << 63))); }
+inline std::string inverted_i64(std::int64_t v) {
+  return be64(~(std::uint64_t(v) ^ (std::uint64_t(1) << 63)));
+}
 std::uint64_t read_be64(std::string_view bytes);  // first 8 bytes; 0 when shorter
 
 std::string lower_ascii(std::string_view s);
@@ -105,8 +109,8 @@ auto load_value(batch_writer& out, const std::string& key, std::string_view mode
 
 /// The decoded value at the full key `key` for a query; nullopt when absent.
 template <class Decode>
-auto query_value(const es::event_store& store, const std::string& key, std::string_view model, Decode decode_fn)
-    -> es::store_result<decltype(decode_fn(std::string_view{}))> {
+auto query_value(const es::event_store& store, const std::string& key, std::string_view model,
+                 Decode decode_fn) -> es::store_result<decltype(decode_fn(std::string_view{}))> {
   using value = decltype(decode_fn(std::string_view{}));
   auto v = store.load_projection(key);
   if (!v) return fail(v.error());
@@ -117,9 +121,9 @@ auto query_value(const es::event_store& store, const std::string& key, std::stri
 }
 
 /// Visits [prefix+begin, prefix+end) of the projection CF with keys relative to `prefix`.
-es::store_result<mercato::ok_t> scan(const es::event_store& store, const std::string& prefix, std::string_view begin,
-                                std::string_view end,
-                                const std::function<bool(std::string_view key, std::string_view value)>& visit);
+es::store_result<mercato::ok_t> scan(
+    const es::event_store& store, const std::string& prefix, std::string_view begin, std::string_view end,
+    const std::function<bool(std::string_view key, std::string_view value)>& visit);
 
 /// Counts the keys under `range_prefix` (relative) and returns the relative keys of the
 /// page `p` in scan order, for lists kept in their display order.

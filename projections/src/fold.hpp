@@ -11,7 +11,7 @@
 namespace mercato::projections::detail {
 
 struct folded {
-  es::aux_batch batch;                   ///< read-model writes + advanced checkpoints
+  es::aux_batch batch;                     ///< read-model writes + advanced checkpoints
   std::vector<es::shard_seq> checkpoints;  ///< per shard, after this batch
 };
 

@@ -17,7 +17,9 @@ namespace {
 
 using std::chrono::steady_clock;
 
-es::store_error invalid(std::string msg) { return es::store_error{es::store_errc::invalid_argument, std::move(msg)}; }
+es::store_error invalid(std::string msg) {
+  return es::store_error{es::store_errc::invalid_argument, std::move(msg)};
+}
 
 bool valid_name(std::string_view n) {
   return !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
@@ -44,14 +46,16 @@ es::store_result<std::optional<keyspace>> load_record(const es::event_store& sto
   if (!v) return fail(v.error());
   if (!*v) return std::optional<keyspace>();
   auto ks = parse_keyspace(**v);
-  if (!ks) return fail(es::store_error{es::store_errc::corruption, key + " is not <version>/<generation>: " + **v});
+  if (!ks)
+    return fail(es::store_error{es::store_errc::corruption, key + " is not <version>/<generation>: " + **v});
   return std::optional<keyspace>(*ks);
 }
 
 /// Adds to `batch` the deletion of a whole keyspace: read model and checkpoints.
 void delete_keyspace(es::aux_batch& batch, const es::event_store& store, const std::string& prefix) {
   batch.delete_projection_range(prefix, prefix_end(prefix));
-  for (std::uint32_t s = 0; s < store.info().shard_count; ++s) batch.delete_checkpoint(checkpoint_key(prefix, es::shard_id{s}));
+  for (std::uint32_t s = 0; s < store.info().shard_count; ++s)
+    batch.delete_checkpoint(checkpoint_key(prefix, es::shard_id{s}));
 }
 
 std::vector<es::position> heads_of(const es::event_store& store) {
@@ -81,13 +85,16 @@ std::optional<keyspace> parse_keyspace(std::string_view s) {
 }
 
 std::string keyspace_prefix(std::string_view name, keyspace ks) {
-  return "proj/" + std::string(name) + "/v" + std::to_string(ks.version) + "/g" + std::to_string(ks.generation) + "/";
+  return "proj/" + std::string(name) + "/v" + std::to_string(ks.version) + "/g" +
+         std::to_string(ks.generation) + "/";
 }
 
 std::string prefix_end(std::string_view prefix) {
   std::string end(prefix);
-  if (!end.empty() && end.back() == '/') end.back() = '0';  // '0' is the byte after '/'
-  else end.push_back('\0');
+  if (!end.empty() && end.back() == '/')
+    end.back() = '0';  // '0' is the byte after '/'
+  else
+    end.push_back('\0');
   return end;
 }
 
@@ -134,7 +141,8 @@ struct host::impl {
     return o;
   }
 
-  es::store_result<std::shared_ptr<projection_runner>> run(slot& s, const std::string& prefix, runner_options o) {
+  es::store_result<std::shared_ptr<projection_runner>> run(slot& s, const std::string& prefix,
+                                                           runner_options o) {
     auto r = projection_runner::start(store, s.proj, prefix, std::move(o));
     if (!r) return fail(r.error());
     return std::shared_ptr<projection_runner>(std::move(*r));
@@ -261,8 +269,10 @@ struct host::impl {
       std::shared_ptr<projection_runner> restarted;
       if (old) {
         auto r = run(s, keyspace_prefix(s.name, old_ks), options.runner);
-        if (r) restarted = std::move(*r);
-        else failure += "; restarting the serving runner: " + r.error().message;
+        if (r)
+          restarted = std::move(*r);
+        else
+          failure += "; restarting the serving runner: " + r.error().message;
       }
       std::lock_guard lock(mutex);
       if (old) s.live = std::move(restarted);
@@ -300,8 +310,10 @@ struct host::impl {
     }
     auto d = drop(s.name, ks, retiring_record);
     std::lock_guard lock(mutex);
-    if (d) s.retiring.reset();
-    else s.error = "deleting retired keyspace " + keyspace_prefix(s.name, ks) + ": " + d.error().message;
+    if (d)
+      s.retiring.reset();
+    else
+      s.error = "deleting retired keyspace " + keyspace_prefix(s.name, ks) + ": " + d.error().message;
   }
 
   void supervise() {
@@ -481,7 +493,8 @@ es::store_result<ok_t> host::rebuild(std::string_view name) {
 
 es::store_result<ok_t> fold_offline(es::event_store& store, projection& proj, const std::string& prefix,
                                     std::optional<std::int64_t> until_ns, std::size_t batch_events) {
-  if (prefix.empty() || prefix.back() != '/') return fail(invalid("keyspace prefix must end in '/': " + prefix));
+  if (prefix.empty() || prefix.back() != '/')
+    return fail(invalid("keyspace prefix must end in '/': " + prefix));
   auto cps = load_checkpoints(store, prefix);
   if (!cps) return fail(cps.error());
   const auto heads = heads_of(store);
@@ -491,7 +504,9 @@ es::store_result<ok_t> fold_offline(es::event_store& store, projection& proj, co
     const auto shard = head.shard;
     bool done = false;
     while (!done && (*cps)[shard.value()] < head.seq) {
-      auto events = store.read_shard(shard, (*cps)[shard.value()], std::min<std::uint64_t>(batch_events, head.seq.value() - (*cps)[shard.value()].value()));
+      auto events = store.read_shard(
+          shard, (*cps)[shard.value()],
+          std::min<std::uint64_t>(batch_events, head.seq.value() - (*cps)[shard.value()].value()));
       if (!events) return fail(events.error());
       if (events->empty()) break;
       if (until_ns) {
@@ -507,8 +522,8 @@ es::store_result<ok_t> fold_offline(es::event_store& store, projection& proj, co
         *cps = std::move(folded.checkpoints);
         unsynced = true;
       } catch (const std::exception& ex) {
-        return fail(es::store_error{es::store_errc::corruption,
-                                    std::string(proj.name()) + ": apply: " + ex.what()});
+        return fail(
+            es::store_error{es::store_errc::corruption, std::string(proj.name()) + ": apply: " + ex.what()});
       }
     }
   }

@@ -13,7 +13,9 @@ namespace {
 constexpr std::string_view model = "notifications";
 constexpr std::string_view inbox_key = "n/";
 
-std::string user_range(std::string_view user) { return std::string(inbox_key) + std::string(user) + '\0'; }
+std::string user_range(std::string_view user) {
+  return std::string(inbox_key) + std::string(user) + '\0';
+}
 
 std::string encode_notification(const notification_view& n) {
   value_writer w;
@@ -43,12 +45,18 @@ std::optional<notification_view> decode_notification(std::string_view bytes) {
 std::string_view to_string(domain::notification_kind k) noexcept {
   using nk = domain::notification_kind;
   switch (k) {
-  case nk::order_confirmed: return "order_confirmed";
-  case nk::order_shipped: return "order_shipped";
-  case nk::order_delivered: return "order_delivered";
-  case nk::order_cancelled: return "order_cancelled";
-  case nk::payment_failed: return "payment_failed";
-  case nk::refund_issued: return "refund_issued";
+    case nk::order_confirmed:
+      return "order_confirmed";
+    case nk::order_shipped:
+      return "order_shipped";
+    case nk::order_delivered:
+      return "order_delivered";
+    case nk::order_cancelled:
+      return "order_cancelled";
+    case nk::payment_failed:
+      return "payment_failed";
+    case nk::refund_issued:
+      return "refund_issued";
   }
   return "unknown";
 }
@@ -57,8 +65,9 @@ void notifications_projection::apply(batch_writer& out, const es::recorded_event
   if (event.type != domain::notification_emitted::type_name) return;
   const auto decoded = decode(event, model);
   const auto* e = std::get_if<domain::notification_emitted>(&decoded);
-  if (!e) throw projection_error("notifications: " + event.stream + ": type NotificationEmitted but another event");
-  notification_view n{e->id.value(), e->user.value(), e->kind,          e->order.value(), e->subject,
+  if (!e)
+    throw projection_error("notifications: " + event.stream + ": type NotificationEmitted but another event");
+  notification_view n{e->id.value(), e->user.value(),    e->kind,      e->order.value(),     e->subject,
                       e->body,       event.timestamp_ns, event.stream, event.version.value()};
   out.put(user_range(n.user_id) + inverted_i64(n.created_ns) + n.id, encode_notification(n));
 }

@@ -19,7 +19,9 @@ constexpr std::string_view history_key = "u/";
 constexpr std::string_view payment_key = "p/";
 constexpr std::string_view order_payments_key = "q/";
 
-std::string history_user_range(std::string_view user) { return std::string(history_key) + std::string(user) + '\0'; }
+std::string history_user_range(std::string_view user) {
+  return std::string(history_key) + std::string(user) + '\0';
+}
 std::string order_payments_range(std::string_view order) {
   return std::string(order_payments_key) + std::string(order) + '\0';
 }
@@ -28,14 +30,16 @@ std::string encode_order(const order_view& o) {
   value_writer w;
   w.str(o.id).str(o.user_id).str(o.cart_id).str(o.checkout_id).u64(std::uint64_t(o.status));
   w.u64(o.lines.size());
-  for (const auto& l : o.lines) w.str(l.product_id).str(l.name).u64(l.quantity).i64(l.unit_price_minor).i64(l.line_total_minor);
+  for (const auto& l : o.lines)
+    w.str(l.product_id).str(l.name).u64(l.quantity).i64(l.unit_price_minor).i64(l.line_total_minor);
   w.i64(o.total_minor).str(o.currency).u64(o.item_count).i64(o.refunded_minor).str(o.payment_id);
   w.str(o.tracking).str(o.carrier).i64(o.shipped_ns).i64(o.delivered_ns);
   w.u64(std::uint64_t(o.cancel_reason)).str(o.cancel_detail).str(o.cancelled_by);
   w.u64(o.timeline.size());
   for (const auto& t : o.timeline) w.u64(std::uint64_t(t.status)).i64(t.at_ns);
   w.u64(o.refunds.size());
-  for (const auto& r : o.refunds) w.str(r.refund_id).str(r.payment_id).i64(r.amount_minor).str(r.reason).i64(r.at_ns);
+  for (const auto& r : o.refunds)
+    w.str(r.refund_id).str(r.payment_id).i64(r.amount_minor).str(r.reason).i64(r.at_ns);
   w.u64(o.version).i64(o.placed_ns).i64(o.updated_ns);
   return w.take();
 }
@@ -198,8 +202,8 @@ void apply_order(batch_writer& out, const es::recorded_event& event) {
                  [&](const domain::order_refunded& e) {
                    set_status(st::refunded);
                    current->refunded_minor += e.amount.minor_units;
-                   current->refunds.push_back(
-                       {e.refund.value(), e.payment.value(), e.amount.minor_units, e.reason, event.timestamp_ns});
+                   current->refunds.push_back({e.refund.value(), e.payment.value(), e.amount.minor_units,
+                                               e.reason, event.timestamp_ns});
                  },
                  [&](const auto&) { relevant = false; },
              },
@@ -219,56 +223,58 @@ void apply_payment(batch_writer& out, const es::recorded_event& event) {
                      ? std::optional<payment_view>()
                      : load_value(out, key, model, decode_payment);
   auto existing = [&]() -> payment_view& {
-    if (!current) throw projection_error("orders: " + event.stream + ": event before PaymentAuthorizationRequested");
+    if (!current)
+      throw projection_error("orders: " + event.stream + ": event before PaymentAuthorizationRequested");
     return *current;
   };
   bool relevant = true;
   using ps = domain::payment_status;
-  std::visit(overloaded{
-                 [&](const domain::payment_authorization_requested& e) {
-                   payment_view p;
-                   p.id = id;
-                   p.order_id = e.order.value();
-                   p.user_id = e.user.value();
-                   p.amount_minor = e.amount.minor_units;
-                   p.currency = std::string(e.amount.currency.code());
-                   p.provider = e.provider;
-                   p.card_brand = e.card_brand;
-                   p.token_masked = e.token_masked;
-                   p.created_ns = event.timestamp_ns;
-                   out.put(order_payments_range(p.order_id) + id, "");
-                   current = std::move(p);
-                 },
-                 [&](const domain::payment_authorized& e) {
-                   auto& p = existing();
-                   p.status = ps::authorized;
-                   p.authorized_minor = e.amount.minor_units;
-                 },
-                 [&](const domain::payment_authorization_failed& e) {
-                   auto& p = existing();
-                   p.status = ps::authorization_failed;
-                   p.failure = e.reason;
-                   p.failure_detail = e.detail;
-                 },
-                 [&](const domain::payment_captured& e) {
-                   auto& p = existing();
-                   p.status = ps::captured;
-                   p.captured_minor = e.amount.minor_units;
-                 },
-                 [&](const domain::payment_voided& e) {
-                   auto& p = existing();
-                   p.status = ps::voided;
-                   p.void_reason = e.reason;
-                 },
-                 [&](const domain::payment_refunded& e) {
-                   auto& p = existing();
-                   p.refunded_minor += e.amount.minor_units;
-                   p.refunds.push_back({e.refund.value(), e.amount.minor_units, e.reason, event.timestamp_ns});
-                   p.status = p.refunded_minor >= p.captured_minor ? ps::refunded : ps::partially_refunded;
-                 },
-                 [&](const auto&) { relevant = false; },
-             },
-             decoded);
+  std::visit(
+      overloaded{
+          [&](const domain::payment_authorization_requested& e) {
+            payment_view p;
+            p.id = id;
+            p.order_id = e.order.value();
+            p.user_id = e.user.value();
+            p.amount_minor = e.amount.minor_units;
+            p.currency = std::string(e.amount.currency.code());
+            p.provider = e.provider;
+            p.card_brand = e.card_brand;
+            p.token_masked = e.token_masked;
+            p.created_ns = event.timestamp_ns;
+            out.put(order_payments_range(p.order_id) + id, "");
+            current = std::move(p);
+          },
+          [&](const domain::payment_authorized& e) {
+            auto& p = existing();
+            p.status = ps::authorized;
+            p.authorized_minor = e.amount.minor_units;
+          },
+          [&](const domain::payment_authorization_failed& e) {
+            auto& p = existing();
+            p.status = ps::authorization_failed;
+            p.failure = e.reason;
+            p.failure_detail = e.detail;
+          },
+          [&](const domain::payment_captured& e) {
+            auto& p = existing();
+            p.status = ps::captured;
+            p.captured_minor = e.amount.minor_units;
+          },
+          [&](const domain::payment_voided& e) {
+            auto& p = existing();
+            p.status = ps::voided;
+            p.void_reason = e.reason;
+          },
+          [&](const domain::payment_refunded& e) {
+            auto& p = existing();
+            p.refunded_minor += e.amount.minor_units;
+            p.refunds.push_back({e.refund.value(), e.amount.minor_units, e.reason, event.timestamp_ns});
+            p.status = p.refunded_minor >= p.captured_minor ? ps::refunded : ps::partially_refunded;
+          },
+          [&](const auto&) { relevant = false; },
+      },
+      decoded);
   if (!relevant) return;
   current->version = event.version.value();
   current->updated_ns = event.timestamp_ns;
@@ -288,7 +294,8 @@ void orders_projection::apply(batch_writer& out, const es::recorded_event& event
 orders_query::orders_query(const es::event_store& store, std::string prefix)
     : store_(store), prefix_(std::move(prefix)) {}
 
-es::store_result<page<order_view>> orders_query::history(std::string_view user_id, const page_request& p) const {
+es::store_result<page<order_view>> orders_query::history(std::string_view user_id,
+                                                         const page_request& p) const {
   if (auto bad = bad_id("user id", user_id)) return fail(*bad);
   auto keys = page_of_range(store_, prefix_, history_user_range(user_id), p);
   if (!keys) return fail(keys.error());
@@ -309,10 +316,11 @@ es::store_result<std::optional<order_view>> orders_query::get(std::string_view o
   if (!o || !*o) return o;
   std::vector<std::string> payment_ids;
   const auto range = order_payments_range(order_id);
-  auto scanned = scan(store_, prefix_, range, prefix_end_of(range), [&](std::string_view key, std::string_view) {
-    payment_ids.emplace_back(key.substr(range.size()));
-    return true;
-  });
+  auto scanned =
+      scan(store_, prefix_, range, prefix_end_of(range), [&](std::string_view key, std::string_view) {
+        payment_ids.emplace_back(key.substr(range.size()));
+        return true;
+      });
   if (!scanned) return fail(scanned.error());
   for (const auto& id : payment_ids) {
     auto p = payment(id);
@@ -323,7 +331,8 @@ es::store_result<std::optional<order_view>> orders_query::get(std::string_view o
 }
 
 es::store_result<std::optional<payment_view>> orders_query::payment(std::string_view payment_id) const {
-  return query_value(store_, prefix_ + std::string(payment_key) + std::string(payment_id), model, decode_payment);
+  return query_value(store_, prefix_ + std::string(payment_key) + std::string(payment_id), model,
+                     decode_payment);
 }
 
 std::string orders_projection::describe(std::string_view key, std::string_view value) const {

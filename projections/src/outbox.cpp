@@ -4,8 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
-#include <nlohmann/json.hpp>
 #include <sodium.h>
+#include <nlohmann/json.hpp>
 
 #include <mercato/domain/codec.hpp>
 #include <mercato/eventstore/envelope.hpp>
@@ -28,20 +28,26 @@ std::string digits20(std::int64_t v) {
 
 }  // namespace
 
-std::string due_range(std::string_view endpoint_id) { return std::string(due) + std::string(endpoint_id) + "/"; }
+std::string due_range(std::string_view endpoint_id) {
+  return std::string(due) + std::string(endpoint_id) + "/";
+}
 
 std::string due_key(std::string_view endpoint_id, std::int64_t due_ns, std::string_view delivery_id) {
   return due_range(endpoint_id) + digits20(due_ns) + "/" + std::string(delivery_id);
 }
 
-std::string due_key(const outbox_record& r) { return due_key(endpoint_of(r.id), r.due_ns, r.id); }
+std::string due_key(const outbox_record& r) {
+  return due_key(endpoint_of(r.id), r.due_ns, r.id);
+}
 
 std::string due_until(std::string_view endpoint_id, std::int64_t now_ns) {
   // Keys due at now_ns are "<digits(now)>/<id>" < "<digits(now)>0" ('/' < '0').
   return due_range(endpoint_id) + digits20(now_ns) + "0";
 }
 
-std::string parked_key(std::string_view delivery_id) { return std::string(parked) + std::string(delivery_id); }
+std::string parked_key(std::string_view delivery_id) {
+  return std::string(parked) + std::string(delivery_id);
+}
 
 std::string_view endpoint_of(std::string_view delivery_id) {
   const auto colon = delivery_id.rfind(':');
@@ -119,7 +125,8 @@ std::string rfc3339(std::int64_t ns) {
 }
 
 /// The POST body: the same bytes on every attempt (docs/webhooks.md "Payload").
-std::string webhook_body(const domain::notification_emitted& n, const std::string& id, std::int64_t created_ns) {
+std::string webhook_body(const domain::notification_emitted& n, const std::string& id,
+                         std::int64_t created_ns) {
   nlohmann::ordered_json j;
   j["id"] = id;
   j["notification_id"] = n.id.value();
@@ -159,7 +166,8 @@ std::string webhook_signature(std::string_view secret, std::int64_t unix_seconds
 
 // ---- the projection ------------------------------------------------------------------
 
-outbox_projection::outbox_projection(std::vector<std::string> webhook_urls) : urls_(std::move(webhook_urls)) {}
+outbox_projection::outbox_projection(std::vector<std::string> webhook_urls)
+    : urls_(std::move(webhook_urls)) {}
 
 void outbox_projection::apply(batch_writer& out, const es::recorded_event& event) {
   if (urls_.empty() || event.type != domain::notification_emitted::type_name) return;
@@ -196,9 +204,10 @@ es::store_error corrupt(const std::string& key) {
 }
 
 /// Decodes every record in [prefix+begin, prefix+end) after skipping `offset`, up to `limit`.
-es::store_result<std::vector<outbox_record>> records_in(const es::event_store& store, const std::string& prefix,
-                                                        std::string_view begin, std::string_view end,
-                                                        std::size_t offset, std::size_t limit) {
+es::store_result<std::vector<outbox_record>> records_in(const es::event_store& store,
+                                                        const std::string& prefix, std::string_view begin,
+                                                        std::string_view end, std::size_t offset,
+                                                        std::size_t limit) {
   std::vector<outbox_record> out;
   std::optional<std::string> bad;
   if (limit == 0) return out;
@@ -221,8 +230,9 @@ es::store_result<outbox_counts> outbox_query::counts() const {
   outbox_counts c;
   // The deliverer's counters first: enqueued only grows, so pending is never understated
   // below zero by a delivery that happens between the reads.
-  for (auto [key, field] : {std::pair{keys::delivered, &c.delivered}, std::pair{keys::parked_count, &c.parked},
-                            std::pair{keys::enqueued, &c.enqueued}}) {
+  for (auto [key, field] :
+       {std::pair{keys::delivered, &c.delivered}, std::pair{keys::parked_count, &c.parked},
+        std::pair{keys::enqueued, &c.enqueued}}) {
     auto v = store_.load_projection(prefix_ + std::string(key));
     if (!v) return fail(v.error());
     auto n = keys::counter(*v);
@@ -237,7 +247,8 @@ es::store_result<std::vector<outbox_record>> outbox_query::pending(std::size_t l
   return records_in(store_, prefix_, keys::due, "due0", 0, limit);
 }
 
-es::store_result<std::vector<outbox_record>> outbox_query::parked(std::size_t offset, std::size_t limit) const {
+es::store_result<std::vector<outbox_record>> outbox_query::parked(std::size_t offset,
+                                                                  std::size_t limit) const {
   return records_in(store_, prefix_, keys::parked, "parked0", offset, limit);
 }
 

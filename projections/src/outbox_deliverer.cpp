@@ -45,7 +45,7 @@ struct post_result {
 /// One reusable libcurl handle (keeps the connection to its endpoint alive between POSTs).
 /// Not thread-safe: one per delivery thread.
 class http_poster {
-public:
+ public:
   http_poster(std::chrono::milliseconds timeout, const std::atomic<bool>& stop)
       : handle_(curl_easy_init()), timeout_(timeout), stop_(stop) {}
   ~http_poster() {
@@ -94,7 +94,7 @@ public:
     return {post_result::outcome::failed, std::move(error)};
   }
 
-private:
+ private:
   static constexpr std::size_t kept_response_bytes = 256;
 
   static std::size_t on_data(char* data, std::size_t size, std::size_t n, void* self) {
@@ -173,10 +173,12 @@ struct outbox_deliverer::impl {
   }
 
   es::store_result<ok_t> load_counters() {
-    for (auto [name, field] : {std::pair{keys::delivered, &delivered}, std::pair{keys::parked_count, &parked}}) {
+    for (auto [name, field] :
+         {std::pair{keys::delivered, &delivered}, std::pair{keys::parked_count, &parked}}) {
       auto v = load_counter(name);
       if (!v) return fail(v.error());
-      if (!*v) return fail(es::store_error{es::store_errc::corruption, "outbox: " + key(name) + " is not a number"});
+      if (!*v)
+        return fail(es::store_error{es::store_errc::corruption, "outbox: " + key(name) + " is not a number"});
       *field = **v;
     }
     return ok;
@@ -227,7 +229,8 @@ struct outbox_deliverer::impl {
   }
 
   /// Parks due records as they are (endpoint no longer configured), one commit per chunk.
-  es::store_result<ok_t> park_due(std::vector<std::pair<std::string, outbox_record>> due, const std::string& why) {
+  es::store_result<ok_t> park_due(std::vector<std::pair<std::string, outbox_record>> due,
+                                  const std::string& why) {
     std::lock_guard lock(write_mutex);
     es::aux_batch b;
     for (auto& [k, r] : due) {
@@ -248,7 +251,8 @@ struct outbox_deliverer::impl {
     if (!stored) return fail(stored.error());
     if (!*stored) return false;
     auto r = keys::decode(**stored);
-    if (!r) return fail(es::store_error{es::store_errc::corruption, "outbox: undecodable parked record " + id});
+    if (!r)
+      return fail(es::store_error{es::store_errc::corruption, "outbox: undecodable parked record " + id});
     r->attempts = 0;
     r->due_ns = options.clock();
     es::aux_batch b;
@@ -269,8 +273,10 @@ struct outbox_deliverer::impl {
     std::vector<std::pair<std::string, outbox_record>> out;
     auto scanned = store.scan_projection(key(begin), key(end), [&](std::string_view k, std::string_view v) {
       auto r = keys::decode(v);
-      if (r) out.emplace_back(std::string(k.substr(prefix.size())), std::move(*r));
-      else note_error("outbox: undecodable record at " + std::string(k) + " (skipped)");
+      if (r)
+        out.emplace_back(std::string(k.substr(prefix.size())), std::move(*r));
+      else
+        note_error("outbox: undecodable record at " + std::string(k) + " (skipped)");
       return out.size() < limit;
     });
     if (!scanned) return fail(scanned.error());
@@ -355,7 +361,8 @@ es::store_result<std::unique_ptr<outbox_deliverer>> outbox_deliverer::start(es::
                                                                             std::string prefix,
                                                                             deliverer_options options) {
   const auto& o = options;
-  if (!o.webhook_urls.empty() && o.secret.empty()) return fail(invalid("webhook URLs are set but the secret is empty"));
+  if (!o.webhook_urls.empty() && o.secret.empty())
+    return fail(invalid("webhook URLs are set but the secret is empty"));
   for (std::size_t i = 0; i < o.webhook_urls.size(); ++i)
     if (std::find(o.webhook_urls.begin(), o.webhook_urls.begin() + static_cast<std::ptrdiff_t>(i),
                   o.webhook_urls[i]) != o.webhook_urls.begin() + static_cast<std::ptrdiff_t>(i))
@@ -373,7 +380,8 @@ es::store_result<std::unique_ptr<outbox_deliverer>> outbox_deliverer::start(es::
   if (auto loaded = d->load_counters(); !loaded) return fail(loaded.error());
   if (auto swept = d->park_unconfigured(); !swept) return fail(swept.error());
   auto* raw = d.get();
-  for (std::size_t i = 0; i < raw->endpoint_ids.size(); ++i) raw->threads.emplace_back([raw, i] { raw->run(i); });
+  for (std::size_t i = 0; i < raw->endpoint_ids.size(); ++i)
+    raw->threads.emplace_back([raw, i] { raw->run(i); });
   return std::unique_ptr<outbox_deliverer>(new outbox_deliverer(std::move(d)));
 }
 
@@ -408,11 +416,11 @@ es::store_result<std::size_t> outbox_deliverer::requeue_all() {
   std::string from(keys::parked);
   for (;;) {
     std::vector<std::string> ids;
-    auto scanned = impl_->store.scan_projection(impl_->key(from), impl_->key("parked0"),
-                                                [&](std::string_view k, std::string_view) {
-                                                  ids.emplace_back(k.substr(impl_->prefix.size() + keys::parked.size()));
-                                                  return ids.size() < 256;
-                                                });
+    auto scanned = impl_->store.scan_projection(
+        impl_->key(from), impl_->key("parked0"), [&](std::string_view k, std::string_view) {
+          ids.emplace_back(k.substr(impl_->prefix.size() + keys::parked.size()));
+          return ids.size() < 256;
+        });
     if (!scanned) return fail(scanned.error());
     if (ids.empty()) return total;
     auto n = requeue(ids);
@@ -435,6 +443,8 @@ deliverer_stats outbox_deliverer::stats() const {
   return impl_->stats;
 }
 
-const std::string& outbox_deliverer::prefix() const noexcept { return impl_->prefix; }
+const std::string& outbox_deliverer::prefix() const noexcept {
+  return impl_->prefix;
+}
 
 }  // namespace mercato::projections

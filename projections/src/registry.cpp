@@ -10,9 +10,9 @@
 namespace mercato::projections {
 
 std::vector<std::shared_ptr<projection>> read_models() {
-  return {std::make_shared<catalog_projection>(),       std::make_shared<carts_projection>(),
-          std::make_shared<orders_projection>(),        std::make_shared<notifications_projection>(),
-          std::make_shared<admin_projection>(),         std::make_shared<streams_projection>()};
+  return {std::make_shared<catalog_projection>(), std::make_shared<carts_projection>(),
+          std::make_shared<orders_projection>(),  std::make_shared<notifications_projection>(),
+          std::make_shared<admin_projection>(),   std::make_shared<streams_projection>()};
 }
 
 }  // namespace mercato::projections

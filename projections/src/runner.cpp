@@ -30,7 +30,7 @@ es::store_result<es::shard_seq> load_one(const es::event_store& store, const std
 /// share of the shards (shard s goes to thread s mod readers), hand batches over through a
 /// bounded queue. Per shard, events come out in order; across shards in any order.
 class read_ahead {
-public:
+ public:
   read_ahead(const es::event_store& store, const std::vector<es::shard_seq>& checkpoints, std::size_t readers,
              std::size_t batch_events, std::chrono::milliseconds wait)
       : capacity_(batch_events * (readers + 1)) {
@@ -38,13 +38,13 @@ public:
     for (std::size_t k = 0; k < readers; ++k) {
       std::vector<es::shard_id> shards;
       std::vector<es::shard_seq> after;
-      for (std::uint32_t s = static_cast<std::uint32_t>(k); s < checkpoints.size(); s += static_cast<std::uint32_t>(readers)) {
+      for (std::uint32_t s = static_cast<std::uint32_t>(k); s < checkpoints.size();
+           s += static_cast<std::uint32_t>(readers)) {
         shards.emplace_back(s);
         after.push_back(checkpoints[s]);
       }
-      threads_.emplace_back([this, sub = store.subscribe(std::move(shards), std::move(after)), per_read, wait] {
-        read(*sub, per_read, wait);
-      });
+      threads_.emplace_back([this, sub = store.subscribe(std::move(shards), std::move(after)), per_read,
+                             wait] { read(*sub, per_read, wait); });
     }
   }
   ~read_ahead() {
@@ -59,7 +59,8 @@ public:
   read_ahead& operator=(const read_ahead&) = delete;
 
   /// Up to `max_events` events read so far (waits up to `wait` for the first ones).
-  es::store_result<std::vector<es::recorded_event>> next(std::size_t max_events, std::chrono::milliseconds wait) {
+  es::store_result<std::vector<es::recorded_event>> next(std::size_t max_events,
+                                                         std::chrono::milliseconds wait) {
     std::unique_lock lock(mutex_);
     changed_.wait_for(lock, wait, [&] { return !queue_.empty() || error_; });
     if (error_) return fail(*error_);
@@ -67,8 +68,10 @@ public:
     while (!queue_.empty() && (out.empty() || out.size() + queue_.front().size() <= max_events)) {
       auto& front = queue_.front();
       queued_ -= front.size();
-      if (out.empty()) out = std::move(front);
-      else std::move(front.begin(), front.end(), std::back_inserter(out));
+      if (out.empty())
+        out = std::move(front);
+      else
+        std::move(front.begin(), front.end(), std::back_inserter(out));
       queue_.pop_front();
     }
     lock.unlock();
@@ -76,7 +79,7 @@ public:
     return out;
   }
 
-private:
+ private:
   void read(es::subscription& sub, std::size_t per_read, std::chrono::milliseconds wait) {
     for (;;) {
       {
@@ -124,7 +127,8 @@ folded fold_batch(const es::event_store& store, projection& proj, const std::str
   writer.flush_into(out.batch);
   for (std::uint32_t s = 0; s < before.size(); ++s)
     if (out.checkpoints[s] != before[s])
-      out.batch.put_checkpoint(checkpoint_key(prefix, es::shard_id{s}), std::to_string(out.checkpoints[s].value()));
+      out.batch.put_checkpoint(checkpoint_key(prefix, es::shard_id{s}),
+                               std::to_string(out.checkpoints[s].value()));
   return out;
 }
 
@@ -160,7 +164,8 @@ std::vector<shard_lag> lag_of(const es::event_store& store, std::span<const es::
 es::store_result<std::unique_ptr<projection_runner>> projection_runner::start(
     es::event_store& store, std::shared_ptr<projection> proj, std::string prefix, runner_options options) {
   if (prefix.empty() || prefix.back() != '/')
-    return fail(es::store_error{es::store_errc::invalid_argument, "keyspace prefix must end in '/': " + prefix});
+    return fail(
+        es::store_error{es::store_errc::invalid_argument, "keyspace prefix must end in '/': " + prefix});
   auto cps = load_checkpoints(store, prefix);
   if (!cps) return fail(cps.error());
   return std::unique_ptr<projection_runner>(
@@ -176,10 +181,17 @@ es::store_result<std::unique_ptr<projection_runner>> projection_runner::start(
 projection_runner::projection_runner(es::event_store& store, std::shared_ptr<projection> proj,
                                      std::string prefix, runner_options options,
                                      std::vector<es::shard_seq> checkpoints)
-    : store_(store), proj_(std::move(proj)), prefix_(std::move(prefix)), options_(std::move(options)),
-      checkpoints_(std::move(checkpoints)), commit_mode_(options_.commit_mode), thread_([this] { run(); }) {}
+    : store_(store),
+      proj_(std::move(proj)),
+      prefix_(std::move(prefix)),
+      options_(std::move(options)),
+      checkpoints_(std::move(checkpoints)),
+      commit_mode_(options_.commit_mode),
+      thread_([this] { run(); }) {}
 
-projection_runner::~projection_runner() { stop(); }
+projection_runner::~projection_runner() {
+  stop();
+}
 
 void projection_runner::stop() {
   {

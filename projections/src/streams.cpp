@@ -52,8 +52,8 @@ std::optional<std::int64_t> decode_first(std::string_view bytes) {
 }
 
 /// Reads one stream's figures given its "s/" value.
-es::store_result<stream_info> stream_of(const es::event_store& store, const std::string& prefix, std::string_view stream,
-                                        std::string_view value) {
+es::store_result<stream_info> stream_of(const es::event_store& store, const std::string& prefix,
+                                        std::string_view stream, std::string_view value) {
   value_reader r(value);
   stream_info s;
   s.stream = std::string(stream);
@@ -74,16 +74,17 @@ es::store_result<std::vector<T>> counters(const es::event_store& store, const st
                                           std::string_view range, Decode decode_fn, std::string T::*name) {
   std::vector<T> out;
   std::string bad;
-  auto scanned = scan(store, prefix, range, prefix_end_of(range), [&](std::string_view key, std::string_view value) {
-    auto v = decode_fn(value);
-    if (!v) {
-      bad = key;
-      return false;
-    }
-    (*v).*name = std::string(key.substr(range.size()));
-    out.push_back(std::move(*v));
-    return true;
-  });
+  auto scanned =
+      scan(store, prefix, range, prefix_end_of(range), [&](std::string_view key, std::string_view value) {
+        auto v = decode_fn(value);
+        if (!v) {
+          bad = key;
+          return false;
+        }
+        (*v).*name = std::string(key.substr(range.size()));
+        out.push_back(std::move(*v));
+        return true;
+      });
   if (!scanned) return fail(scanned.error());
   if (!bad.empty()) return fail(corrupt(model, bad));
   return out;
@@ -94,7 +95,8 @@ es::store_result<std::vector<T>> counters(const es::event_store& store, const st
 void streams_projection::apply(batch_writer& out, const es::recorded_event& event) {
   const auto version = event.version.value();
   out.put(std::string(stream_key) + event.stream, encode_last(version, event.timestamp_ns, event.type));
-  if (version == 1) out.put(std::string(first_key) + event.stream, value_writer().i64(event.timestamp_ns).take());
+  if (version == 1)
+    out.put(std::string(first_key) + event.stream, value_writer().i64(event.timestamp_ns).take());
 
   const auto kkey = std::string(kind_key) + kind_of(event.stream);
   auto k = load_value(out, kkey, model, decode_kind).value_or(kind_count{});
@@ -111,25 +113,29 @@ void streams_projection::apply(batch_writer& out, const es::recorded_event& even
 streams_query::streams_query(const es::event_store& store, std::string prefix)
     : store_(store), prefix_(std::move(prefix)) {}
 
-es::store_result<page<stream_info>> streams_query::streams(std::string_view kind, const page_request& p) const {
+es::store_result<page<stream_info>> streams_query::streams(std::string_view kind,
+                                                           const page_request& p) const {
   if (auto bad = check_page(p)) return fail(invalid(*bad));
   if (kind.ends_with('/')) kind.remove_suffix(1);
-  if (kind.find('/') != std::string_view::npos) return fail(invalid("a stream kind has no '/': " + std::string(kind)));
+  if (kind.find('/') != std::string_view::npos)
+    return fail(invalid("a stream kind has no '/': " + std::string(kind)));
   page<stream_info> out{{}, 0, p.page, p.size};
   auto all = kinds();
   if (!all) return fail(all.error());
   for (const auto& k : *all)
     if (kind.empty() || k.kind == kind) out.total += k.streams;
 
-  const std::string range = std::string(stream_key) + (kind.empty() ? std::string() : std::string(kind) + "/");
+  const std::string range =
+      std::string(stream_key) + (kind.empty() ? std::string() : std::string(kind) + "/");
   std::vector<std::pair<std::string, std::string>> rows;
   std::uint64_t index = 0;
   const auto first = p.offset();
-  auto scanned = scan(store_, prefix_, range, prefix_end_of(range), [&](std::string_view key, std::string_view value) {
-    if (index++ < first) return true;
-    rows.emplace_back(key.substr(stream_key.size()), value);
-    return rows.size() < p.size;
-  });
+  auto scanned =
+      scan(store_, prefix_, range, prefix_end_of(range), [&](std::string_view key, std::string_view value) {
+        if (index++ < first) return true;
+        rows.emplace_back(key.substr(stream_key.size()), value);
+        return rows.size() < p.size;
+      });
   if (!scanned) return fail(scanned.error());
   for (const auto& [stream, value] : rows) {
     auto s = stream_of(store_, prefix_, stream, value);

@@ -10,7 +10,9 @@
 
 namespace mercato::test {
 
-inline domain::money eur(std::int64_t cents) { return *domain::make_money(cents, "EUR"); }
+inline domain::money eur(std::int64_t cents) {
+  return *domain::make_money(cents, "EUR");
+}
 
 struct engine_fixture {
   temp_dir dir;
@@ -47,7 +49,8 @@ struct engine_fixture {
   template <class Id, class Command>
   auto send(const Id& id, Command c, actors::command_meta m = {}) {
     using state = typename decltype(state_of(id))::type;
-    return actors::await<state>([&](auto done) { engine->send(id, std::move(c), std::move(m), std::move(done)); });
+    return actors::await<state>(
+        [&](auto done) { engine->send(id, std::move(c), std::move(m), std::move(done)); });
   }
   template <class Id>
   auto get(const Id& id) {
@@ -56,9 +59,15 @@ struct engine_fixture {
   }
 
   void create_product(const std::string& id, std::int64_t stock, std::int64_t price_cents = 1000) {
-    auto r = send(domain::product_id{id},
-                  domain::product_command{domain::create_product{domain::product_id{id}, "SKU-" + id, "Product " + id,
-                                                                 "A product", "misc", eur(price_cents), {}, stock}});
+    auto r =
+        send(domain::product_id{id}, domain::product_command{domain::create_product{domain::product_id{id},
+                                                                                    "SKU-" + id,
+                                                                                    "Product " + id,
+                                                                                    "A product",
+                                                                                    "misc",
+                                                                                    eur(price_cents),
+                                                                                    {},
+                                                                                    stock}});
     REQUIRE_MESSAGE(r, (r ? "" : r.error().error.message));
   }
   actors::reply<domain::user_state> register_user(const std::string& email, actors::command_meta m = {}) {
@@ -66,17 +75,18 @@ struct engine_fixture {
       engine->register_user(email, "Password123!", "Someone", domain::role::customer, m, std::move(done));
     });
   }
-  actors::reply<domain::cart_state> add_to_cart(const domain::user_id& u, const std::string& product, std::int64_t qty,
-                                                actors::command_meta m = {}) {
+  actors::reply<domain::cart_state> add_to_cart(const domain::user_id& u, const std::string& product,
+                                                std::int64_t qty, actors::command_meta m = {}) {
     return actors::await<domain::cart_state>(
         [&](auto done) { engine->add_to_cart(u, domain::product_id{product}, qty, m, std::move(done)); });
   }
   actors::reply<domain::checkout_state> checkout(const domain::user_id& u, const std::string& token,
                                                  actors::command_meta m = {}) {
-    return actors::await<domain::checkout_state>([&](auto done) { engine->checkout(u, token, m, std::move(done)); });
+    return actors::await<domain::checkout_state>(
+        [&](auto done) { engine->checkout(u, token, m, std::move(done)); });
   }
 
-private:
+ private:
   template <class T>
   struct tag {
     using type = T;
@@ -90,4 +100,4 @@ private:
   static tag<domain::checkout_state> state_of(const domain::checkout_id&);
 };
 
-} // namespace mercato::test
+}  // namespace mercato::test

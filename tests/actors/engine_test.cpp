@@ -107,7 +107,8 @@ TEST_CASE("snapshot plus tail replay equals full replay") {
   f.options.snapshot_every = 10;
   f.restart();
   f.create_product("p", 0);
-  for (int i = 0; i < 34; ++i) REQUIRE(f.send(product_id{"p"}, domain::product_command{domain::restock_product{1}}));
+  for (int i = 0; i < 34; ++i)
+    REQUIRE(f.send(product_id{"p"}, domain::product_command{domain::restock_product{1}}));
   for (int i = 0; i < 200 && f.engine->stats().snapshots < 3; ++i) std::this_thread::sleep_for(10ms);
   CHECK(f.engine->stats().snapshots >= 3);
   f.restart();
@@ -144,8 +145,10 @@ TEST_CASE("e-mail addresses are unique, case-insensitively, even when registrati
   for (int t = 0; t < 10; ++t)
     threads.emplace_back([&] {
       auto r = f.register_user("race@example.com");
-      if (r) ++winners;
-      else if (r.error().error.code == domain::domain_errc::email_taken) ++taken;
+      if (r)
+        ++winners;
+      else if (r.error().error.code == domain::domain_errc::email_taken)
+        ++taken;
     });
   for (auto& t : threads) t.join();
   CHECK(winners == 1);
@@ -175,8 +178,8 @@ TEST_CASE("checkout with tok_visa confirms the order and takes the stock") {
   auto cart = f.get(domain::cart_id_for(u->state.id));
   CHECK(cart->state.lines.empty());
   // A notification was emitted with the confirmation, on the order's stream.
-  auto events = f.store->read_stream(*es::stream_id::make("order/" + c->state.order.value()), es::stream_version{1},
-                                     es::read_direction::forward, 100);
+  auto events = f.store->read_stream(*es::stream_id::make("order/" + c->state.order.value()),
+                                     es::stream_version{1}, es::read_direction::forward, 100);
   bool notified = false;
   for (const auto& e : *events) notified |= e.type == "NotificationEmitted";
   CHECK(notified);
@@ -221,7 +224,7 @@ actors::reply<domain::order_state> ship(engine_fixture& f, const domain::order_i
   return actors::await<domain::order_state>(
       [&](auto done) { f.engine->ship_order(o, "TRACK-1", "DHL", {}, std::move(done)); });
 }
-} // namespace
+}  // namespace
 
 TEST_CASE("shipping captures the payment and commits the stock; refunds record the money") {
   engine_fixture f;

@@ -37,8 +37,9 @@ int main(int argc, char** argv) {
   for (int p = 0; p < 5; ++p) {
     const domain::product_id id{"p" + std::to_string(p)};
     auto r = actors::await<domain::product_state>([&](auto done) {
-      e.send(id, domain::product_command{domain::create_product{id, "SKU", "Product", "", "misc",
-                                                                 *domain::make_money(500, "EUR"), {}, 1000}},
+      e.send(id,
+             domain::product_command{domain::create_product{
+                 id, "SKU", "Product", "", "misc", *domain::make_money(500, "EUR"), {}, 1000}},
              {"create-" + id.value(), ""}, done);
     });
     if (!r && r.error().error.code != domain::domain_errc::product_exists) return 1;
@@ -46,8 +47,8 @@ int main(int argc, char** argv) {
   std::vector<domain::user_id> users;
   for (int u = 0; u < 30; ++u) {
     auto r = actors::await<domain::user_state>([&](auto done) {
-      e.register_user("shopper" + std::to_string(u) + "@example.com", "Password123!", "Shopper", domain::role::customer,
-                      {"register-" + std::to_string(u), ""}, done);
+      e.register_user("shopper" + std::to_string(u) + "@example.com", "Password123!", "Shopper",
+                      domain::role::customer, {"register-" + std::to_string(u), ""}, done);
     });
     if (!r) return 1;
     users.push_back(r->state.id);

@@ -63,16 +63,18 @@ TEST_CASE("checkouts killed at any step end confirmed or compensated, consistent
   REQUIRE(checkouts.size() > 0);
 
   auto get = [&](auto id) {
-    using S = std::conditional_t<std::is_same_v<decltype(id), domain::checkout_id>, domain::checkout_state,
-              std::conditional_t<std::is_same_v<decltype(id), domain::order_id>, domain::order_state,
-              std::conditional_t<std::is_same_v<decltype(id), domain::payment_id>, domain::payment_state,
-                                 domain::product_state>>>;
+    using S = std::conditional_t<
+        std::is_same_v<decltype(id), domain::checkout_id>, domain::checkout_state,
+        std::conditional_t<std::is_same_v<decltype(id), domain::order_id>, domain::order_state,
+                           std::conditional_t<std::is_same_v<decltype(id), domain::payment_id>,
+                                              domain::payment_state, domain::product_state>>>;
     auto r = actors::await<S>([&](auto done) { (*e)->get(id, done); });
     REQUIRE(r);
     return r->state;
   };
   std::map<std::string, domain::product_state> products;
-  for (int p = 0; p < 5; ++p) products["p" + std::to_string(p)] = get(domain::product_id{"p" + std::to_string(p)});
+  for (int p = 0; p < 5; ++p)
+    products["p" + std::to_string(p)] = get(domain::product_id{"p" + std::to_string(p)});
 
   int confirmed = 0, compensated = 0;
   for (const auto& id : checkouts) {
@@ -104,7 +106,7 @@ TEST_CASE("checkouts killed at any step end confirmed or compensated, consistent
     for (const auto& r : p.reservations) reserved += r.qty.value();
     CHECK_MESSAGE(p.available + reserved + p.sold == 1000, id);
   }
-  MESSAGE(checkouts.size() << " checkouts over " << kills << " kills: " << confirmed << " confirmed, " << compensated
-                           << " compensated");
+  MESSAGE(checkouts.size() << " checkouts over " << kills << " kills: " << confirmed << " confirmed, "
+                           << compensated << " compensated");
   CHECK(confirmed > 0);
 }

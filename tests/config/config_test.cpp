@@ -3,10 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-#include <set>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,8 +82,8 @@ TEST_CASE("known_keys lists every key with its MERCATO_ variable and default") {
     CHECK(k.env_names.front().starts_with("MERCATO_"));
     CHECK_FALSE(k.accepted.empty());
   }
-  const auto shards = std::find_if(keys.begin(), keys.end(),
-                                   [](const auto& k) { return k.path == "storage.shards"; });
+  const auto shards =
+      std::find_if(keys.begin(), keys.end(), [](const auto& k) { return k.path == "storage.shards"; });
   REQUIRE(shards != keys.end());
   CHECK(shards->env_names == std::vector<std::string>{"MERCATO_STORAGE_SHARDS"});
   CHECK(shards->default_value == "64");
@@ -240,17 +240,26 @@ TEST_CASE("bad values are refused naming the key, from every source") {
     std::string text;
   };
   const bad_value cases[] = {
-      {"storage.shards", "0"},          {"storage.shards", "abc"},
-      {"storage.shards", "4097"},       {"storage.shards", "-4"},
+      {"storage.shards", "0"},
+      {"storage.shards", "abc"},
+      {"storage.shards", "4097"},
+      {"storage.shards", "-4"},
       {"storage.max_batch_requests", "-1"},
-      {"http.threads", "2.5"},          {"http.threads", "1e1"},
-      {"listen", "127.0.0.1"},          {"listen", "127.0.0.1:70000"},
-      {"listen", ":8080"},              {"listen", "127.0.0.1:-1"},
-      {"profile", "staging"},           {"storage.durability", "maybe"},
-      {"log.level", "verbose"},         {"log.format", "xml"},
-      {"node.id", "has space"},         {"node.id", ""},
+      {"http.threads", "2.5"},
+      {"http.threads", "1e1"},
+      {"listen", "127.0.0.1"},
+      {"listen", "127.0.0.1:70000"},
+      {"listen", ":8080"},
+      {"listen", "127.0.0.1:-1"},
+      {"profile", "staging"},
+      {"storage.durability", "maybe"},
+      {"log.level", "verbose"},
+      {"log.format", "xml"},
+      {"node.id", "has space"},
+      {"node.id", ""},
       {"node.id", std::string(65, 'a')},
-      {"data_dir", ""},                 {"auth.jwt_expiration_minutes", "0"},
+      {"data_dir", ""},
+      {"auth.jwt_expiration_minutes", "0"},
   };
   for (const auto& bad : cases) {
     CAPTURE(bad.path);
@@ -301,8 +310,8 @@ TEST_CASE("async durability only in the bench profile") {
     CHECK(contains(e.message, "bench"));
   }
   SUBCASE("refused in prod") {
-    CHECK(load_error({.env = {{"MERCATO_STORAGE_DURABILITY", "async"}, {"MERCATO_PROFILE", "prod"}}})
-              .key == "storage.durability");
+    CHECK(load_error({.env = {{"MERCATO_STORAGE_DURABILITY", "async"}, {"MERCATO_PROFILE", "prod"}}}).key ==
+          "storage.durability");
   }
   SUBCASE("accepted in bench, whichever source sets which") {
     temp_dir dir;
@@ -358,8 +367,8 @@ TEST_CASE("JWT_* variables set the auth keys") {
 }
 
 TEST_CASE("describe() is one line with every key and hides the secret") {
-  const auto c = load_ok({.env = {{"JWT_SECRET", "super-secret-value"}},
-                          .overrides = {{"data_dir", "/my data"}}});
+  const auto c =
+      load_ok({.env = {{"JWT_SECRET", "super-secret-value"}}, .overrides = {{"data_dir", "/my data"}}});
   const auto line = cfg::describe(c);
   INFO(line);
   CHECK_FALSE(contains(line, "super-secret-value"));

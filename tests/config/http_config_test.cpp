@@ -49,7 +49,8 @@ TEST_CASE("bad rate-limit values are refused naming the key") {
 }
 
 TEST_CASE("cors_origins: * or a list of scheme://host[:port]") {
-  auto c = load_ok({.env = {{"MERCATO_HTTP_CORS_ORIGINS", " https://shop.example.com , http://localhost:3000"}}});
+  auto c =
+      load_ok({.env = {{"MERCATO_HTTP_CORS_ORIGINS", " https://shop.example.com , http://localhost:3000"}}});
   CHECK(c.http.cors_origins == std::vector<std::string>{"https://shop.example.com", "http://localhost:3000"});
   c = load_ok({.overrides = {{"http.cors_origins", "*"}}});
   CHECK(c.http.cors_origins == std::vector<std::string>{"*"});
@@ -58,10 +59,10 @@ TEST_CASE("cors_origins: * or a list of scheme://host[:port]") {
 }
 
 TEST_CASE("cors_origins refuses paths, other schemes, duplicates and * mixed with origins") {
-  for (const char* bad : {"https://shop.example.com/", "https://shop.example.com/path", "ftp://shop.example.com",
-                          "shop.example.com", "https://a.example,https://a.example", "*,https://a.example",
-                          "https://user@a.example", "https://a.example,,https://b.example",
-                          "https://a.example:99999"}) {
+  for (const char* bad :
+       {"https://shop.example.com/", "https://shop.example.com/path", "ftp://shop.example.com",
+        "shop.example.com", "https://a.example,https://a.example", "*,https://a.example",
+        "https://user@a.example", "https://a.example,,https://b.example", "https://a.example:99999"}) {
     CAPTURE(bad);
     const auto e = load_error({.overrides = {{"http.cors_origins", bad}}});
     CHECK(e.key == "http.cors_origins");

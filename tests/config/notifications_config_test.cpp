@@ -45,14 +45,16 @@ TEST_CASE("every key has its MERCATO_NOTIFICATIONS_ variable") {
 }
 
 TEST_CASE("webhook_urls: a comma-separated list of http(s) URLs") {
-  const auto c = load_ok({.env = {{urls_env, " http://127.0.0.1:9000/hook , https://example.com/a?b=c,http://[::1]:80/x"},
-                                  {secret_env, "s3cret"},
-                                  {"MERCATO_NOTIFICATIONS_MAX_ATTEMPTS", "3"},
-                                  {"MERCATO_NOTIFICATIONS_BACKOFF_INITIAL_MS", "10"},
-                                  {"MERCATO_NOTIFICATIONS_BACKOFF_MAX_MS", "40"},
-                                  {"MERCATO_NOTIFICATIONS_TIMEOUT_MS", "250"}}});
-  CHECK(c.notifications.webhook_urls ==
-        std::vector<std::string>{"http://127.0.0.1:9000/hook", "https://example.com/a?b=c", "http://[::1]:80/x"});
+  const auto c = load_ok(
+      {.env = {{urls_env, " http://127.0.0.1:9000/hook , https://example.com/a?b=c,http://[::1]:80/x"},
+               {secret_env, "s3cret"},
+               {"MERCATO_NOTIFICATIONS_MAX_ATTEMPTS", "3"},
+               {"MERCATO_NOTIFICATIONS_BACKOFF_INITIAL_MS", "10"},
+               {"MERCATO_NOTIFICATIONS_BACKOFF_MAX_MS", "40"},
+               {"MERCATO_NOTIFICATIONS_TIMEOUT_MS", "250"}}});
+  CHECK(c.notifications.webhook_urls == std::vector<std::string>{"http://127.0.0.1:9000/hook",
+                                                                 "https://example.com/a?b=c",
+                                                                 "http://[::1]:80/x"});
   CHECK(c.notifications.webhook_secret == "s3cret");
   CHECK(c.notifications.max_attempts == 3);
   CHECK(c.notifications.backoff_initial_ms == 10ms);
@@ -81,8 +83,8 @@ TEST_CASE("bad URLs are refused naming the key and which URL") {
   };
   for (const auto& b : cases) {
     CAPTURE(b.text);
-    const auto e = load_error({.overrides = {{"notifications.webhook_urls", b.text},
-                                             {"notifications.webhook_secret", "s"}}});
+    const auto e = load_error(
+        {.overrides = {{"notifications.webhook_urls", b.text}, {"notifications.webhook_secret", "s"}}});
     INFO(e.message);
     CHECK(e.key == "notifications.webhook_urls");
     CHECK(contains(e.message, b.problem));

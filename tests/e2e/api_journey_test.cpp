@@ -28,19 +28,22 @@ TEST_CASE("the shopper's journey: register, browse, cart, checkout with tok_visa
   node_process node(dir / "data", dir / "node.log", {}, api_env());
   api_client api(node.port);
 
-  auto reg = api.post("/api/v1/auth/register",
-                      {{"email", "Alice@Example.com"}, {"password", "Password123!"}, {"displayName", "Alice"}});
+  auto reg =
+      api.post("/api/v1/auth/register",
+               {{"email", "Alice@Example.com"}, {"password", "Password123!"}, {"displayName", "Alice"}});
   REQUIRE(reg.status() == 201);
   CHECK(reg.data()["tokenType"] == "Bearer");
   CHECK(reg.data()["expiresIn"].get<int>() > 0);
-  CHECK(api.post("/api/v1/auth/register", {{"email", "alice@example.com"}, {"password", "Password123!"}}).status() ==
-        409);  // e-mail unique, case-insensitively
+  CHECK(api.post("/api/v1/auth/register", {{"email", "alice@example.com"}, {"password", "Password123!"}})
+            .status() == 409);  // e-mail unique, case-insensitively
 
   auto login = api.post("/api/v1/auth/login", {{"email", "alice@example.com"}, {"password", "Password123!"}});
   REQUIRE(login.status() == 200);
   const auto token = login.data()["accessToken"].get<std::string>();
   CHECK(login.data()["tokenType"] == "Bearer");
-  CHECK(api.post("/api/v1/auth/login", {{"email", "alice@example.com"}, {"password", "Wrong123!"}}).status() == 401);
+  CHECK(
+      api.post("/api/v1/auth/login", {{"email", "alice@example.com"}, {"password", "Wrong123!"}}).status() ==
+      401);
 
   // Browse: paging, search, sort, price range.
   auto page = api.get("/api/v1/products?pageSize=5&page=1&sort=price");
@@ -107,7 +110,8 @@ TEST_CASE("the shopper's journey: register, browse, cart, checkout with tok_visa
 
   // Admin fulfilment: ship, deliver, refund.
   const auto admin = mint_token("admin-1", "admin");
-  auto shipped = api.post("/api/v1/orders/" + order_id + "/ship", {{"trackingNumber", "TRK1"}, {"carrier", "UPS"}}, admin);
+  auto shipped = api.post("/api/v1/orders/" + order_id + "/ship",
+                          {{"trackingNumber", "TRK1"}, {"carrier", "UPS"}}, admin);
   REQUIRE(shipped.status() == 200);
   CHECK(shipped.data()["status"] == "shipped");
   CHECK(api.post("/api/v1/orders/" + order_id + "/cancel", nlohmann::json::object(), token).status() == 409);
@@ -132,7 +136,8 @@ TEST_CASE("tok_chargeDeclined: the order is cancelled and the stock released") {
   const auto token = api.register_user("bob@example.com");
   const auto stock_before = stock_of(api, "prod-002");
 
-  REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-002"}, {"quantity", 4}}, token).status() == 201);
+  REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-002"}, {"quantity", 4}}, token).status() ==
+          201);
   auto order = api.post("/api/v1/cart/checkout", {{"paymentToken", "tok_chargeDeclined"}}, token);
   REQUIRE(order.status() == 201);
   CHECK(order.data()["status"] == "cancelled");
@@ -173,7 +178,8 @@ TEST_CASE("catalog administration, idempotency keys, removing items, clearing th
                           admin);
   REQUIRE(created.status() == 201);
   CHECK(created.header("location") == "/api/v1/products/tea-1");
-  CHECK(api.post("/api/v1/products", {{"id", "tea-1"}, {"name", "Again"}, {"price", 1}, {"currency", "EUR"}}, admin)
+  CHECK(api.post("/api/v1/products", {{"id", "tea-1"}, {"name", "Again"}, {"price", 1}, {"currency", "EUR"}},
+                 admin)
             .status() == 409);
   auto updated = api.put("/api/v1/products/tea-1", {{"price", 700}, {"currency", "EUR"}}, admin);
   REQUIRE(updated.status() == 200);
@@ -197,7 +203,8 @@ TEST_CASE("catalog administration, idempotency keys, removing items, clearing th
   auto cart = api.get("/api/v1/cart" + consistent_with(first), token);
   CHECK(cart.data()["items"][0]["quantity"] == 2);
 
-  REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-003"}, {"quantity", 1}}, token).status() == 201);
+  REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-003"}, {"quantity", 1}}, token).status() ==
+          201);
   auto removed = api.del("/api/v1/cart/items/tea-1", token);
   REQUIRE(removed.status() == 200);
   CHECK(removed.data()["items"].size() == 1);
@@ -236,11 +243,12 @@ TEST_CASE("event routes: the log, a stream, correlation ids from X-Request-Id") 
   REQUIRE(log.status() == 200);
   CHECK(log.data().size() == 3);
   CHECK(log.body["meta"]["next"] == log.data()[2]["globalPosition"]);
-  auto rest = api.get("/api/v1/events?after=" + std::to_string(log.body["meta"]["next"].get<std::uint64_t>()) +
-                          "&limit=2",
-                      admin);
+  auto rest = api.get(
+      "/api/v1/events?after=" + std::to_string(log.body["meta"]["next"].get<std::uint64_t>()) + "&limit=2",
+      admin);
   REQUIRE(rest.status() == 200);
-  CHECK(rest.data()[0]["globalPosition"].get<std::uint64_t>() == log.body["meta"]["next"].get<std::uint64_t>() + 1);
+  CHECK(rest.data()[0]["globalPosition"].get<std::uint64_t>() ==
+        log.body["meta"]["next"].get<std::uint64_t>() + 1);
   CHECK(api.get("/api/v1/events", token).status() == 403);
 
   // Password hashes stay in the log: the API redacts them.

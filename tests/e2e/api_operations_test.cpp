@@ -54,7 +54,8 @@ TEST_CASE("health, readiness, /openapi.json, request ids and access log lines") 
 
   auto echoed = api.call("GET", "/api/v1/products/prod-001", {}, {}, {{"X-Request-Id", "ops-check-1"}});
   CHECK(echoed.header("x-request-id") == "ops-check-1");
-  auto generated = api.call("GET", "/api/v1/products/prod-001", {}, {}, {{"X-Request-Id", "bad id with spaces"}});
+  auto generated =
+      api.call("GET", "/api/v1/products/prod-001", {}, {}, {{"X-Request-Id", "bad id with spaces"}});
   CHECK(generated.header("x-request-id").size() == 32);
 
   // The access log: one JSON line per request with route, status, duration and request id.
@@ -94,7 +95,8 @@ TEST_CASE("/metrics passes promtool check metrics and counts requests by route t
 
   const auto file = dir / "metrics.txt";
   std::ofstream(file) << text;
-  const auto command = "promtool check metrics < " + file.string() + " > " + (dir / "promtool.out").string() + " 2>&1";
+  const auto command =
+      "promtool check metrics < " + file.string() + " > " + (dir / "promtool.out").string() + " 2>&1";
   const int rc = std::system(command.c_str());
   std::ifstream out(dir / "promtool.out");
   std::string report((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
@@ -107,7 +109,8 @@ TEST_CASE("CORS: configured origins get the headers, preflights are answered") {
   node_process node(dir / "data", dir / "node.log", {},
                     api_env({{"MERCATO_HTTP_CORS_ORIGINS", "https://shop.example.com"}}));
   api_client api(node.port);
-  auto allowed = api.call("GET", "/api/v1/products/prod-001", {}, {}, {{"Origin", "https://shop.example.com"}});
+  auto allowed =
+      api.call("GET", "/api/v1/products/prod-001", {}, {}, {{"Origin", "https://shop.example.com"}});
   CHECK(allowed.header("access-control-allow-origin") == "https://shop.example.com");
   auto other = api.call("GET", "/api/v1/products/prod-001", {}, {}, {{"Origin", "https://evil.example.com"}});
   CHECK(other.header("access-control-allow-origin").empty());
@@ -138,7 +141,8 @@ TEST_CASE("SIGTERM: the request in flight is answered, then the node exits 0") {
   node_process node(dir / "data", dir / "node.log", {}, api_env());
   api_client api(node.port);
   const auto token = api.register_user("late@example.com");
-  REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}}, token).status() == 201);
+  REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}}, token).status() ==
+          201);
 
   http_connection in_flight("127.0.0.1", node.port);
   const std::string body = R"({"email":"during-stop@example.com","password":"Password123!"})";

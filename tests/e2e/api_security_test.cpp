@@ -16,15 +16,16 @@ using namespace std::chrono_literals;
 namespace {
 
 /// A byte as an unsigned int (shifts stay unsigned).
-unsigned byte(char c) { return static_cast<unsigned char>(c); }
+unsigned byte(char c) {
+  return static_cast<unsigned char>(c);
+}
 
 std::string base64url(const std::string& in) {
   static constexpr char table[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;
   std::size_t i = 0;
   for (; i + 2 < in.size(); i += 3) {
-    const unsigned v = (byte(in[i]) << 16) | (byte(in[i + 1]) << 8) |
-                       byte(in[i + 2]);
+    const unsigned v = (byte(in[i]) << 16) | (byte(in[i + 1]) << 8) | byte(in[i + 2]);
     out += {table[(v >> 18) & 63], table[(v >> 12) & 63], table[(v >> 6) & 63], table[v & 63]};
   }
   if (i + 1 == in.size()) {
@@ -56,7 +57,8 @@ TEST_CASE("authorization matrix: another user's resources are 404, admin routes 
   const auto bob = api.register_user("bob@example.com");
   const auto admin = mint_token("admin-1", "admin");
 
-  REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}}, alice).status() == 201);
+  REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}}, alice).status() ==
+          201);
   auto order = api.post("/api/v1/cart/checkout", {{"paymentToken", "tok_visa"}}, alice);
   REQUIRE(order.status() == 201);
   const auto order_id = order.data()["id"].get<std::string>();
@@ -85,7 +87,8 @@ TEST_CASE("authorization matrix: another user's resources are 404, admin routes 
 
   SUBCASE("a customer on admin routes gets 403") {
     const auto head = api.log_head();
-    check_problem(api.post("/api/v1/products", {{"name", "x"}, {"price", 1}, {"currency", "EUR"}}, alice), 403);
+    check_problem(api.post("/api/v1/products", {{"name", "x"}, {"price", 1}, {"currency", "EUR"}}, alice),
+                  403);
     check_problem(api.put("/api/v1/products/prod-001", {{"name", "x"}}, alice), 403);
     check_problem(api.post("/api/v1/products/prod-001/deactivate", nlohmann::json::object(), alice), 403);
     check_problem(api.post("/api/v1/products/prod-001/restock", {{"quantity", 5}}, alice), 403);
@@ -107,18 +110,18 @@ TEST_CASE("authorization matrix: another user's resources are 404, admin routes 
     auto wrong_issuer = test_jwt_settings();
     wrong_issuer.issuer = "evil";
     const auto two_hours_ago = [] { return mercato::system_now_ns() - 7200LL * 1000000000LL; };
-    const std::string none_token =
-        base64url(R"({"alg":"none","typ":"JWT"})") + "." +
-        base64url(R"({"iss":"mercato","aud":"mercato-storefront","sub":")" + user +
-                  R"(","role":"admin","iat":1700000000,"exp":4102444800})") +
-        ".";
+    const std::string none_token = base64url(R"({"alg":"none","typ":"JWT"})") + "." +
+                                   base64url(R"({"iss":"mercato","aud":"mercato-storefront","sub":")" + user +
+                                             R"(","role":"admin","iat":1700000000,"exp":4102444800})") +
+                                   ".";
     auto tampered = alice;
     tampered[tampered.size() - 3] = tampered[tampered.size() - 3] == 'A' ? 'B' : 'A';
 
-    for (const auto& bad : {mint_token(user, "customer", other_secret), mint_token(user, "customer", wrong_audience),
-                            mint_token(user, "customer", wrong_issuer),
-                            mint_token(user, "customer", test_jwt_settings(), two_hours_ago), none_token, tampered,
-                            std::string("not-a-token")}) {
+    for (const auto& bad :
+         {mint_token(user, "customer", other_secret), mint_token(user, "customer", wrong_audience),
+          mint_token(user, "customer", wrong_issuer),
+          mint_token(user, "customer", test_jwt_settings(), two_hours_ago), none_token, tampered,
+          std::string("not-a-token")}) {
       auto r = api.get("/api/v1/orders/" + order_id, bad);
       check_problem(r, 401);
       CHECK(r.header("www-authenticate") == "Bearer");
@@ -132,14 +135,16 @@ TEST_CASE("authorization matrix: another user's resources are 404, admin routes 
 
 TEST_CASE("bad input: every one a clear 4xx and no write") {
   temp_dir dir;
-  node_process node(dir / "data", dir / "node.log", {}, api_env({{"MERCATO_HTTP_MAX_REQUEST_BYTES", "4096"}}));
+  node_process node(dir / "data", dir / "node.log", {},
+                    api_env({{"MERCATO_HTTP_MAX_REQUEST_BYTES", "4096"}}));
   api_client api(node.port);
   const auto token = api.register_user("eve@example.com");
   const auto head = api.log_head();
 
   // Malformed JSON, wrong shapes, hostile numbers and strings.
   check_problem(api.call("POST", "/api/v1/cart/items", token, R"({"productId":"prod-001","quantity":)"), 400);
-  check_problem(api.call("POST", "/api/v1/cart/items", token, R"({"productId":"prod-001","quantity":1,})"), 400);
+  check_problem(api.call("POST", "/api/v1/cart/items", token, R"({"productId":"prod-001","quantity":1,})"),
+                400);
   check_problem(api.call("POST", "/api/v1/cart/items", token, R"(["prod-001",1])"), 422);
   check_problem(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", -1}}, token), 422);
   check_problem(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 0}}, token), 422);
@@ -147,24 +152,35 @@ TEST_CASE("bad input: every one a clear 4xx and no write") {
   check_problem(api.call("POST", "/api/v1/cart/items", token,
                          R"({"productId":"prod-001","quantity":99999999999999999999999999})"),
                 422);
-  check_problem(api.call("POST", "/api/v1/cart/items", token, R"({"productId":"prod-001","quantity":1e300})"), 422);
-  check_problem(api.call("POST", "/api/v1/cart/items", token, R"({"productId":"prod-001","quantity":1.5})"), 422);
-  check_problem(api.call("POST", "/api/v1/cart/items", token, R"({"productId":"prod-001","quantity":"2"})"), 422);
-  check_problem(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}, {"admin", true}}, token),
+  check_problem(api.call("POST", "/api/v1/cart/items", token, R"({"productId":"prod-001","quantity":1e300})"),
                 422);
+  check_problem(api.call("POST", "/api/v1/cart/items", token, R"({"productId":"prod-001","quantity":1.5})"),
+                422);
+  check_problem(api.call("POST", "/api/v1/cart/items", token, R"({"productId":"prod-001","quantity":"2"})"),
+                422);
+  check_problem(
+      api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}, {"admin", true}}, token),
+      422);
   check_problem(api.post("/api/v1/cart/items", {{"quantity", 1}}, token), 422);
-  check_problem(api.call("POST", "/api/v1/cart/items", token, "{\"productId\":\"prod\\u0000001\",\"quantity\":1}"), 422);
-  check_problem(api.call("POST", "/api/v1/cart/items", token, "{\"productId\":\"prod-\x01\",\"quantity\":1}"), 400);
+  check_problem(
+      api.call("POST", "/api/v1/cart/items", token, "{\"productId\":\"prod\\u0000001\",\"quantity\":1}"),
+      422);
+  check_problem(api.call("POST", "/api/v1/cart/items", token, "{\"productId\":\"prod-\x01\",\"quantity\":1}"),
+                400);
   check_problem(api.post("/api/v1/cart/items", {{"productId", "prödukt-ü"}, {"quantity", 1}}, token), 422);
-  check_problem(api.call("POST", "/api/v1/cart/items", token, "{\"productId\":\"\xff\xfe\",\"quantity\":1}"), 400);
+  check_problem(api.call("POST", "/api/v1/cart/items", token, "{\"productId\":\"\xff\xfe\",\"quantity\":1}"),
+                400);
   check_problem(api.post("/api/v1/cart/items", {{"productId", "prod-404"}, {"quantity", 1}}, token), 404);
   check_problem(api.put("/api/v1/cart/items/prod-001", {{"quantity", -5}}, token), 422);
   check_problem(api.post("/api/v1/cart/checkout", nlohmann::json::object(), token), 422);
-  check_problem(api.post("/api/v1/auth/register", {{"email", "not-an-email"}, {"password", "Password123!"}}), 422);
-  check_problem(api.post("/api/v1/auth/register", {{"email", "weak@example.com"}, {"password", "short"}}), 422);
-  check_problem(api.post("/api/v1/auth/register",
-                         {{"email", "ctl@example.com"}, {"password", "Password123!"}, {"displayName", "a\x07z"}}),
+  check_problem(api.post("/api/v1/auth/register", {{"email", "not-an-email"}, {"password", "Password123!"}}),
                 422);
+  check_problem(api.post("/api/v1/auth/register", {{"email", "weak@example.com"}, {"password", "short"}}),
+                422);
+  check_problem(
+      api.post("/api/v1/auth/register",
+               {{"email", "ctl@example.com"}, {"password", "Password123!"}, {"displayName", "a\x07z"}}),
+      422);
   check_problem(api.get("/api/v1/products?pageSize=100000"), 400);
   check_problem(api.get("/api/v1/products?minPrice=-1"), 400);
   check_problem(api.get("/api/v1/products?sort=drop%20table"), 400);
@@ -192,8 +208,9 @@ TEST_CASE("bad input: every one a clear 4xx and no write") {
   CHECK(api.log_head() == head);
 
   // Unicode that is valid goes through intact.
-  auto reg = api.post("/api/v1/auth/register",
-                      {{"email", "zoe@example.com"}, {"password", "Pässwörd123"}, {"displayName", "Zoë 🚀 Ørsted"}});
+  auto reg =
+      api.post("/api/v1/auth/register",
+               {{"email", "zoe@example.com"}, {"password", "Pässwörd123"}, {"displayName", "Zoë 🚀 Ørsted"}});
   REQUIRE(reg.status() == 201);
   CHECK(reg.data()["user"]["displayName"] == "Zoë 🚀 Ørsted");
 }
@@ -210,9 +227,13 @@ TEST_CASE("rate limits: 429 with Retry-After, per client, auth routes separately
   CHECK(std::stoi(limited.header("retry-after")) >= 1);
   CHECK(api.get("/health/live").status() == 200);  // operations routes are not limited
 
-  CHECK(api.post("/api/v1/auth/login", {{"email", "test@example.com"}, {"password", "Password123!"}}).status() == 200);
-  CHECK(api.post("/api/v1/auth/login", {{"email", "test@example.com"}, {"password", "nope-nope1"}}).status() == 401);
-  auto auth_limited = api.post("/api/v1/auth/login", {{"email", "test@example.com"}, {"password", "Password123!"}});
+  CHECK(api.post("/api/v1/auth/login", {{"email", "test@example.com"}, {"password", "Password123!"}})
+            .status() == 200);
+  CHECK(
+      api.post("/api/v1/auth/login", {{"email", "test@example.com"}, {"password", "nope-nope1"}}).status() ==
+      401);
+  auto auth_limited =
+      api.post("/api/v1/auth/login", {{"email", "test@example.com"}, {"password", "Password123!"}});
   check_problem(auth_limited, 429);
   CHECK(std::stoi(auth_limited.header("retry-after")) >= 60);
 }
@@ -220,7 +241,8 @@ TEST_CASE("rate limits: 429 with Retry-After, per client, auth routes separately
 TEST_CASE("payment webhook: only a fresh, correctly signed body is accepted") {
   temp_dir dir;
   const std::string secret = "whsec-0123456789abcdef0123456789abcdef";
-  node_process node(dir / "data", dir / "node.log", {}, api_env({{"MERCATO_PAYMENTS_WEBHOOK_SECRET", secret}}));
+  node_process node(dir / "data", dir / "node.log", {},
+                    api_env({{"MERCATO_PAYMENTS_WEBHOOK_SECRET", secret}}));
   api_client api(node.port);
   const std::string body = R"({"id":"evt_1","type":"payment.captured","paymentId":"pay-1"})";
   const auto now = mercato::system_now_ns() / 1000000000;
@@ -230,7 +252,8 @@ TEST_CASE("payment webhook: only a fresh, correctly signed body is accepted") {
   auto ok = signed_call(mercato::http::sign_webhook(secret, now, body), body);
   CHECK(ok.status() == 200);
   CHECK(ok.data()["received"] == true);
-  check_problem(signed_call(mercato::http::sign_webhook("other-secret-0123456789abcdef", now, body), body), 401);
+  check_problem(signed_call(mercato::http::sign_webhook("other-secret-0123456789abcdef", now, body), body),
+                401);
   check_problem(signed_call(mercato::http::sign_webhook(secret, now - 600, body), body), 401);  // replay
   check_problem(signed_call(mercato::http::sign_webhook(secret, now, body), body + " "), 401);  // altered
   check_problem(api.call("POST", "/api/v1/payments/webhook", {}, body), 401);                   // unsigned
@@ -249,7 +272,8 @@ TEST_CASE("an entity that does not answer in time gets 503 with Retry-After, exa
   CHECK(api.get("/health/live").status() == 200);
 }
 
-TEST_CASE("read-your-writes: a query waits for its token's positions, and past the bounded wait answers 503") {
+TEST_CASE(
+    "read-your-writes: a query waits for its token's positions, and past the bounded wait answers 503") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
   api_client api(node.port);

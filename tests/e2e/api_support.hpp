@@ -40,7 +40,8 @@ inline http::jwt_settings test_jwt_settings() {
 /// A token signed like the node's own for `user` with `role`, optionally with other
 /// settings (wrong audience, other secret) or another clock (expired).
 inline std::string mint_token(const std::string& user, const std::string& role,
-                              http::jwt_settings settings = test_jwt_settings(), clock_fn now = system_now_ns) {
+                              http::jwt_settings settings = test_jwt_settings(),
+                              clock_fn now = system_now_ns) {
   http::jwt_codec codec(std::move(settings), std::move(now));
   auto t = codec.issue({user, role, std::nullopt});
   if (!t) throw std::runtime_error("cannot mint a token: " + t.error());
@@ -57,7 +58,7 @@ struct api_result {
 
 /// JSON requests over one keep-alive connection.
 class api_client {
-public:
+ public:
   explicit api_client(std::uint16_t port) : conn_("127.0.0.1", port) {}
 
   api_result call(const std::string& method, const std::string& target, const std::string& token = {},
@@ -68,7 +69,9 @@ public:
     if (!r.raw.body.empty()) r.body = nlohmann::json::parse(r.raw.body, nullptr, false);
     return r;
   }
-  api_result get(const std::string& target, const std::string& token = {}) { return call("GET", target, token); }
+  api_result get(const std::string& target, const std::string& token = {}) {
+    return call("GET", target, token);
+  }
   api_result post(const std::string& target, const nlohmann::json& body, const std::string& token = {},
                   std::map<std::string, std::string> headers = {}) {
     return call("POST", target, token, body.dump(), std::move(headers));
@@ -76,11 +79,14 @@ public:
   api_result put(const std::string& target, const nlohmann::json& body, const std::string& token = {}) {
     return call("PUT", target, token, body.dump());
   }
-  api_result del(const std::string& target, const std::string& token = {}) { return call("DELETE", target, token); }
+  api_result del(const std::string& target, const std::string& token = {}) {
+    return call("DELETE", target, token);
+  }
 
   /// Registers a customer; returns its access token (checks the 201 shape).
   std::string register_user(const std::string& email, const std::string& password = "Password123!") {
-    auto r = post("/api/v1/auth/register", {{"email", email}, {"password", password}, {"displayName", "Test"}});
+    auto r =
+        post("/api/v1/auth/register", {{"email", email}, {"password", password}, {"displayName", "Test"}});
     if (r.status() != 201) throw std::runtime_error("register failed: " + r.raw.body);
     return r.data()["accessToken"].get<std::string>();
   }
@@ -95,7 +101,7 @@ public:
     return r.body["storage"]["events"].get<std::uint64_t>();
   }
 
-private:
+ private:
   http_connection conn_;
 };
 

@@ -156,8 +156,8 @@ TEST_CASE("a port in use is a clear start-up failure") {
   temp_dir dir;
   node_process first(dir / "a", dir / "a.log");
   process second(MERCATOD_PATH,
-                 {"--data-dir", (dir / "b").string(), "--listen", "127.0.0.1:" + std::to_string(first.port)}, {},
-                 dir / "b.log");
+                 {"--data-dir", (dir / "b").string(), "--listen", "127.0.0.1:" + std::to_string(first.port)},
+                 {}, dir / "b.log");
   REQUIRE(second.wait(30s) == 1);
   CHECK(second.output().find("cannot listen") != std::string::npos);
 }
@@ -183,8 +183,9 @@ TEST_CASE("the dev profile seeds demo data once, into an empty directory only") 
 
 TEST_CASE("the prod profile refuses to start without a JWT secret of at least 32 bytes") {
   temp_dir dir;
-  process none(MERCATOD_PATH, {"--data-dir", (dir / "a").string(), "--listen", "127.0.0.1:0", "--profile", "prod"},
-               {}, dir / "a.log");
+  process none(MERCATOD_PATH,
+               {"--data-dir", (dir / "a").string(), "--listen", "127.0.0.1:0", "--profile", "prod"}, {},
+               dir / "a.log");
   REQUIRE(none.wait(30s) == 1);
   CHECK(none.output().find("JWT_SECRET") != std::string::npos);
   process short_secret(MERCATOD_PATH,

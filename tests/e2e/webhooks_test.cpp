@@ -45,7 +45,8 @@ TEST_CASE("a checkout's notification survives SIGKILL mid-POST and arrives signe
     REQUIRE(node.proc.wait_for_output("delivering notifications to 1 webhook URL(s)", 10s));
     api_client api(node.port);
     const auto token = api.login("test@example.com");
-    REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}}, token).status() == 201);
+    REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}}, token).status() ==
+            201);
     auto order = api.post("/api/v1/cart/checkout", {{"paymentToken", "tok_visa"}}, token);
     REQUIRE(order.status() == 201);
     order_id = order.data()["id"].get<std::string>();
@@ -57,7 +58,8 @@ TEST_CASE("a checkout's notification survives SIGKILL mid-POST and arrives signe
   CHECK(hung.answered == reply::hang);
 
   node_process node(dir / "data", dir / "node2.log", {}, webhook_env(rx));
-  REQUIRE(rx.wait_for([](const auto& reqs) { return reqs.size() >= 2 && reqs.back().answered == reply::ok; }, 30s));
+  REQUIRE(rx.wait_for([](const auto& reqs) { return reqs.size() >= 2 && reqs.back().answered == reply::ok; },
+                      30s));
   const auto again = rx.requests().back();
   CHECK(again.delivery_id == hung.delivery_id);
   CHECK(again.body == hung.body);  // the same bytes on every attempt
@@ -72,7 +74,8 @@ TEST_CASE("a checkout's notification survives SIGKILL mid-POST and arrives signe
   // A later notification of the same order follows.
   api_client api(node.port);
   const auto admin = mint_token("admin-1", "admin");
-  REQUIRE(api.post("/api/v1/orders/" + order_id + "/ship", {{"trackingNumber", "TRK-1"}, {"carrier", "DHL"}}, admin)
+  REQUIRE(api.post("/api/v1/orders/" + order_id + "/ship", {{"trackingNumber", "TRK-1"}, {"carrier", "DHL"}},
+                   admin)
               .status() == 200);
   REQUIRE(rx.wait_for([](const auto& reqs) { return has_ok(reqs, "order_shipped"); }, 30s));
   for (const auto& r : rx.requests()) CHECK(r.signature_ok);

@@ -74,8 +74,10 @@ TEST_CASE("a failing request in a batch fails alone; the others commit") {
   int ok = 0, conflicts = 0;
   for (auto& f : futures) {
     auto r = f.get();
-    if (r) ++ok;
-    else if (r.error().code == es::append_errc::wrong_expected_version) ++conflicts;
+    if (r)
+      ++ok;
+    else if (r.error().code == es::append_errc::wrong_expected_version)
+      ++conflicts;
   }
   CHECK(ok == 200);
   CHECK(conflicts == 100);

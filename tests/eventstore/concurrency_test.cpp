@@ -31,7 +31,8 @@ TEST_CASE("concurrent appenders: no lost acknowledgement, no gaps") {
         for (;;) {
           auto head = s->stream_head(sid(stream));
           REQUIRE(head);
-          auto r = s->append(request(stream, expected_version::exactly(*head), {marker + "#0", marker + "#1"}));
+          auto r =
+              s->append(request(stream, expected_version::exactly(*head), {marker + "#0", marker + "#1"}));
           if (!r) {
             REQUIRE(r.error().code == es::append_errc::wrong_expected_version);
             ++conflicts;

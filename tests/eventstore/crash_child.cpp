@@ -56,7 +56,8 @@ int main(int argc, char** argv) {
                            std::to_string(n) + " " + std::to_string(r->positions[0].shard.value()) + " " +
                            std::to_string(r->positions[0].seq.value()) + " " +
                            std::to_string(r->first_global.value()) + "\n";
-        if (write(STDOUT_FILENO, line.data(), line.size()) != static_cast<ssize_t>(line.size())) std::_Exit(1);
+        if (write(STDOUT_FILENO, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+          std::_Exit(1);
       }
     });
   }

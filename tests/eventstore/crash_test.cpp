@@ -83,7 +83,7 @@ parsed_marker parse(const std::string& m) {
   return {m.substr(0, a), std::stoul(m.substr(a + 1, b - a - 1)), std::stoul(m.substr(b + 1))};
 }
 
-} // namespace
+}  // namespace
 
 TEST_CASE("acknowledged appends survive SIGKILL; no half commands, no gaps") {
   temp_dir dir;
@@ -147,6 +147,7 @@ TEST_CASE("acknowledged appends survive SIGKILL; no half commands, no gaps") {
     for (const auto& [id, a] : all_acks) CHECK(commands.count(id) == 1);
   }
   MESSAGE("acknowledged commands over " << kills << " kills: " << all_acks.size()
-                                        << " (rounds killed before any ack: " << killed_before_any_ack << ")");
+                                        << " (rounds killed before any ack: " << killed_before_any_ack
+                                        << ")");
   CHECK(all_acks.size() > 0);
 }

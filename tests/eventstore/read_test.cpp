@@ -22,7 +22,7 @@ std::vector<std::string> markers(const std::vector<es::recorded_event>& events) 
   for (const auto& e : events) out.push_back(marker_of(e));
   return out;
 }
-} // namespace
+}  // namespace
 
 TEST_CASE("a stream reads forward and backward in bounded pages") {
   temp_dir dir;
@@ -168,7 +168,10 @@ TEST_CASE("state after a clean reopen equals the state before") {
 TEST_CASE("a read-only store reads what a writer left and refuses appends") {
   temp_dir dir;
   auto o = options_for(dir.path(), 8);
-  { auto s = open_store(o); fill(*s, 3, 3); }
+  {
+    auto s = open_store(o);
+    fill(*s, 3, 3);
+  }
   o.read_only = true;
   o.node_id = "someone-else";  // tools may read any node's directory
   auto s = open_store(o);

@@ -29,4 +29,4 @@ inline es::append_request request(const std::string& stream, es::expected_versio
   return r;
 }
 
-} // namespace mercato::test
+}  // namespace mercato::test

@@ -34,7 +34,7 @@ void create_plain_rocksdb(const std::filesystem::path& dir) {
   REQUIRE(rocksdb::DB::Open(o, dir.string(), &db).ok());
   delete db;
 }
-} // namespace
+}  // namespace
 
 TEST_CASE("a new directory is created with its format, node id and shard count") {
   temp_dir dir;
@@ -97,9 +97,7 @@ TEST_CASE("a non-empty directory that is not a Mercato database is refused") {
 
 TEST_CASE("a plain RocksDB database is refused as not Mercato's") {
   temp_dir dir;
-  {
-    create_plain_rocksdb(dir.path());
-  }
+  { create_plain_rocksdb(dir.path()); }
   auto r = es::event_store::open(options_for(dir.path()));
   REQUIRE_FALSE(r);
   CHECK(r.error().code == es::store_errc::incompatible_format);

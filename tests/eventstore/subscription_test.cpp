@@ -19,20 +19,21 @@ std::vector<es::shard_id> all_shards(const es::event_store& s) {
   for (std::uint32_t i = 0; i < s.info().shard_count; ++i) v.push_back(es::shard_id{i});
   return v;
 }
-} // namespace
+}  // namespace
 
 TEST_CASE("a subscription catches up, then follows live appends without gaps or duplicates") {
   temp_dir dir;
   auto s = open_store(options_for(dir.path(), 4));
   for (int i = 0; i < 100; ++i)
-    REQUIRE(s->append(request("pre-" + std::to_string(i % 7), expected_version::any(), {"pre" + std::to_string(i)})));
+    REQUIRE(s->append(
+        request("pre-" + std::to_string(i % 7), expected_version::any(), {"pre" + std::to_string(i)})));
 
   auto sub = s->subscribe(all_shards(*s), {});
   constexpr int live = 2000;
   std::thread writer([&] {
     for (int i = 0; i < live; ++i)
-      REQUIRE(s->append(request("live-" + std::to_string(i % 11), expected_version::any(),
-                                {"live" + std::to_string(i)})));
+      REQUIRE(s->append(
+          request("live-" + std::to_string(i % 11), expected_version::any(), {"live" + std::to_string(i)})));
   });
 
   std::set<std::string> seen;
@@ -59,7 +60,8 @@ TEST_CASE("a subscription catches up, then follows live appends without gaps or 
 TEST_CASE("a subscription resumes from given positions") {
   temp_dir dir;
   auto s = open_store(options_for(dir.path(), 2));
-  for (int i = 0; i < 20; ++i) REQUIRE(s->append(request("a-" + std::to_string(i), expected_version::any(), {"x"})));
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(s->append(request("a-" + std::to_string(i), expected_version::any(), {"x"})));
   std::vector<es::shard_seq> from{s->shard_head(es::shard_id{0}), es::shard_seq{0}};
   auto sub = s->subscribe({es::shard_id{0}, es::shard_id{1}}, from);
   auto batch = sub->poll(100, 0ms);
@@ -102,7 +104,8 @@ TEST_CASE("a subscriber that never reads does not hold the writer back") {
       std::this_thread::sleep_for(1ms);
     }
   });
-  for (int i = 0; i < 500; ++i) REQUIRE(s->append(request("w-" + std::to_string(i % 5), expected_version::any(), {"w"})));
+  for (int i = 0; i < 500; ++i)
+    REQUIRE(s->append(request("w-" + std::to_string(i % 5), expected_version::any(), {"w"})));
   done = true;
   reader.join();
   CHECK(s->global_head().value() == 500);

@@ -27,7 +27,8 @@ TEST_CASE("an allowed origin gets its own origin back, with Vary: Origin") {
 }
 
 TEST_CASE("other origins get no Allow-Origin, but still Vary; no Origin gets nothing") {
-  for (const char* o : {"https://evil.example.com", "https://shop.example.com.evil.com", "null", "http://shop.example.com", ""}) {
+  for (const char* o : {"https://evil.example.com", "https://shop.example.com.evil.com", "null",
+                        "http://shop.example.com", ""}) {
     CAPTURE(o);
     const auto headers = shop.response_headers(o);
     CHECK(header(headers, "Access-Control-Allow-Origin") == "<absent>");
@@ -43,7 +44,8 @@ TEST_CASE("preflight: allowed methods and headers, including Authorization and I
   CHECK_FALSE(h::cors_policy::is_preflight("OPTIONS", "https://shop.example.com", std::nullopt));
   CHECK_FALSE(h::cors_policy::is_preflight("POST", "https://shop.example.com", "POST"));
 
-  const auto a = shop.preflight("http://localhost:3000", "POST", "authorization, content-type, Idempotency-Key, x-request-id");
+  const auto a = shop.preflight("http://localhost:3000", "POST",
+                                "authorization, content-type, Idempotency-Key, x-request-id");
   CHECK(a.status == 204);
   CHECK(header(a.headers, "Access-Control-Allow-Origin") == "http://localhost:3000");
   CHECK(header(a.headers, "Access-Control-Allow-Methods").find("DELETE") != std::string::npos);

@@ -33,9 +33,12 @@ h::jwt_settings settings(std::string key = secret) {
   return {.secret = std::move(key), .issuer = "mercato", .audience = "mercato-storefront", .lifetime = 3600s};
 }
 
-h::jwt_codec codec_at(std::int64_t seconds, std::string key = secret) { return h::jwt_codec(settings(std::move(key)), at(seconds)); }
+h::jwt_codec codec_at(std::int64_t seconds, std::string key = secret) {
+  return h::jwt_codec(settings(std::move(key)), at(seconds));
+}
 
-std::string issue_at(std::int64_t seconds, h::token_subject subject = {"user-1", "customer", "a@example.com"}) {
+std::string issue_at(std::int64_t seconds,
+                     h::token_subject subject = {"user-1", "customer", "a@example.com"}) {
   auto t = codec_at(seconds).issue(subject);
   REQUIRE(t.has_value());
   return t->access_token;
@@ -53,7 +56,8 @@ std::string hs256(std::string_view key, std::string_view signing_input) {
   unsigned char mac[crypto_auth_hmacsha256_BYTES];
   crypto_auth_hmacsha256_state st;
   crypto_auth_hmacsha256_init(&st, reinterpret_cast<const unsigned char*>(key.data()), key.size());
-  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size());
+  crypto_auth_hmacsha256_update(&st, reinterpret_cast<const unsigned char*>(signing_input.data()),
+                                signing_input.size());
   crypto_auth_hmacsha256_final(&st, mac);
   return b64url(std::string_view(reinterpret_cast<const char*>(mac), sizeof mac));
 }
@@ -67,8 +71,8 @@ std::string forge(std::string_view header, std::string_view payload, std::string
 std::string claims(std::int64_t iat, std::int64_t exp, std::string_view extra = "",
                    std::string_view iss = "mercato", std::string_view aud = "mercato-storefront") {
   return R"({"iss":")" + std::string(iss) + R"(","aud":")" + std::string(aud) +
-         R"(","sub":"user-1","role":"customer","iat":)" + std::to_string(iat) + ",\"exp\":" + std::to_string(exp) +
-         std::string(extra) + "}";
+         R"(","sub":"user-1","role":"customer","iat":)" + std::to_string(iat) +
+         ",\"exp\":" + std::to_string(exp) + std::string(extra) + "}";
 }
 
 h::jwt_error error_of(const std::string& token, std::int64_t now = t0) {
@@ -117,7 +121,8 @@ TEST_CASE("alg none, other HMACs and asymmetric algorithms are refused") {
   jwt_t* raw = nullptr;
   REQUIRE(jwt_new(&raw) == 0);
   jwt_add_grants_json(raw, payload.c_str());
-  jwt_set_alg(raw, JWT_ALG_HS384, reinterpret_cast<const unsigned char*>(secret.data()), static_cast<int>(secret.size()));
+  jwt_set_alg(raw, JWT_ALG_HS384, reinterpret_cast<const unsigned char*>(secret.data()),
+              static_cast<int>(secret.size()));
   char* encoded = jwt_encode_str(raw);
   REQUIRE(encoded != nullptr);
   const std::string hs384(encoded);
@@ -133,9 +138,11 @@ TEST_CASE("bad signatures: another key, a tampered payload, a missing or altered
   const std::string token = issue_at(t0);
   const auto dot1 = token.find('.');
   const auto dot2 = token.find('.', dot1 + 1);
-  const std::string admin_payload = R"({"iss":"mercato","aud":"mercato-storefront","sub":"user-1","role":"admin","iat":)" +
-                                    std::to_string(t0) + ",\"exp\":" + std::to_string(t0 + 3600) + "}";
-  CHECK(error_of(token.substr(0, dot1 + 1) + b64url(admin_payload) + token.substr(dot2)) == h::jwt_error::bad_signature);
+  const std::string admin_payload =
+      R"({"iss":"mercato","aud":"mercato-storefront","sub":"user-1","role":"admin","iat":)" +
+      std::to_string(t0) + ",\"exp\":" + std::to_string(t0 + 3600) + "}";
+  CHECK(error_of(token.substr(0, dot1 + 1) + b64url(admin_payload) + token.substr(dot2)) ==
+        h::jwt_error::bad_signature);
   CHECK(error_of(token.substr(0, dot2 + 1)) == h::jwt_error::bad_signature);
   std::string flipped = token;
   flipped.back() = flipped.back() == 'A' ? 'B' : 'A';
@@ -150,21 +157,32 @@ TEST_CASE("wrong issuer or audience") {
   CHECK(error_of(forge(R"({"alg":"HS256"})", claims(t0, t0 + 60, "", "mercato", "other-app"))) ==
         h::jwt_error::wrong_audience);
   // An audience array containing ours is fine (RFC 7519 4.1.3).
-  const std::string with_array = R"({"iss":"mercato","aud":["x","mercato-storefront"],"sub":"u","role":"customer","iat":)" +
-                                 std::to_string(t0) + ",\"exp\":" + std::to_string(t0 + 60) + "}";
+  const std::string with_array =
+      R"({"iss":"mercato","aud":["x","mercato-storefront"],"sub":"u","role":"customer","iat":)" +
+      std::to_string(t0) + ",\"exp\":" + std::to_string(t0 + 60) + "}";
   CHECK(codec_at(t0).verify(forge(R"({"alg":"HS256"})", with_array)).has_value());
 }
 
 TEST_CASE("claims: missing, wrong types, unknown role, issued in the future, nbf") {
   const std::string h256 = R"({"alg":"HS256"})";
-  CHECK(error_of(forge(h256, R"({"iss":"mercato","aud":"mercato-storefront","sub":"u","role":"customer","iat":1})")) ==
+  CHECK(error_of(forge(
+            h256, R"({"iss":"mercato","aud":"mercato-storefront","sub":"u","role":"customer","iat":1})")) ==
         h::jwt_error::missing_claim);
-  CHECK(error_of(forge(h256, R"({"iss":"mercato","aud":"mercato-storefront","sub":"u","role":"customer","iat":1,"exp":"9999999999"})")) ==
-        h::jwt_error::missing_claim);
-  CHECK(error_of(forge(h256, R"({"iss":"mercato","aud":"mercato-storefront","sub":"u","role":"root","iat":1,"exp":9999999999})")) ==
-        h::jwt_error::missing_claim);
-  CHECK(error_of(forge(h256, R"({"iss":"mercato","aud":"mercato-storefront","sub":"","role":"customer","iat":1,"exp":9999999999})")) ==
-        h::jwt_error::missing_claim);
+  CHECK(
+      error_of(forge(
+          h256,
+          R"({"iss":"mercato","aud":"mercato-storefront","sub":"u","role":"customer","iat":1,"exp":"9999999999"})")) ==
+      h::jwt_error::missing_claim);
+  CHECK(
+      error_of(forge(
+          h256,
+          R"({"iss":"mercato","aud":"mercato-storefront","sub":"u","role":"root","iat":1,"exp":9999999999})")) ==
+      h::jwt_error::missing_claim);
+  CHECK(
+      error_of(forge(
+          h256,
+          R"({"iss":"mercato","aud":"mercato-storefront","sub":"","role":"customer","iat":1,"exp":9999999999})")) ==
+      h::jwt_error::missing_claim);
   CHECK(error_of(forge(h256, claims(t0 + 3600, t0 + 7200))) == h::jwt_error::not_yet_valid);
   CHECK(codec_at(t0).verify(forge(h256, claims(t0 + 20, t0 + 7200))).has_value());  // within the 30 s leeway
   CHECK(error_of(forge(h256, claims(t0, t0 + 7200, ",\"nbf\":" + std::to_string(t0 + 600)))) ==
@@ -172,8 +190,9 @@ TEST_CASE("claims: missing, wrong types, unknown role, issued in the future, nbf
 }
 
 TEST_CASE("malformed tokens") {
-  for (const std::string& bad : std::vector<std::string>{"", "abc", "a.b", "a.b.c.d", "!!!.###.$$$", "e30.e30.", std::string(9000, 'a'),
-                                b64url("[]") + "." + b64url("{}") + ".sig", b64url("{}") + ".x.sig"}) {
+  for (const std::string& bad : std::vector<std::string>{
+           "", "abc", "a.b", "a.b.c.d", "!!!.###.$$$", "e30.e30.", std::string(9000, 'a'),
+           b64url("[]") + "." + b64url("{}") + ".sig", b64url("{}") + ".x.sig"}) {
     CAPTURE(bad);
     CHECK(error_of(bad) == h::jwt_error::malformed);
   }
@@ -231,7 +250,7 @@ TEST_CASE("secret resolution: dev generates a 0600 secret once and keeps it") {
   CHECK(first->secret.size() >= 32);
   CHECK_FALSE(first->warning.empty());
   const auto path = h::generated_secret_path(dir.path());
-  struct stat st{};
+  struct stat st {};
   REQUIRE(::stat(path.c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
 
@@ -284,7 +303,9 @@ TEST_CASE("remembered tokens: still expire, and only the exact bytes are remembe
 TEST_CASE("many distinct valid tokens: all verify (the bounded memory forgets, never lies)") {
   const auto codec = codec_at(t0);
   std::vector<std::string> tokens;
-  for (int i = 0; i < 5000; ++i) tokens.push_back(codec.issue({"user-" + std::to_string(i), "customer", std::nullopt}).value().access_token);
+  for (int i = 0; i < 5000; ++i)
+    tokens.push_back(
+        codec.issue({"user-" + std::to_string(i), "customer", std::nullopt}).value().access_token);
   for (int round = 0; round < 2; ++round) {
     for (int i = 0; i < 5000; ++i) {
       const auto c = codec.verify(tokens[static_cast<std::size_t>(i)]);

@@ -67,7 +67,8 @@ struct node_like_registry {
       s.counter("mercato_eventstore_events_total", "Events made durable.", 5678);
       s.counter("mercato_eventstore_write_seconds_total", "Time spent in synced RocksDB writes.", 1.25);
       s.gauge("mercato_actors_live_entities", "Entities in memory.", 42);
-      s.gauge("mercato_projection_lag_events", "Events not yet applied, by projection.", 3, {{"projection", "catalog"}});
+      s.gauge("mercato_projection_lag_events", "Events not yet applied, by projection.", 3,
+              {{"projection", "catalog"}});
       s.gauge("mercato_projection_lag_events", "", 0, {{"projection", "orders"}});
     });
   }
@@ -89,12 +90,21 @@ TEST_CASE("http metrics: counters by method, route and status; latency histogram
   CHECK(has_line(text, R"(http_requests_total{method="GET",route="/api/v1/products/{id}",status="200"} 2)"));
   CHECK(has_line(text, R"(http_requests_total{method="GET",route="/api/v1/products/{id}",status="404"} 1)"));
   CHECK(has_line(text, "# TYPE http_request_duration_seconds histogram"));
-  CHECK(has_line(text, R"(http_request_duration_seconds_bucket{method="GET",route="/api/v1/products/{id}",le="0.0005"} 1)"));
-  CHECK(has_line(text, R"(http_request_duration_seconds_bucket{method="GET",route="/api/v1/products/{id}",le="0.001"} 2)"));
-  CHECK(has_line(text, R"(http_request_duration_seconds_bucket{method="GET",route="/api/v1/products/{id}",le="+Inf"} 3)"));
-  CHECK(has_line(text, R"(http_request_duration_seconds_count{method="GET",route="/api/v1/products/{id}"} 3)"));
-  CHECK(has_line(text, R"(http_request_duration_seconds_bucket{method="POST",route="/api/v1/cart/items",le="10"} 0)"));
-  CHECK(has_line(text, R"(http_request_duration_seconds_bucket{method="POST",route="/api/v1/cart/items",le="+Inf"} 1)"));
+  CHECK(has_line(
+      text,
+      R"(http_request_duration_seconds_bucket{method="GET",route="/api/v1/products/{id}",le="0.0005"} 1)"));
+  CHECK(has_line(
+      text,
+      R"(http_request_duration_seconds_bucket{method="GET",route="/api/v1/products/{id}",le="0.001"} 2)"));
+  CHECK(has_line(
+      text,
+      R"(http_request_duration_seconds_bucket{method="GET",route="/api/v1/products/{id}",le="+Inf"} 3)"));
+  CHECK(
+      has_line(text, R"(http_request_duration_seconds_count{method="GET",route="/api/v1/products/{id}"} 3)"));
+  CHECK(has_line(
+      text, R"(http_request_duration_seconds_bucket{method="POST",route="/api/v1/cart/items",le="10"} 0)"));
+  CHECK(has_line(
+      text, R"(http_request_duration_seconds_bucket{method="POST",route="/api/v1/cart/items",le="+Inf"} 1)"));
   CHECK(has_line(text, R"(http_request_duration_seconds_sum{method="POST",route="/api/v1/cart/items"} 20)"));
   CHECK(has_line(text, "http_requests_in_flight 2"));
   CHECK(has_line(text, R"(http_rate_limited_total{class="auth"} 1)"));
@@ -131,7 +141,9 @@ TEST_CASE("process figures come from /proc") {
 
 TEST_CASE("label values are escaped; a throwing collector is skipped") {
   h::registry r;
-  r.add_counter("demo_total", "Help with a \\ backslash\nand a newline.", {"path"}).with({"a\"b\\c\nd"}).inc(3);
+  r.add_counter("demo_total", "Help with a \\ backslash\nand a newline.", {"path"})
+      .with({"a\"b\\c\nd"})
+      .inc(3);
   r.add_collector([](h::scrape&) { throw std::runtime_error("broken"); });
   r.add_collector([](h::scrape& s) { s.gauge("demo_ok", "Still here.", 1); });
   const std::string text = r.render();

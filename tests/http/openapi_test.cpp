@@ -14,7 +14,8 @@ using nlohmann::json;
 namespace {
 
 bool documented(const std::vector<h::route_key>& routes, std::string method, std::string path) {
-  return std::find(routes.begin(), routes.end(), h::route_key{std::move(method), std::move(path)}) != routes.end();
+  return std::find(routes.begin(), routes.end(), h::route_key{std::move(method), std::move(path)}) !=
+         routes.end();
 }
 
 }  // namespace
@@ -66,8 +67,9 @@ TEST_CASE("every route of the SPEC's HTTP section is documented") {
     CHECK(documented(routes, method, path));
   }
   // Events: a stream's events, the log from a position, the live feed.
-  const auto events = std::count_if(routes.begin(), routes.end(),
-                                    [](const h::route_key& r) { return r.path.starts_with("/api/v1/events"); });
+  const auto events = std::count_if(routes.begin(), routes.end(), [](const h::route_key& r) {
+    return r.path.starts_with("/api/v1/events");
+  });
   CHECK(events >= 3);
 }
 

@@ -14,12 +14,15 @@ TEST_CASE("render gives RFC 7807 members with a stable type URI") {
   CHECK(p.type == "https://mercato.dev/problems/not-found");
   CHECK(p.slug() == "not-found");
   const std::string body = h::render(p);
-  CHECK(body == R"({"detail":"No product prod-999.","status":404,"title":"Not found","type":"https://mercato.dev/problems/not-found"})");
+  CHECK(
+      body ==
+      R"({"detail":"No product prod-999.","status":404,"title":"Not found","type":"https://mercato.dev/problems/not-found"})");
   CHECK(h::problem_content_type == "application/problem+json");
 }
 
 TEST_CASE("field errors are rendered and parsed back") {
-  const auto p = h::validation_failed({{"quantity", "must be a whole number from 1 to 99"}, {"productId", "is required"}});
+  const auto p = h::validation_failed(
+      {{"quantity", "must be a whole number from 1 to 99"}, {"productId", "is required"}});
   CHECK(p.status == 422);
   const auto back = h::parse_problem(h::render(p));
   REQUIRE(back.has_value());
@@ -30,13 +33,20 @@ TEST_CASE("field errors are rendered and parsed back") {
 }
 
 TEST_CASE("every standard helper has its status and a distinct slug") {
-  const h::problem all[] = {h::malformed_json("x"),       h::bad_request("x"),
-                            h::invalid_query({}),         h::unauthorized(),
-                            h::forbidden(),               h::not_found(),
-                            h::method_not_allowed({"GET"}), h::conflict("x"),
-                            h::payload_too_large(1024),   h::unsupported_media_type(),
-                            h::validation_failed({}),     h::too_many_requests(7),
-                            h::service_unavailable(),     h::internal_error()};
+  const h::problem all[] = {h::malformed_json("x"),
+                            h::bad_request("x"),
+                            h::invalid_query({}),
+                            h::unauthorized(),
+                            h::forbidden(),
+                            h::not_found(),
+                            h::method_not_allowed({"GET"}),
+                            h::conflict("x"),
+                            h::payload_too_large(1024),
+                            h::unsupported_media_type(),
+                            h::validation_failed({}),
+                            h::too_many_requests(7),
+                            h::service_unavailable(),
+                            h::internal_error()};
   const int statuses[] = {400, 400, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 503, 500};
   std::set<std::string> slugs;
   for (std::size_t i = 0; i < std::size(all); ++i) {

@@ -107,7 +107,8 @@ TEST_CASE("memory stays bounded under a flood of addresses") {
   o.max_clients = 1600;
   h::rate_limiter limiter(o, clock.fn());
   for (int i = 0; i < 100000; ++i) {
-    limiter.check("10." + std::to_string(i / 65536) + "." + std::to_string((i / 256) % 256) + "." + std::to_string(i % 256));
+    limiter.check("10." + std::to_string(i / 65536) + "." + std::to_string((i / 256) % 256) + "." +
+                  std::to_string(i % 256));
     clock.advance(1us);
   }
   CHECK(limiter.tracked_clients() <= 1600);

@@ -21,7 +21,8 @@ const h::body_schema& product() {
   static const auto schema =
       h::body_schema{}
           .string("name", {.min_length = 1, .max_length = 10})
-          .string("description", {.min_length = 0, .max_length = 100, .allow_newlines = true}, h::presence::optional)
+          .string("description", {.min_length = 0, .max_length = 100, .allow_newlines = true},
+                  h::presence::optional)
           .string("currency", {.format = h::text_format::currency})
           .integer("price", {.min = 0, .max = INT64_MAX / 2})
           .boolean("active", h::presence::optional)
@@ -52,7 +53,8 @@ TEST_CASE("a valid body gives typed values") {
 }
 
 TEST_CASE("malformed JSON is a 400 without the parser's text") {
-  for (const char* body : {"{", "{\"productId\":", "nul", "{'a':1}", "{\"a\":1}x", "\xff", "{\"a\":\"\xc3\x28\"}"}) {
+  for (const char* body :
+       {"{", "{\"productId\":", "nul", "{'a':1}", "{\"a\":1}x", "\xff", "{\"a\":\"\xc3\x28\"}"}) {
     CAPTURE(body);
     const auto r = add_item().parse(body);
     REQUIRE_FALSE(r.has_value());
@@ -149,7 +151,8 @@ TEST_CASE("strings: trimmed, length in code points, no control characters") {
   REQUIRE_FALSE(r.has_value());
   CHECK(detail_of(r.error(), "name") == "must be at most 10 characters");
 
-  for (const char* name : {R"("a\u0000b")", R"("a\u001bb")", R"("a\nb")", R"("a\u007fb")", R"("a\u0085b")", R"("   ")"}) {
+  for (const char* name :
+       {R"("a\u0000b")", R"("a\u001bb")", R"("a\nb")", R"("a\u007fb")", R"("a\u0085b")", R"("   ")"}) {
     CAPTURE(name);
     r = product().parse(std::string(R"({"currency":"EUR","price":0,"name":)") + name + "}");
     REQUIRE_FALSE(r.has_value());
@@ -167,13 +170,16 @@ TEST_CASE("unicode: emoji and CJK count as one character each") {
 }
 
 TEST_CASE("formats: currency, url list items, identifiers, e-mail") {
-  auto r = product().parse(R"({"name":"n","currency":"eur","price":0,"images":["https://x.example/a.png","ftp://x",3]})");
+  auto r = product().parse(
+      R"({"name":"n","currency":"eur","price":0,"images":["https://x.example/a.png","ftp://x",3]})");
   REQUIRE_FALSE(r.has_value());
   CHECK(fields_of(r.error()) == std::vector<std::string>{"currency", "images"});
-  r = product().parse(R"({"name":"n","currency":"EUR","price":0,"images":["https://x.example/a.png","ftp://x"]})");
+  r = product().parse(
+      R"({"name":"n","currency":"EUR","price":0,"images":["https://x.example/a.png","ftp://x"]})");
   REQUIRE_FALSE(r.has_value());
   CHECK(fields_of(r.error()) == std::vector<std::string>{"images/1"});
-  r = product().parse(R"({"name":"n","currency":"EUR","price":0,"images":["https://x.example/a.png"],"active":null})");
+  r = product().parse(
+      R"({"name":"n","currency":"EUR","price":0,"images":["https://x.example/a.png"],"active":null})");
   REQUIRE(r.has_value());
   CHECK(r->texts("images") == std::vector<std::string>{"https://x.example/a.png"});
   CHECK_FALSE(r->optional_boolean("active").has_value());
@@ -182,12 +188,14 @@ TEST_CASE("formats: currency, url list items, identifiers, e-mail") {
   REQUIRE_FALSE(r.has_value());
   CHECK(fields_of(r.error()) == std::vector<std::string>{"productId"});
 
-  static const auto email = h::body_schema{}.string("email", {.max_length = 254, .format = h::text_format::email});
+  static const auto email =
+      h::body_schema{}.string("email", {.max_length = 254, .format = h::text_format::email});
   for (const char* ok : {"test@example.com", "a.b+c@sub.example.co"}) {
     CAPTURE(ok);
     CHECK(email.parse(std::string(R"({"email":")") + ok + "\"}").has_value());
   }
-  for (const char* bad : {"test", "@example.com", "a@b", "a b@example.com", "a@example..com", "a@-x.com", "a..b@x.com"}) {
+  for (const char* bad :
+       {"test", "@example.com", "a@b", "a b@example.com", "a@example..com", "a@-x.com", "a..b@x.com"}) {
     CAPTURE(bad);
     CHECK_FALSE(email.parse(std::string(R"({"email":")") + bad + "\"}").has_value());
   }
@@ -247,7 +255,11 @@ TEST_CASE("query_schema: paging defaults, bounds, enums, ranges, unknown and rep
   CHECK(r->page.page_size == 20);
   CHECK(r->page.offset() == 0);
 
-  r = schema.parse({{"page", "3"}, {"pageSize", "50"}, {"q", " shoe "}, {"minPrice", "100"}, {"sort", "-price"},
+  r = schema.parse({{"page", "3"},
+                    {"pageSize", "50"},
+                    {"q", " shoe "},
+                    {"minPrice", "100"},
+                    {"sort", "-price"},
                     {"active", "true"}});
   REQUIRE(r.has_value());
   CHECK(r->page.offset() == 100);
@@ -257,8 +269,14 @@ TEST_CASE("query_schema: paging defaults, bounds, enums, ranges, unknown and rep
   CHECK(r->values.optional_boolean("active") == true);
   CHECK_FALSE(r->values.optional_integer("maxPrice").has_value());
 
-  r = schema.parse({{"page", "0"}, {"pageSize", "101"}, {"minPrice", "1.5"}, {"sort", "price;drop"},
-                    {"limit", "5"}, {"q", "a"}, {"q", "b"}, {"active", "1"}});
+  r = schema.parse({{"page", "0"},
+                    {"pageSize", "101"},
+                    {"minPrice", "1.5"},
+                    {"sort", "price;drop"},
+                    {"limit", "5"},
+                    {"q", "a"},
+                    {"q", "b"},
+                    {"active", "1"}});
   REQUIRE_FALSE(r.has_value());
   CHECK(r.error().status == 400);
   CHECK(r.error().slug() == "invalid-query");

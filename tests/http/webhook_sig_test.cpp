@@ -18,7 +18,8 @@ h::webhook_verifier verifier_at(std::int64_t seconds, std::string key = secret) 
   return h::webhook_verifier(std::move(key), 5min, [seconds] { return seconds * 1'000'000'000; });
 }
 
-h::signature_error error_of(std::string_view header, std::string_view payload = body, std::int64_t at = now_s) {
+h::signature_error error_of(std::string_view header, std::string_view payload = body,
+                            std::int64_t at = now_s) {
   const auto r = verifier_at(at).verify(header, payload);
   REQUIRE_FALSE(r.has_value());
   return r.error();
@@ -41,9 +42,10 @@ TEST_CASE("a fresh, correctly signed webhook is accepted") {
   // Spaces, upper-case hex, other schemes and a second (rotated) v1 are fine.
   std::string hex = h::webhook_hmac_hex(secret, now_s, body);
   for (char& c : hex) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  CHECK(verifier_at(now_s)
-            .verify("t=" + std::to_string(now_s) + ", v0=abc, v1=" + std::string(64, '0') + ", v1=" + hex, body)
-            .has_value());
+  CHECK(
+      verifier_at(now_s)
+          .verify("t=" + std::to_string(now_s) + ", v0=abc, v1=" + std::string(64, '0') + ", v1=" + hex, body)
+          .has_value());
 }
 
 TEST_CASE("replays older than 5 minutes and timestamps far in the future are refused") {
@@ -64,10 +66,11 @@ TEST_CASE("malformed or missing headers") {
   CHECK(error_of("") == h::signature_error::missing_header);
   CHECK(error_of("   ") == h::signature_error::missing_header);
   const std::string mac = h::webhook_hmac_hex(secret, now_s, body);
-  for (const std::string& bad : {std::string("garbage"), "v1=" + mac, "t=" + std::to_string(now_s),
-                                "t=abc,v1=" + mac, "t=-5,v1=" + mac, "t=" + std::to_string(now_s) + ",v1=xyz",
-                                "t=" + std::to_string(now_s) + ",v1=" + mac.substr(1),
-                                "t=1,t=2,v1=" + mac, "t=99999999999999999999,v1=" + mac}) {
+  for (const std::string& bad :
+       {std::string("garbage"), "v1=" + mac, "t=" + std::to_string(now_s), "t=abc,v1=" + mac,
+        "t=-5,v1=" + mac, "t=" + std::to_string(now_s) + ",v1=xyz",
+        "t=" + std::to_string(now_s) + ",v1=" + mac.substr(1), "t=1,t=2,v1=" + mac,
+        "t=99999999999999999999,v1=" + mac}) {
     CAPTURE(bad);
     CHECK(error_of(bad) == h::signature_error::malformed_header);
   }

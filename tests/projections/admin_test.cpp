@@ -13,7 +13,9 @@ using ids = std::vector<std::string>;
 
 namespace {
 
-admin_query query(const es::event_store& s) { return admin_query(s, projections::default_prefix<admin_projection>()); }
+admin_query query(const es::event_store& s) {
+  return admin_query(s, projections::default_prefix<admin_projection>());
+}
 
 std::vector<day_figures> days(const es::event_store& s, std::string_view from, std::string_view to) {
   auto d = query(s).days(from, to);
@@ -27,7 +29,8 @@ std::vector<projections::product_figures> top(const es::event_store& s, std::siz
   return std::move(*r);
 }
 
-std::vector<projections::product_figures> low(const es::event_store& s, std::uint32_t threshold, std::size_t limit = 20) {
+std::vector<projections::product_figures> low(const es::event_store& s, std::uint32_t threshold,
+                                              std::size_t limit = 20) {
   auto r = query(s).low_stock(threshold, limit);
   REQUIRE(r.has_value());
   return std::move(*r);
@@ -37,7 +40,8 @@ domain::product_stock_reserved reserve(const std::string& p, const std::string& 
   return domain::product_stock_reserved{domain::product_id{p}, domain::order_id{o}, domain::quantity{q}, 0};
 }
 domain::product_reservation_committed commit(const std::string& p, const std::string& o, std::uint32_t q) {
-  return domain::product_reservation_committed{domain::product_id{p}, domain::order_id{o}, domain::quantity{q}};
+  return domain::product_reservation_committed{domain::product_id{p}, domain::order_id{o},
+                                               domain::quantity{q}};
 }
 
 }  // namespace
@@ -59,7 +63,8 @@ TEST_CASE("orders and revenue per day: revenue is captured minus refunded, on th
   const domain::payment_id pay1{"pay1"};
   cs.at(day0_ns + 10, "order/o1", {placed("o1", "u1", {line("p1", 1, 1000)}), domain::order_confirmed{o1}});
   cs.at(day0_ns + 20, "order/o2",
-        {placed("o2", "u2", {line("p1", 2, 1000)}), domain::order_cancelled{o2, domain::cancel_reason::payment_failed, "", {}}});
+        {placed("o2", "u2", {line("p1", 2, 1000)}),
+         domain::order_cancelled{o2, domain::cancel_reason::payment_failed, "", {}}});
   cs.at(day0_ns + 30, "payment/pay1",
         {payment_requested("pay1", "o1", "u1", 1000), domain::payment_authorized{pay1, o1, eur(1000), "x"},
          domain::payment_captured{pay1, o1, eur(1000), "x"}});
@@ -75,7 +80,8 @@ TEST_CASE("orders and revenue per day: revenue is captured minus refunded, on th
                                                  domain::user_id{"u9"}, *usd, "simulated", "visa", "…"},
          domain::payment_captured{domain::payment_id{"pay9"}, domain::order_id{"o9"}, *usd, "z"}});
   cs.at(day0_ns + 3 * day_ns + 1, "payment/pay8",
-        {payment_requested("pay8", "o8", "u8", 200), domain::payment_captured{domain::payment_id{"pay8"}, domain::order_id{"o8"}, eur(200), "w"}});
+        {payment_requested("pay8", "o8", "u8", 200),
+         domain::payment_captured{domain::payment_id{"pay8"}, domain::order_id{"o8"}, eur(200), "w"}});
   auto runner = fold_all<admin_projection>(*cs.store);
 
   auto all = days(*cs.store, "2026-01-01", "2026-12-31");
@@ -83,7 +89,9 @@ TEST_CASE("orders and revenue per day: revenue is captured minus refunded, on th
   CHECK(all[0] == day_figures{"2026-03-01", 2, 1, 1, {currency_figures{"EUR", 1000, 0}}});
   CHECK(all[1] == day_figures{"2026-03-02", 1, 0, 0, {currency_figures{"EUR", 0, 300}}});
   CHECK(all[1].money[0].revenue_minor() == -300);
-  CHECK(all[2] == day_figures{"2026-03-04", 0, 0, 0, {currency_figures{"EUR", 200, 0}, currency_figures{"USD", 5000, 0}}});
+  CHECK(all[2] ==
+        day_figures{
+            "2026-03-04", 0, 0, 0, {currency_figures{"EUR", 200, 0}, currency_figures{"USD", 5000, 0}}});
 
   // Inclusive bounds; days without figures are absent.
   auto one = days(*cs.store, "2026-03-02", "2026-03-02");
@@ -125,12 +133,14 @@ TEST_CASE("top products by units sold (committed reservations)") {
   CHECK_FALSE(query(*cs.store).top_products(projections::max_page_size + 1).has_value());
 }
 
-TEST_CASE("low stock: active products at or under a threshold, fewest first, through reserve/release/restock") {
+TEST_CASE(
+    "low stock: active products at or under a threshold, fewest first, through reserve/release/restock") {
   temp_dir dir;
   clocked_store cs(dir.path());
   cs.at(day0_ns, "product/p1", {created("p1", "Pen", 3)});
   cs.at(day0_ns, "product/p2", {created("p2", "Ink", 20)});
-  cs.at(day0_ns, "product/p3", {created("p3", "Pad", 1), domain::product_deactivated{domain::product_id{"p3"}}});
+  cs.at(day0_ns, "product/p3",
+        {created("p3", "Pad", 1), domain::product_deactivated{domain::product_id{"p3"}}});
   cs.at(day0_ns, "product/p4", {created("p4", "Nib", 5)});
   auto runner = fold_all<admin_projection>(*cs.store);
 
@@ -147,9 +157,9 @@ TEST_CASE("low stock: active products at or under a threshold, fewest first, thr
   CHECK(l[0].available == 2);
   CHECK(l[0].reserved == 18);
   caught_up(*runner, cs.at(day0_ns, "product/p2",
-                           {domain::product_reservation_released{domain::product_id{"p2"}, domain::order_id{"o1"},
-                                                                 domain::quantity{14}, domain::cancel_reason::unspecified,
-                                                                 "", 0}}));
+                           {domain::product_reservation_released{
+                               domain::product_id{"p2"}, domain::order_id{"o1"}, domain::quantity{14},
+                               domain::cancel_reason::unspecified, "", 0}}));
   CHECK(ids_of(low(*cs.store, 5)) == ids{"p1", "p4"});
   caught_up(*runner, cs.at(day0_ns, "product/p1", {restocked("p1", 10)}));
   CHECK(ids_of(low(*cs.store, 5)) == ids{"p4"});

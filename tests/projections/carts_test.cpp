@@ -5,20 +5,23 @@
 
 using namespace mercato;
 using namespace mercato::test;
+using projections::cart_view_line;
 using projections::carts_projection;
 using projections::carts_query;
-using projections::cart_view_line;
 
 namespace {
 
 domain::cart_item_added added(const std::string& user, const std::string& product, std::uint32_t qty,
                               std::uint32_t line_qty, std::int64_t cents) {
-  return domain::cart_item_added{domain::cart_id{"cart-" + user}, domain::user_id{user}, domain::product_id{product},
-                                 "name of " + product,        domain::quantity{qty}, eur(cents),
+  return domain::cart_item_added{domain::cart_id{"cart-" + user}, domain::user_id{user},
+                                 domain::product_id{product},     "name of " + product,
+                                 domain::quantity{qty},           eur(cents),
                                  domain::quantity{line_qty}};
 }
 
-domain::cart_id cart(const std::string& user) { return domain::cart_id{"cart-" + user}; }
+domain::cart_id cart(const std::string& user) {
+  return domain::cart_id{"cart-" + user};
+}
 
 projections::cart_view cart_of(const es::event_store& s, const std::string& user) {
   auto c = carts_query(s, projections::default_prefix<carts_projection>()).for_user(user);
@@ -64,7 +67,8 @@ TEST_CASE("a cart shows its lines in the order added, with totals, count and ver
   CHECK(c.total_minor == 7997);
   CHECK(c.item_count == 7);
 
-  caught_up(*runner, cs.at(day0_ns + 4, "cart/cart-u1", {domain::cart_item_removed{cart("u1"), domain::product_id{"p1"}}}));
+  caught_up(*runner, cs.at(day0_ns + 4, "cart/cart-u1",
+                           {domain::cart_item_removed{cart("u1"), domain::product_id{"p1"}}}));
   c = cart_of(*cs.store, "u1");
   REQUIRE(c.lines.size() == 1);
   CHECK(c.lines[0].product_id == "p2");

@@ -34,8 +34,10 @@ TEST_CASE("the catalog folds every product event") {
          {domain::product_stock_reserved{id, o1, domain::quantity{4}, 11},
           domain::product_stock_reserved{id, o2, domain::quantity{3}, 8}});
   append(*s, "product/prod-001",
-         {domain::product_reservation_released{id, o1, domain::quantity{4}, domain::cancel_reason::payment_failed, "", 12}});
-  auto last = append(*s, "product/prod-001", {domain::product_reservation_committed{id, o2, domain::quantity{3}}});
+         {domain::product_reservation_released{id, o1, domain::quantity{4},
+                                               domain::cancel_reason::payment_failed, "", 12}});
+  auto last =
+      append(*s, "product/prod-001", {domain::product_reservation_committed{id, o2, domain::quantity{3}}});
   // Not a product stream: ignored.
   append(*s, "cart/cart-u1", {domain::cart_cleared{domain::cart_id{"cart-u1"}}});
 
@@ -151,20 +153,25 @@ using projections::catalog_filter;
 using projections::catalog_sort;
 using projections::sort_direction;
 
-domain::product_created product(const std::string& id, const std::string& name, const std::string& description,
-                                const std::string& category, std::int64_t cents, std::uint32_t stock = 10) {
-  return domain::product_created{domain::product_id{id}, "SKU-" + id, name, description, category,
-                                 eur(cents),           {},          stock};
+domain::product_created product(const std::string& id, const std::string& name,
+                                const std::string& description, const std::string& category,
+                                std::int64_t cents, std::uint32_t stock = 10) {
+  return domain::product_created{
+      domain::product_id{id}, "SKU-" + id, name, description, category, eur(cents), {}, stock};
 }
 
 /// a1..a5 created one second apart; a5 deactivated.
 void seed_catalog(clocked_store& cs) {
   cs.at(day0_ns + 1'000'000'000, "product/a1", {product("a1", "Dune", "Desert planet saga", "Books", 1999)});
-  cs.at(day0_ns + 2'000'000'000, "product/a2", {product("a2", "Emma", "A novel by Jane Austen", "books", 999)});
-  cs.at(day0_ns + 3'000'000'000, "product/a3", {product("a3", "Espresso Machine", "Makes coffee", "Kitchen", 24999)});
-  cs.at(day0_ns + 4'000'000'000, "product/a4", {product("a4", "ant farm", "Watch ANTS dig dune-like tunnels", "Toys", 2999)});
+  cs.at(day0_ns + 2'000'000'000, "product/a2",
+        {product("a2", "Emma", "A novel by Jane Austen", "books", 999)});
+  cs.at(day0_ns + 3'000'000'000, "product/a3",
+        {product("a3", "Espresso Machine", "Makes coffee", "Kitchen", 24999)});
+  cs.at(day0_ns + 4'000'000'000, "product/a4",
+        {product("a4", "ant farm", "Watch ANTS dig dune-like tunnels", "Toys", 2999)});
   cs.at(day0_ns + 5'000'000'000, "product/a5",
-        {product("a5", "Zebra toy", "plush", "toys", 999), domain::product_deactivated{domain::product_id{"a5"}}});
+        {product("a5", "Zebra toy", "plush", "toys", 999),
+         domain::product_deactivated{domain::product_id{"a5"}}});
 }
 
 struct searcher {
@@ -196,7 +203,7 @@ TEST_CASE("search sorts active products by name, price or newest, both ways") {
   searcher search{*cs.store};
 
   auto all = search({});
-  CHECK(all.total == 4);  // a5 is inactive
+  CHECK(all.total == 4);                                    // a5 is inactive
   CHECK(ids_of(all.items) == ids{"a4", "a1", "a2", "a3"});  // "ant farm" < "dune" < "emma" < "espresso…"
   CHECK(search.ids(sorted(catalog_sort::name, sort_direction::desc)) == ids{"a3", "a2", "a1", "a4"});
   CHECK(search.ids(sorted(catalog_sort::price)) == ids{"a2", "a1", "a4", "a3"});
@@ -325,11 +332,14 @@ TEST_CASE("renames, price and category changes, deactivation and reactivation mo
   seed_catalog(cs);
   const auto t = day0_ns + 10'000'000'000;
   cs.at(t, "product/a3",
-        {domain::product_updated{domain::product_id{"a3"}, "Aardvark espresso", std::nullopt, std::nullopt, std::nullopt, std::nullopt}});
+        {domain::product_updated{domain::product_id{"a3"}, "Aardvark espresso", std::nullopt, std::nullopt,
+                                 std::nullopt, std::nullopt}});
   cs.at(t, "product/a1",
-        {domain::product_updated{domain::product_id{"a1"}, std::nullopt, std::nullopt, std::nullopt, eur(500), std::nullopt}});
+        {domain::product_updated{domain::product_id{"a1"}, std::nullopt, std::nullopt, std::nullopt, eur(500),
+                                 std::nullopt}});
   cs.at(t, "product/a2",
-        {domain::product_updated{domain::product_id{"a2"}, std::nullopt, std::nullopt, "Classics", std::nullopt, std::nullopt}});
+        {domain::product_updated{domain::product_id{"a2"}, std::nullopt, std::nullopt, "Classics",
+                                 std::nullopt, std::nullopt}});
   cs.at(t, "product/a5", {domain::product_reactivated{domain::product_id{"a5"}}});
   cs.at(t, "product/a4", {domain::product_deactivated{domain::product_id{"a4"}}});
   auto runner = fold_all<catalog_projection>(*cs.store);
@@ -376,10 +386,11 @@ TEST_CASE("available stock in search results is stock minus open reservations") 
   };
   check(5, 5, 0);
   caught_up(*runner, cs.at(day0_ns, "product/p",
-                           {domain::product_reservation_released{id, o1, domain::quantity{3},
-                                                                 domain::cancel_reason::payment_failed, "", 8}}));
+                           {domain::product_reservation_released{
+                               id, o1, domain::quantity{3}, domain::cancel_reason::payment_failed, "", 8}}));
   check(8, 2, 0);
-  caught_up(*runner, cs.at(day0_ns, "product/p", {domain::product_reservation_committed{id, o2, domain::quantity{2}}}));
+  caught_up(*runner, cs.at(day0_ns, "product/p",
+                           {domain::product_reservation_committed{id, o2, domain::quantity{2}}}));
   check(8, 0, 2);
   caught_up(*runner, cs.at(day0_ns, "product/p", {restocked("p", 4)}));
   check(12, 0, 2);

@@ -81,9 +81,14 @@ int main(int argc, char** argv) {
     const domain::product_id id{"p" + std::to_string(p)};
     auto r = actors::await<domain::product_state>([&](auto done) {
       e.send(id,
-             domain::product_command{domain::create_product{id, "SKU-" + id.value(), "Product " + id.value(),
+             domain::product_command{domain::create_product{id,
+                                                            "SKU-" + id.value(),
+                                                            "Product " + id.value(),
                                                             "A fine product number " + std::to_string(p),
-                                                            p % 2 ? "books" : "games", price(500 + 100 * p), {}, 500}},
+                                                            p % 2 ? "books" : "games",
+                                                            price(500 + 100 * p),
+                                                            {},
+                                                            500}},
              {"create-" + id.value(), ""}, done);
     });
     if (!r && r.error().error.code != domain::domain_errc::product_exists) return 1;
@@ -91,8 +96,9 @@ int main(int argc, char** argv) {
   std::vector<domain::user_id> users;
   for (int u = 0; u < 20; ++u) {
     auto r = actors::await<domain::user_state>([&](auto done) {
-      e.register_user("shopper" + std::to_string(u) + "@example.com", "Password123!", "Shopper " + std::to_string(u),
-                      domain::role::customer, {"register-" + std::to_string(u), ""}, done);
+      e.register_user("shopper" + std::to_string(u) + "@example.com", "Password123!",
+                      "Shopper " + std::to_string(u), domain::role::customer,
+                      {"register-" + std::to_string(u), ""}, done);
     });
     if (!r) return 1;
     users.push_back(r->state.id);
@@ -110,15 +116,18 @@ int main(int argc, char** argv) {
     const auto dice = rng() % 20;
     if (dice == 0) {
       (void)actors::await<domain::product_state>([&](auto done) {
-        e.send(product, domain::product_command{domain::update_product{std::nullopt, std::nullopt, std::nullopt,
-                                                                       price(400 + static_cast<std::int64_t>(rng() % 700)), std::nullopt}},
+        e.send(product,
+               domain::product_command{
+                   domain::update_product{std::nullopt, std::nullopt, std::nullopt,
+                                          price(400 + static_cast<std::int64_t>(rng() % 700)), std::nullopt}},
                {}, done);
       });
       continue;
     }
     if (dice == 1) {
-      (void)actors::await<domain::product_state>(
-          [&](auto done) { e.send(product, domain::product_command{domain::restock_product{50}}, {}, done); });
+      (void)actors::await<domain::product_state>([&](auto done) {
+        e.send(product, domain::product_command{domain::restock_product{50}}, {}, done);
+      });
       continue;
     }
     if (dice <= 4) {

@@ -52,7 +52,8 @@ TEST_CASE("every read model equals a rebuild from zero after each of 20+ SIGKILL
   std::uint64_t events = 0;
   for (int k = 0; k < kills; ++k) {
     {
-      process child(PROJECTIONS_CRASH_CHILD_PATH, {data.string(), std::to_string(rng())}, {}, dir / "child.log");
+      process child(PROJECTIONS_CRASH_CHILD_PATH, {data.string(), std::to_string(rng())}, {},
+                    dir / "child.log");
       // Half the kills while setting up or just after, half deep into the load.
       std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 900));
       child.signal(SIGKILL);
@@ -75,9 +76,10 @@ TEST_CASE("every read model equals a rebuild from zero after each of 20+ SIGKILL
       // An interrupted rebuild resumes and swaps; then the serving generation catches up.
       for (int i = 0; i < 3000 && host.status(name)->rebuilding; ++i) std::this_thread::sleep_for(10ms);
       REQUIRE_MESSAGE(!host.status(name)->rebuilding, name << " did not finish its rebuild");
-      REQUIRE_MESSAGE(host.wait_until(name, at, 60s), name << " did not catch up: "
-                                                            << host.status(name)->last_error.value_or(""));
-      CHECK_MESSAGE(!host.status(name)->last_error, name << ": " << host.status(name)->last_error.value_or(""));
+      REQUIRE_MESSAGE(host.wait_until(name, at, 60s),
+                      name << " did not catch up: " << host.status(name)->last_error.value_or(""));
+      CHECK_MESSAGE(!host.status(name)->last_error,
+                    name << ": " << host.status(name)->last_error.value_or(""));
     }
 
     // Fold every read model from zero into a fresh keyspace and compare all of it.
@@ -90,8 +92,9 @@ TEST_CASE("every read model equals a rebuild from zero after each of 20+ SIGKILL
       REQUIRE_MESSAGE(folded.has_value(), name << ": " << (folded ? "" : folded.error().message));
       const auto live = model(*store, host.active_prefix(name));
       const auto rebuilt = model(*store, prefix);
-      CHECK_MESSAGE(live == rebuilt, "kill " << k << ", read model " << name << " (" << live.size() << " keys live, "
-                                             << rebuilt.size() << " rebuilt): " << first_difference(live, rebuilt));
+      CHECK_MESSAGE(live == rebuilt, "kill " << k << ", read model " << name << " (" << live.size()
+                                             << " keys live, " << rebuilt.size()
+                                             << " rebuilt): " << first_difference(live, rebuilt));
       compared_keys += rebuilt.size();
       es::aux_batch drop;
       drop.delete_projection_range(prefix, projections::prefix_end(prefix));

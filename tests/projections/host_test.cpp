@@ -23,7 +23,7 @@ namespace {
 /// apply or a skip shows against the stream heads. While `hold` names a generation
 /// ("/g1/"), apply into that generation throws: its build cannot progress.
 class tally_projection final : public projections::projection {
-public:
+ public:
   explicit tally_projection(std::uint32_t version = 1) : version_(version) {}
   std::string hold;  // set before the host starts, or through set_hold
   std::atomic<bool> holding{false};
@@ -35,8 +35,7 @@ public:
   std::string_view name() const override { return "tally"; }
   std::uint32_t version() const override { return version_; }
   void apply(batch_writer& out, const es::recorded_event& e) override {
-    if (holding && out.prefix().find(hold) != std::string::npos)
-      throw projections::projection_error("held");
+    if (holding && out.prefix().find(hold) != std::string::npos) throw projections::projection_error("held");
     const std::string key = "count/" + e.stream;
     const auto cur = out.get(key);
     out.put(key, std::to_string((cur ? std::stoull(*cur) : 0) + 1));
@@ -44,7 +43,7 @@ public:
     out.put("total", std::to_string((total ? std::stoull(*total) : 0) + 1));
   }
 
-private:
+ private:
   std::uint32_t version_;
 };
 
@@ -145,7 +144,8 @@ TEST_CASE("first start: generation 0 serves at once, follows the log, reports la
   // Unknown names, unknown shards, unreachable positions.
   CHECK_FALSE(h->wait_until("nope", pos, 10ms));
   CHECK_FALSE(h->wait_until("tally", std::vector{es::position{es::shard_id{99}, es::shard_seq{1}}}, 10s));
-  CHECK_FALSE(h->wait_until("tally", std::vector{es::position{pos[0].shard, es::shard_seq{pos[0].seq.value() + 5}}}, 30ms));
+  CHECK_FALSE(h->wait_until(
+      "tally", std::vector{es::position{pos[0].shard, es::shard_seq{pos[0].seq.value() + 5}}}, 30ms));
 }
 
 TEST_CASE("a restart resumes the serving generation from its checkpoints") {
@@ -237,7 +237,7 @@ TEST_CASE("a version bump builds the new version while the old keyspace serves, 
   // Read-your-writes cannot be met by a frozen generation: it times out.
   CHECK_FALSE(h->wait_until("tally", heads(*s), 30ms));
   CHECK(h->wait_until("tally", std::vector<es::position>{}, 0ms));  // nothing to wait for
-  CHECK(h->rebuild("tally").has_value() == false);  // already rebuilding
+  CHECK(h->rebuild("tally").has_value() == false);                  // already rebuilding
 
   // Let the build run; a waiter started before the swap is answered by the new generation.
   std::atomic<bool> waited{false};
@@ -286,8 +286,10 @@ TEST_CASE("rebuild while serving: every read sees a complete model, the swap is 
       const auto m = model(*s, prefix);
       std::uint64_t sum = 0, total = 0;
       for (const auto& [k, v] : m) {
-        if (k == "total") total = std::stoull(v);
-        else sum += std::stoull(v);
+        if (k == "total")
+          total = std::stoull(v);
+        else
+          sum += std::stoull(v);
       }
       if (sum != total || total == 0) ++bad;
       if (total < last_total) ++regressions;
@@ -403,13 +405,13 @@ TEST_CASE("bad host input is refused with a clear error") {
   temp_dir dir;
   auto s = open_store(dir.path(), 2);
   class named final : public projections::projection {
-  public:
+   public:
     explicit named(std::string n) : n_(std::move(n)) {}
     std::string_view name() const override { return n_; }
     std::uint32_t version() const override { return 1; }
     void apply(batch_writer&, const es::recorded_event&) override {}
 
-  private:
+   private:
     std::string n_;
   };
   auto dup = host::start(*s, {std::make_shared<named>("a"), std::make_shared<named>("a")});
@@ -430,7 +432,7 @@ TEST_CASE("bad host input is refused with a clear error") {
   CHECK(corrupt.error().code == es::store_errc::corruption);
 
   class effectful final : public projections::projection {
-  public:
+   public:
     std::string_view name() const override { return "effects"; }
     std::uint32_t version() const override { return 1; }
     void apply(batch_writer&, const es::recorded_event&) override {}

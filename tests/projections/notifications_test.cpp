@@ -13,7 +13,7 @@ using ids = std::vector<std::string>;
 namespace {
 
 projections::page<projections::notification_view> inbox(const es::event_store& s, const std::string& user,
-                                                          page_request p = {}) {
+                                                        page_request p = {}) {
   auto r = notifications_query(s, projections::default_prefix<notifications_projection>()).inbox(user, p);
   REQUIRE(r.has_value());
   return std::move(*r);
@@ -60,7 +60,8 @@ TEST_CASE("inbox paging: first, last, past the end, size bounds") {
   temp_dir dir;
   clocked_store cs(dir.path());
   for (int i = 1; i <= 5; ++i)
-    cs.at(day0_ns + i, "order/o" + std::to_string(i), {note("n" + std::to_string(i), "u1", "o" + std::to_string(i))});
+    cs.at(day0_ns + i, "order/o" + std::to_string(i),
+          {note("n" + std::to_string(i), "u1", "o" + std::to_string(i))});
   auto runner = fold_all<notifications_projection>(*cs.store);
 
   CHECK(ids_of(inbox(*cs.store, "u1", {0, 2}).items) == ids{"n5", "n4"});

@@ -16,7 +16,9 @@ using ps = domain::payment_status;
 
 namespace {
 
-orders_query query(const es::event_store& s) { return orders_query(s, projections::default_prefix<orders_projection>()); }
+orders_query query(const es::event_store& s) {
+  return orders_query(s, projections::default_prefix<orders_projection>());
+}
 
 projections::order_view order(const es::event_store& s, const std::string& id) {
   auto o = query(s).get(id);
@@ -33,7 +35,7 @@ projections::payment_view payment(const es::event_store& s, const std::string& i
 }
 
 projections::page<projections::order_view> history(const es::event_store& s, const std::string& user,
-                                                    page_request p = {}) {
+                                                   page_request p = {}) {
   auto h = query(s).history(user, p);
   REQUIRE(h.has_value());
   return std::move(*h);
@@ -151,10 +153,12 @@ TEST_CASE("cancelled orders and failed or voided payments keep why") {
   const domain::payment_id pay2{"pay2"};
   cs.at(day0_ns, "order/o1",
         {placed("o1", "u1", {line("p1", 1, 1000)}),
-         domain::order_cancelled{o1, domain::cancel_reason::customer_requested, "changed my mind", domain::user_id{"u1"}}});
+         domain::order_cancelled{o1, domain::cancel_reason::customer_requested, "changed my mind",
+                                 domain::user_id{"u1"}}});
   cs.at(day0_ns, "payment/pay1",
         {payment_requested("pay1", "o1", "u1", 1000),
-         domain::payment_authorization_failed{pay1, o1, domain::payment_failure_reason::insufficient_funds, "nope"}});
+         domain::payment_authorization_failed{pay1, o1, domain::payment_failure_reason::insufficient_funds,
+                                              "nope"}});
   cs.at(day0_ns, "order/o2", {placed("o2", "u1", {line("p1", 1, 1000)}), domain::order_stock_reserved{o2}});
   cs.at(day0_ns, "payment/pay2",
         {payment_requested("pay2", "o2", "u1", 1000), domain::payment_authorized{pay2, o2, eur(1000), "y"},
@@ -202,11 +206,13 @@ TEST_CASE("order history: newest first, paged, only the user's own") {
     cs.at(day0_ns + i * 1000, "order/" + id, {placed(id, "u1", {line("p1", std::uint32_t(i), 100)})});
   }
   cs.at(day0_ns + 2500, "order/x1", {placed("x1", "u2", {line("p1", 1, 100)})});
-  cs.at(day0_ns + 9000, "order/x2", {placed("x2", "u10", {line("p1", 1, 100)})});  // "u1" is a prefix of "u10"
+  cs.at(day0_ns + 9000, "order/x2",
+        {placed("x2", "u10", {line("p1", 1, 100)})});  // "u1" is a prefix of "u10"
   // Two orders placed at the same instant: by id.
   cs.at(day0_ns + 10000, "order/o7", {placed("o7", "u3", {line("p1", 1, 100)})});
   cs.at(day0_ns + 10000, "order/o6", {placed("o6", "u3", {line("p1", 1, 100)})});
-  cs.at(day0_ns + 11000, "order/o3", {domain::order_stock_reserved{domain::order_id{"o3"}}});  // no reordering
+  cs.at(day0_ns + 11000, "order/o3",
+        {domain::order_stock_reserved{domain::order_id{"o3"}}});  // no reordering
   auto runner = fold_all<orders_projection>(*cs.store);
 
   auto all = history(*cs.store, "u1");
@@ -248,7 +254,8 @@ TEST_CASE("an order event before OrderPlaced stalls the projection instead of sk
   cs.at(day0_ns, "order/o1", {domain::order_confirmed{o1}});
   auto r = projections::projection_runner::start(*cs.store, std::make_shared<orders_projection>());
   REQUIRE(r.has_value());
-  for (int i = 0; i < 200 && !(*r)->last_error(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 200 && !(*r)->last_error(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   REQUIRE((*r)->last_error().has_value());
   CHECK((*r)->last_error()->find("before OrderPlaced") != std::string::npos);
   CHECK((*r)->checkpoints() == std::vector<es::shard_seq>(cs.store->info().shard_count, es::shard_seq{0}));

@@ -28,14 +28,17 @@ using reply = webhook_receiver::reply;
 namespace {
 
 const std::string secret = "whsec_test";
-const std::string prefix = projections::key_prefix(outbox_projection::projection_name,
-                                                   outbox_projection::current_version);
+const std::string prefix =
+    projections::key_prefix(outbox_projection::projection_name, outbox_projection::current_version);
 
 /// The NotificationEmitted of order `n` (as the runtime appends it after OrderConfirmed).
 domain::notification_emitted note(int n) {
   const auto order = "o-" + std::to_string(n);
-  return {domain::notification_id{"ntf-order/" + order + "-2"}, domain::user_id{"u-" + std::to_string(n % 3)},
-          domain::notification_kind::order_confirmed, domain::order_id{order}, "Order " + order + " confirmed",
+  return {domain::notification_id{"ntf-order/" + order + "-2"},
+          domain::user_id{"u-" + std::to_string(n % 3)},
+          domain::notification_kind::order_confirmed,
+          domain::order_id{order},
+          "Order " + order + " confirmed",
           "Thank you, \"customer\".\nLine two."};
 }
 
@@ -66,7 +69,8 @@ struct rig {
     projections::runner_options ro;
     ro.poll_wait = 5ms;
     ro.batch_events = 7;  // several batches
-    auto r = projections::projection_runner::start(*store, std::make_shared<outbox_projection>(o.webhook_urls), ro);
+    auto r = projections::projection_runner::start(*store,
+                                                   std::make_shared<outbox_projection>(o.webhook_urls), ro);
     REQUIRE(r.has_value());
     runner = std::move(*r);
     auto d = outbox_deliverer::start(*store, prefix, o);
@@ -127,7 +131,8 @@ std::set<std::string> accepted_ids(const std::vector<webhook_receiver::request>&
 /// Every request carries a valid signature and a body whose id is its delivery id; per
 /// delivery, attempt numbers run 1, 2, 3, … (after `restarted`, an id may start over at 1
 /// once: an aborted POST is not counted).
-void check_requests(const std::vector<webhook_receiver::request>& reqs, const std::set<std::string>& expected) {
+void check_requests(const std::vector<webhook_receiver::request>& reqs,
+                    const std::set<std::string>& expected) {
   std::map<std::string, int> last_attempt;
   for (const auto& r : reqs) {
     INFO(r.delivery_id << " attempt " << r.attempt);
@@ -144,7 +149,8 @@ void check_requests(const std::vector<webhook_receiver::request>& reqs, const st
 }  // namespace
 
 TEST_CASE("signature: HMAC-SHA256 over \"<t>.<body>\", hex, in the documented header form") {
-  CHECK(projections::webhook_signature("whsec_test", 1700000000, R"({"id":"ntf-order/o-1-3:0123456789abcdef"})") ==
+  CHECK(projections::webhook_signature("whsec_test", 1700000000,
+                                       R"({"id":"ntf-order/o-1-3:0123456789abcdef"})") ==
         "t=1700000000,v1=b1b68848bb207f14ce996a2e6df625c9fd10e556d3fbe9289d3944c1f88423a3");
   CHECK(projections::endpoint_id("http://a.example/x").size() == 16);
   CHECK(projections::endpoint_id("http://a.example/x") != projections::endpoint_id("http://a.example/y"));
@@ -164,7 +170,8 @@ TEST_CASE("every notification reaches every endpoint after 500s, dropped connect
   r.start(fast_options(urls));
   emit(*r.store, 0, 10);
   const auto expected = expected_ids(0, 10, urls);
-  REQUIRE(r.wait_counts([&](const auto& c) { return c.delivered == 20 && r.deliverer->stats().delivered == 20; }));
+  REQUIRE(r.wait_counts(
+      [&](const auto& c) { return c.delivered == 20 && r.deliverer->stats().delivered == 20; }));
 
   const auto reqs = rx.requests();
   CHECK(accepted_ids(reqs) == expected);
@@ -286,7 +293,7 @@ TEST_CASE("restart in the middle: nothing is lost, a POST in flight is sent agai
   emit(*r.store, 0, 5);
   REQUIRE(rx.wait_for([](const auto& reqs) { return reqs.size() == 1; }, 30s));  // one at a time
   const auto in_flight = rx.requests().front().delivery_id;
-  r.stop();  // aborts the hung POST
+  r.stop();               // aborts the hung POST
   emit(*r.store, 5, 10);  // appended while nothing projects or delivers
   r.reopen();
   CHECK(r.counts().delivered == 0);
@@ -388,12 +395,15 @@ TEST_CASE("repeated restarts while notifications flow and the receiver flaps: ev
     emit(*r.store, round * per_round, (round + 1) * per_round);
     const auto seen = rx.requests().size();
     REQUIRE(rx.wait_for([&](const auto& reqs) { return reqs.size() >= seen + 3; }, 30s));
-    if (round % 2 == 0) r.reopen();  // a whole process restart
-    else r.stop();
+    if (round % 2 == 0)
+      r.reopen();  // a whole process restart
+    else
+      r.stop();
   }
   rx.script({}, reply::ok);
   r.start(o);
-  REQUIRE(r.wait_counts([](const auto& c) { return c.delivered == rounds * per_round * 2 && c.pending == 0; }));
+  REQUIRE(
+      r.wait_counts([](const auto& c) { return c.delivered == rounds * per_round * 2 && c.pending == 0; }));
   const auto expected = expected_ids(0, rounds * per_round, urls);
   const auto reqs = rx.requests();
   CHECK(accepted_ids(reqs) == expected);
@@ -419,7 +429,8 @@ TEST_CASE("the host runs the outbox but refuses to rebuild it (a rebuild would r
   emit(*s, 0, 3);
   outbox_query q(*s, active);
   const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (q.counts()->delivered < 3 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(2ms);
+  while (q.counts()->delivered < 3 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(2ms);
   CHECK(q.counts()->delivered == 3);
   const auto refused = (*h)->rebuild(outbox_projection::projection_name);
   REQUIRE_FALSE(refused.has_value());

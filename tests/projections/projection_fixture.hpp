@@ -18,7 +18,8 @@
 
 namespace mercato::test {
 
-inline std::unique_ptr<es::event_store> open_store(const std::filesystem::path& dir, std::uint32_t shards = 8) {
+inline std::unique_ptr<es::event_store> open_store(const std::filesystem::path& dir,
+                                                   std::uint32_t shards = 8) {
   es::store_options o;
   o.data_dir = dir;
   o.shard_count = shards;
@@ -53,8 +54,9 @@ inline domain::money eur(std::int64_t cents) {
 
 inline domain::product_created created(const std::string& id, const std::string& name, std::uint32_t stock,
                                        std::int64_t cents = 1999) {
-  return domain::product_created{domain::product_id{id}, "SKU-" + id, name, name + " description",
-                                 "books", eur(cents), {"img/" + id + ".png"}, stock};
+  return domain::product_created{domain::product_id{id}, "SKU-" + id, name,
+                                 name + " description",  "books",     eur(cents),
+                                 {"img/" + id + ".png"}, stock};
 }
 
 inline domain::product_restocked restocked(const std::string& id, std::uint32_t qty) {
@@ -65,10 +67,11 @@ inline domain::product_restocked restocked(const std::string& id, std::uint32_t 
 /// consistent snapshot).
 inline std::map<std::string, std::string> model(const es::event_store& s, const std::string& prefix) {
   std::map<std::string, std::string> m;
-  auto r = s.scan_projection(prefix, projections::prefix_end(prefix), [&](std::string_view k, std::string_view v) {
-    m.emplace(std::string(k.substr(prefix.size())), std::string(v));
-    return true;
-  });
+  auto r =
+      s.scan_projection(prefix, projections::prefix_end(prefix), [&](std::string_view k, std::string_view v) {
+        m.emplace(std::string(k.substr(prefix.size())), std::string(v));
+        return true;
+      });
   REQUIRE(r.has_value());
   return m;
 }

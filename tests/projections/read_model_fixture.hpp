@@ -33,7 +33,8 @@ struct clocked_store {
     store = std::move(*s);
   }
   /// Appends at time `at_ns`.
-  std::vector<es::position> at(std::int64_t at_ns, const std::string& stream, const std::vector<domain::any_event>& events) {
+  std::vector<es::position> at(std::int64_t at_ns, const std::string& stream,
+                               const std::vector<domain::any_event>& events) {
     now->store(at_ns);
     return append(*store, stream, events);
   }
@@ -59,7 +60,8 @@ inline void caught_up(const projections::projection_runner& r, const std::vector
 }
 
 inline domain::order_line line(const std::string& product, std::uint32_t qty, std::int64_t unit_cents) {
-  auto l = domain::make_order_line(domain::product_id{product}, "name of " + product, domain::quantity{qty}, eur(unit_cents));
+  auto l = domain::make_order_line(domain::product_id{product}, "name of " + product, domain::quantity{qty},
+                                   eur(unit_cents));
   REQUIRE(l.has_value());
   return *l;
 }
@@ -68,20 +70,32 @@ inline domain::order_placed placed(const std::string& order, const std::string& 
                                    std::vector<domain::order_line> lines) {
   std::int64_t total = 0;
   for (const auto& l : lines) total += l.line_total.minor_units;
-  return domain::order_placed{domain::order_id{order}, domain::user_id{user}, domain::cart_id{"cart-" + user},
-                              domain::checkout_id{"co-" + order}, std::move(lines), eur(total)};
+  return domain::order_placed{domain::order_id{order},
+                              domain::user_id{user},
+                              domain::cart_id{"cart-" + user},
+                              domain::checkout_id{"co-" + order},
+                              std::move(lines),
+                              eur(total)};
 }
 
-inline domain::payment_authorization_requested payment_requested(const std::string& payment, const std::string& order,
-                                                                 const std::string& user, std::int64_t cents) {
-  return domain::payment_authorization_requested{domain::payment_id{payment}, domain::order_id{order},
-                                                 domain::user_id{user}, eur(cents), "simulated", "visa", "tok_…4242"};
+inline domain::payment_authorization_requested payment_requested(const std::string& payment,
+                                                                 const std::string& order,
+                                                                 const std::string& user,
+                                                                 std::int64_t cents) {
+  return domain::payment_authorization_requested{domain::payment_id{payment},
+                                                 domain::order_id{order},
+                                                 domain::user_id{user},
+                                                 eur(cents),
+                                                 "simulated",
+                                                 "visa",
+                                                 "tok_…4242"};
 }
 
-inline domain::notification_emitted note(const std::string& id, const std::string& user, const std::string& order,
-                                         domain::notification_kind kind = domain::notification_kind::order_confirmed) {
+inline domain::notification_emitted note(
+    const std::string& id, const std::string& user, const std::string& order,
+    domain::notification_kind kind = domain::notification_kind::order_confirmed) {
   return domain::notification_emitted{domain::notification_id{id}, domain::user_id{user}, kind,
-                                      domain::order_id{order}, "subject " + id, "body " + id};
+                                      domain::order_id{order},     "subject " + id,       "body " + id};
 }
 
 /// The ids of a list of read-model items.

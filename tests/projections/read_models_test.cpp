@@ -6,8 +6,8 @@
 #include <mercato/projections/host.hpp>
 #include <mercato/projections/registry.hpp>
 
-#include "read_model_fixture.hpp"
 #include "projection_fixture.hpp"
+#include "read_model_fixture.hpp"
 
 using namespace mercato;
 using namespace mercato::test;
@@ -25,8 +25,14 @@ std::vector<es::position> shop(clocked_store& cs) {
   };
   for (int p = 0; p < 6; ++p) {
     const auto id = "p" + std::to_string(p);
-    at("product/" + id, {domain::product_created{domain::product_id{id}, "SKU" + id, "Product " + id, "about " + id,
-                                                 p % 2 ? "odd" : "even", eur(100 * (p + 1)), {}, 20}});
+    at("product/" + id, {domain::product_created{domain::product_id{id},
+                                                 "SKU" + id,
+                                                 "Product " + id,
+                                                 "about " + id,
+                                                 p % 2 ? "odd" : "even",
+                                                 eur(100 * (p + 1)),
+                                                 {},
+                                                 20}});
   }
   for (int i = 0; i < 12; ++i) {
     const auto u = "u" + std::to_string(i % 4), o = "o" + std::to_string(i), pay = "pay" + std::to_string(i);
@@ -34,22 +40,25 @@ std::vector<es::position> shop(clocked_store& cs) {
     const domain::order_id od{o};
     const domain::payment_id pd{pay};
     const domain::cart_id cart{"cart-" + u};
-    at("cart/cart-" + u, {domain::cart_item_added{cart, domain::user_id{u}, domain::product_id{p1}, "n", domain::quantity{1},
-                                                  eur(100), domain::quantity{1}}});
-    at("cart/cart-" + u, {domain::cart_item_added{cart, domain::user_id{u}, domain::product_id{p2}, "n", domain::quantity{2},
-                                                  eur(300), domain::quantity{2}}});
+    at("cart/cart-" + u, {domain::cart_item_added{cart, domain::user_id{u}, domain::product_id{p1}, "n",
+                                                  domain::quantity{1}, eur(100), domain::quantity{1}}});
+    at("cart/cart-" + u, {domain::cart_item_added{cart, domain::user_id{u}, domain::product_id{p2}, "n",
+                                                  domain::quantity{2}, eur(300), domain::quantity{2}}});
     at("order/" + o, {placed(o, u, {line(p1, 1, 100), line(p2, 2, 300)})});
     at("product/" + p1, {domain::product_stock_reserved{domain::product_id{p1}, od, domain::quantity{1}, 0}});
     at("product/" + p2, {domain::product_stock_reserved{domain::product_id{p2}, od, domain::quantity{2}, 0}});
     at("order/" + o, {domain::order_stock_reserved{od}});
     at("payment/" + pay, {payment_requested(pay, o, u, 700)});
     if (i % 5 == 4) {  // declined: compensate
-      at("payment/" + pay, {domain::payment_authorization_failed{pd, od, domain::payment_failure_reason::declined, "no"},
-                            note("n-f" + o, u, o, domain::notification_kind::payment_failed)});
-      at("product/" + p1, {domain::product_reservation_released{domain::product_id{p1}, od, domain::quantity{1},
-                                                                domain::cancel_reason::payment_failed, "", 0}});
-      at("product/" + p2, {domain::product_reservation_released{domain::product_id{p2}, od, domain::quantity{2},
-                                                                domain::cancel_reason::payment_failed, "", 0}});
+      at("payment/" + pay,
+         {domain::payment_authorization_failed{pd, od, domain::payment_failure_reason::declined, "no"},
+          note("n-f" + o, u, o, domain::notification_kind::payment_failed)});
+      at("product/" + p1,
+         {domain::product_reservation_released{domain::product_id{p1}, od, domain::quantity{1},
+                                               domain::cancel_reason::payment_failed, "", 0}});
+      at("product/" + p2,
+         {domain::product_reservation_released{domain::product_id{p2}, od, domain::quantity{2},
+                                               domain::cancel_reason::payment_failed, "", 0}});
       at("order/" + o, {domain::order_cancelled{od, domain::cancel_reason::payment_failed, "declined", {}},
                         note("n-c" + o, u, o, domain::notification_kind::order_cancelled)});
       continue;
@@ -60,9 +69,12 @@ std::vector<es::position> shop(clocked_store& cs) {
     at("cart/cart-" + u, {domain::cart_checked_out{cart, od, domain::checkout_id{"co-" + o}}});
     if (i % 3 == 0) continue;  // confirmed, not shipped
     at("payment/" + pay, {domain::payment_captured{pd, od, eur(700), "ref"}});
-    at("product/" + p1, {domain::product_reservation_committed{domain::product_id{p1}, od, domain::quantity{1}}});
-    at("product/" + p2, {domain::product_reservation_committed{domain::product_id{p2}, od, domain::quantity{2}}});
-    at("order/" + o, {domain::order_shipped{od, "T" + o, "DHL"}, note("n-s" + o, u, o, domain::notification_kind::order_shipped)});
+    at("product/" + p1,
+       {domain::product_reservation_committed{domain::product_id{p1}, od, domain::quantity{1}}});
+    at("product/" + p2,
+       {domain::product_reservation_committed{domain::product_id{p2}, od, domain::quantity{2}}});
+    at("order/" + o, {domain::order_shipped{od, "T" + o, "DHL"},
+                      note("n-s" + o, u, o, domain::notification_kind::order_shipped)});
     if (i % 4 == 1) {
       const domain::refund_id r{"r" + o};
       at("payment/" + pay, {domain::payment_refunded{pd, od, eur(200), r, "x", "dented"}});
@@ -71,7 +83,8 @@ std::vector<es::position> shop(clocked_store& cs) {
     }
   }
   at("product/p3", {domain::product_deactivated{domain::product_id{"p3"}}});
-  at("product/p4", {domain::product_updated{domain::product_id{"p4"}, "Renamed", std::nullopt, "even", eur(50), std::nullopt}});
+  at("product/p4", {domain::product_updated{domain::product_id{"p4"}, "Renamed", std::nullopt, "even",
+                                            eur(50), std::nullopt}});
   at("product/p0", {restocked("p0", 7)});
   return last;
 }

@@ -19,7 +19,7 @@ namespace {
 /// count that differs from the stream's head. Throws once per `fail_every` batches'
 /// worth of events when asked to, after having written (which must then be discarded).
 class counting_projection final : public projections::projection {
-public:
+ public:
   std::atomic<int> failures_left{0};
   std::string_view name() const override { return "test-count"; }
   std::uint32_t version() const override { return 1; }
@@ -72,8 +72,7 @@ TEST_CASE("exactly once across many batches, live appends and restarts") {
   temp_dir dir;
   auto s = open_store(dir.path(), 4);
   constexpr int streams = 13;
-  for (int i = 0; i < 200; ++i)
-    append(*s, "product/p-" + std::to_string(i % streams), {restocked("p", 1)});
+  for (int i = 0; i < 200; ++i) append(*s, "product/p-" + std::to_string(i % streams), {restocked("p", 1)});
 
   std::atomic<bool> writing{true};
   std::thread writer([&] {
@@ -137,7 +136,8 @@ TEST_CASE("lag per shard reaches zero and checkpoints equal the shard heads") {
   auto proj = std::make_shared<counting_projection>();
   auto runner = start(*s, proj, 16);
   const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (runner->total_lag() > 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(5ms);
+  while (runner->total_lag() > 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(5ms);
   const auto lag = runner->lag();
   REQUIRE(lag.size() == 4);
   for (const auto& l : lag) {

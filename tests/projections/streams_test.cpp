@@ -17,7 +17,9 @@ using projections::streams_query;
 
 namespace {
 
-streams_query query(const es::event_store& s) { return streams_query(s, projections::default_prefix<streams_projection>()); }
+streams_query query(const es::event_store& s) {
+  return streams_query(s, projections::default_prefix<streams_projection>());
+}
 
 std::vector<std::string> names(const es::event_store& s, std::string_view kind, page_request p = {}) {
   auto r = query(s).streams(kind, p);
@@ -43,13 +45,15 @@ TEST_CASE("streams: lengths, first and last times, last type; counts per kind an
   cs.at(day0_ns + 1, "product/p1", {created("p1", "Pen", 3)});
   cs.at(day0_ns + 2, "product/p2", {created("p2", "Ink", 3)});
   cs.at(day0_ns + 3, "product/p1", {restocked("p1", 1), restocked("p1", 2)});
-  cs.at(day0_ns + 4, "order/o1", {placed("o1", "u1", {line("p1", 1, 100)}), domain::order_confirmed{domain::order_id{"o1"}}});
+  cs.at(day0_ns + 4, "order/o1",
+        {placed("o1", "u1", {line("p1", 1, 100)}), domain::order_confirmed{domain::order_id{"o1"}}});
   auto runner = fold_all<streams_projection>(*cs.store);
 
   auto p1 = query(*cs.store).stream("product/p1");
   REQUIRE(p1.has_value());
   REQUIRE(p1->has_value());
-  CHECK(**p1 == projections::stream_info{"product/p1", "product", 3, day0_ns + 1, day0_ns + 3, "ProductRestocked"});
+  CHECK(**p1 ==
+        projections::stream_info{"product/p1", "product", 3, day0_ns + 1, day0_ns + 3, "ProductRestocked"});
   auto o1 = query(*cs.store).stream("order/o1");
   REQUIRE(o1->has_value());
   CHECK((*o1)->length == 2);
@@ -64,8 +68,9 @@ TEST_CASE("streams: lengths, first and last times, last type; counts per kind an
   CHECK(*kinds == std::vector<kind_count>{{"order", 1, 2}, {"product", 2, 4}});
   auto types = query(*cs.store).event_types();
   REQUIRE(types.has_value());
-  CHECK(*types == std::vector<event_type_count>{
-                      {"OrderConfirmed", 1}, {"OrderPlaced", 1}, {"ProductCreated", 2}, {"ProductRestocked", 2}});
+  CHECK(*types ==
+        std::vector<event_type_count>{
+            {"OrderConfirmed", 1}, {"OrderPlaced", 1}, {"ProductCreated", 2}, {"ProductRestocked", 2}});
 
   // Following the live log.
   caught_up(*runner, cs.at(day0_ns + 9, "product/p2", {restocked("p2", 1)}));
@@ -80,12 +85,14 @@ TEST_CASE("streams of one kind, paged by stream id; totals from the counters") {
   temp_dir dir;
   clocked_store cs(dir.path());
   for (const char* id : {"c", "a", "e", "b", "d"})
-    cs.at(day0_ns, std::string("cart/cart-") + id, {domain::cart_cleared{domain::cart_id{std::string("cart-") + id}}});
+    cs.at(day0_ns, std::string("cart/cart-") + id,
+          {domain::cart_cleared{domain::cart_id{std::string("cart-") + id}}});
   cs.at(day0_ns, "carts/x", {domain::cart_cleared{domain::cart_id{"x"}}});  // kind "carts", not "cart"
   cs.at(day0_ns, "order/o1", {placed("o1", "u1", {line("p1", 1, 100)})});
   auto runner = fold_all<streams_projection>(*cs.store);
 
-  CHECK(names(*cs.store, "cart") == strings{"cart/cart-a", "cart/cart-b", "cart/cart-c", "cart/cart-d", "cart/cart-e"});
+  CHECK(names(*cs.store, "cart") ==
+        strings{"cart/cart-a", "cart/cart-b", "cart/cart-c", "cart/cart-d", "cart/cart-e"});
   CHECK(names(*cs.store, "cart/") == names(*cs.store, "cart"));
   CHECK(total(*cs.store, "cart") == 5);
   CHECK(names(*cs.store, "cart", {0, 2}) == strings{"cart/cart-a", "cart/cart-b"});

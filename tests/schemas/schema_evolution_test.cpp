@@ -31,7 +31,7 @@ std::vector<es::envelope_bytes> read_fixture() {
   ::close(fd);
   return out;
 }
-} // namespace
+}  // namespace
 
 TEST_CASE("envelopes written before nodeId existed read with the current schema") {
   auto envelopes = read_fixture();
@@ -48,7 +48,7 @@ TEST_CASE("envelopes written before nodeId existed read with the current schema"
   CHECK(e.getTimestampNs() == 1700000000000000000);
   CHECK(std::string(e.getCorrelationId().cStr()) == "req-1");
   CHECK(std::string(e.getIdempotencyKey().cStr()) == "k1");
-  CHECK_FALSE(e.hasNodeId());                         // the added field reads as its default
+  CHECK_FALSE(e.hasNodeId());  // the added field reads as its default
   CHECK(std::string(e.getNodeId().cStr()).empty());
   REQUIRE(first.event().which() == schema::Event::CART_ITEM_ADDED);
   auto added = first.event().getCartItemAdded();

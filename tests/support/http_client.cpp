@@ -35,7 +35,8 @@ http_response http_connection::request(const std::string& method, const std::str
 }
 
 void http_connection::send_request(const std::string& method, const std::string& target,
-                                   const std::map<std::string, std::string>& headers, const std::string& body) {
+                                   const std::map<std::string, std::string>& headers,
+                                   const std::string& body) {
   std::string req = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   for (const auto& [k, v] : headers) req += k + ": " + v + "\r\n";
   if (!body.empty() || method == "POST" || method == "PUT")
@@ -62,11 +63,13 @@ http_response http_connection::read_response() {
   r.status = std::stoi(status_line.substr(status_line.find(' ') + 1, 3));
   while (line_end != std::string::npos) {
     const std::size_t next = head.find("\r\n", line_end + 2);
-    const std::string line = head.substr(line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
+    const std::string line =
+        head.substr(line_end + 2, next == std::string::npos ? std::string::npos : next - line_end - 2);
     const auto colon = line.find(':');
     if (colon != std::string::npos) {
       std::string name = line.substr(0, colon);
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       std::string value = line.substr(colon + 1);
       value.erase(0, value.find_first_not_of(' '));
       r.headers[name] = value;
@@ -93,4 +96,4 @@ http_response http_request(std::uint16_t port, const std::string& method, const 
   return c.request(method, target, headers, body);
 }
 
-} // namespace mercato::test
+}  // namespace mercato::test

@@ -18,15 +18,14 @@ struct http_response {
 };
 
 class http_connection {
-public:
+ public:
   http_connection(const std::string& host, std::uint16_t port);
   ~http_connection();
   http_connection(const http_connection&) = delete;
   http_connection& operator=(const http_connection&) = delete;
 
   http_response request(const std::string& method, const std::string& target,
-                        const std::map<std::string, std::string>& headers = {},
-                        const std::string& body = {});
+                        const std::map<std::string, std::string>& headers = {}, const std::string& body = {});
   /// The two halves of request(): send without waiting, then read one response.
   void send_request(const std::string& method, const std::string& target,
                     const std::map<std::string, std::string>& headers = {}, const std::string& body = {});
@@ -34,7 +33,7 @@ public:
   /// True when the server has closed the connection (a read returns EOF).
   bool closed_by_peer();
 
-private:
+ private:
   int fd_ = -1;
   std::string buffer_;
 };
@@ -44,4 +43,4 @@ http_response http_request(std::uint16_t port, const std::string& method, const 
                            const std::map<std::string, std::string>& headers = {},
                            const std::string& body = {});
 
-} // namespace mercato::test
+}  // namespace mercato::test

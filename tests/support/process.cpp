@@ -53,7 +53,9 @@ process::~process() {
   }
 }
 
-void process::signal(int sig) const { ::kill(pid_, sig); }
+void process::signal(int sig) const {
+  ::kill(pid_, sig);
+}
 
 std::optional<int> process::wait(std::chrono::milliseconds timeout) {
   if (exit_code_) return exit_code_;
@@ -70,7 +72,9 @@ std::optional<int> process::wait(std::chrono::milliseconds timeout) {
   }
 }
 
-bool process::running() { return !wait(std::chrono::milliseconds(0)).has_value(); }
+bool process::running() {
+  return !wait(std::chrono::milliseconds(0)).has_value();
+}
 
 std::string process::output() const {
   std::ifstream in(log_);
@@ -91,13 +95,14 @@ bool process::wait_for_output(const std::string& text, std::chrono::milliseconds
 
 node_process::node_process(const std::filesystem::path& data_dir, const std::filesystem::path& log_file,
                            std::vector<std::string> extra_args, std::map<std::string, std::string> env)
-    : proc(MERCATOD_PATH,
-           [&] {
-             std::vector<std::string> a{"--data-dir", data_dir.string(), "--listen", "127.0.0.1:0"};
-             a.insert(a.end(), extra_args.begin(), extra_args.end());
-             return a;
-           }(),
-           env, log_file) {
+    : proc(
+          MERCATOD_PATH,
+          [&] {
+            std::vector<std::string> a{"--data-dir", data_dir.string(), "--listen", "127.0.0.1:0"};
+            a.insert(a.end(), extra_args.begin(), extra_args.end());
+            return a;
+          }(),
+          env, log_file) {
   if (!proc.wait_for_output("listening on http://", std::chrono::seconds(30)))
     throw std::runtime_error("mercatod did not start:\n" + proc.output());
   std::smatch m;
@@ -107,4 +112,4 @@ node_process::node_process(const std::filesystem::path& data_dir, const std::fil
   port = static_cast<std::uint16_t>(std::stoi(m[1]));
 }
 
-} // namespace mercato::test
+}  // namespace mercato::test

@@ -13,7 +13,7 @@
 namespace mercato::test {
 
 class process {
-public:
+ public:
   /// Starts `program` with `args`; `env` entries are added to (or replace) the inherited
   /// environment. Output goes to `log_file`.
   process(const std::string& program, const std::vector<std::string>& args,
@@ -35,7 +35,7 @@ public:
   /// Waits until the output contains `text`; returns false on timeout or exit.
   bool wait_for_output(const std::string& text, std::chrono::milliseconds timeout);
 
-private:
+ private:
   pid_t pid_ = -1;
   std::optional<int> exit_code_;
   std::filesystem::path log_;
@@ -45,10 +45,9 @@ private:
 /// listens; the port is read from its log. Extra args and env are passed through.
 struct node_process {
   node_process(const std::filesystem::path& data_dir, const std::filesystem::path& log_file,
-               std::vector<std::string> extra_args = {},
-               std::map<std::string, std::string> env = {});
+               std::vector<std::string> extra_args = {}, std::map<std::string, std::string> env = {});
   process proc;
   std::uint16_t port = 0;
 };
 
-} // namespace mercato::test
+}  // namespace mercato::test

@@ -34,4 +34,4 @@ es::stream_id sid(const std::string& s) {
   return *r;
 }
 
-} // namespace mercato::test
+}  // namespace mercato::test

@@ -14,4 +14,4 @@ std::string marker_of(const es::recorded_event& e);
 /// A stream id, asserting validity.
 es::stream_id sid(const std::string& s);
 
-} // namespace mercato::test
+}  // namespace mercato::test

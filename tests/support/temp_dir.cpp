@@ -19,4 +19,4 @@ temp_dir::~temp_dir() {
   std::filesystem::remove_all(path_, ec);
 }
 
-} // namespace mercato::test
+}  // namespace mercato::test

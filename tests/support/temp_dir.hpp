@@ -6,7 +6,7 @@
 namespace mercato::test {
 
 class temp_dir {
-public:
+ public:
   temp_dir();
   ~temp_dir();
   temp_dir(const temp_dir&) = delete;
@@ -15,8 +15,8 @@ public:
   const std::filesystem::path& path() const { return path_; }
   std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+ private:
   std::filesystem::path path_;
 };
 
-} // namespace mercato::test
+}  // namespace mercato::test

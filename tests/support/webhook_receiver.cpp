@@ -75,7 +75,8 @@ webhook_receiver::webhook_receiver(std::string secret) : secret_(std::move(secre
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   addr.sin_port = 0;
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(listen_fd_, 64) != 0)
+  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(listen_fd_, 64) != 0)
     throw std::runtime_error("bind/listen on 127.0.0.1 failed");
   socklen_t len = sizeof addr;
   ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
@@ -154,7 +155,8 @@ void webhook_receiver::serve(int fd) {
     if (head_end == std::string::npos) {
       head_end = in.find("\r\n\r\n");
       if (head_end != std::string::npos)
-        need = head_end + 4 + std::stoul("0" + header(std::string_view(in).substr(0, head_end), "Content-Length"));
+        need = head_end + 4 +
+               std::stoul("0" + header(std::string_view(in).substr(0, head_end), "Content-Length"));
     }
     if (head_end != std::string::npos && in.size() >= need) break;
     const auto n = ::recv(fd, buf, sizeof buf, 0);
@@ -182,12 +184,16 @@ void webhook_receiver::serve(int fd) {
     if (r.answered == reply::hang) hanging_.push_back(fd);
   }
   switch (r.answered) {
-    case reply::ok: send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"); break;
+    case reply::ok:
+      send_all(fd, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      break;
     case reply::error_500:
-      send_all(fd, "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\nboom");
+      send_all(fd,
+               "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 4\r\nConnection: close\r\n\r\nboom");
       break;
     case reply::close:
-    case reply::hang: break;
+    case reply::hang:
+      break;
   }
   if (r.answered != reply::hang) ::close(fd);
   changed_.notify_all();

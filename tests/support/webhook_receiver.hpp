@@ -19,16 +19,16 @@
 namespace mercato::test {
 
 class webhook_receiver {
-public:
+ public:
   enum class reply { ok, error_500, close, hang };
 
   struct request {
     std::string path;
     std::string delivery_id;  ///< Mercato-Delivery-Id
     std::string body;
-    std::string timestamp;    ///< Mercato-Timestamp
-    std::string signature;    ///< Mercato-Signature
-    int attempt = 0;          ///< Mercato-Attempt
+    std::string timestamp;      ///< Mercato-Timestamp
+    std::string signature;      ///< Mercato-Signature
+    int attempt = 0;            ///< Mercato-Attempt
     bool signature_ok = false;  ///< t= matches the timestamp and v1= is HMAC(secret, t.body)
     reply answered = reply::ok;
   };
@@ -50,9 +50,10 @@ public:
 
   std::vector<request> requests() const;
   /// Waits until `done(requests())` holds; false after `timeout`.
-  bool wait_for(const std::function<bool(const std::vector<request>&)>& done, std::chrono::milliseconds timeout) const;
+  bool wait_for(const std::function<bool(const std::vector<request>&)>& done,
+                std::chrono::milliseconds timeout) const;
 
-private:
+ private:
   void run();
   void serve(int fd);
   reply next_reply();

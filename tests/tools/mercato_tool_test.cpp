@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -34,7 +34,8 @@ struct run_result {
   std::string output;  // stdout + stderr
 };
 
-run_result run(const std::filesystem::path& log, const std::string& program, const std::vector<std::string>& args) {
+run_result run(const std::filesystem::path& log, const std::string& program,
+               const std::vector<std::string>& args) {
   test::process p(program, args, {}, log);
   auto code = p.wait(300s);
   REQUIRE_MESSAGE(code, "timed out: " << program);
@@ -148,8 +149,8 @@ TEST_CASE("events export writes every event as NDJSON, CSV and raw Cap'n Proto")
   REQUIRE_MESSAGE(r.code == 0, r.output);
   const std::string schema_dir = MERCATO_SCHEMA_DIR;
   auto decoded = run(w.dir / "capnp.log", "/bin/sh",
-                     {"-c", "capnp decode -I " + schema_dir + " " + schema_dir + "/envelope.capnp Envelope < " +
-                                raw.string()});
+                     {"-c", "capnp decode -I " + schema_dir + " " + schema_dir +
+                                "/envelope.capnp Envelope < " + raw.string()});
   REQUIRE_MESSAGE(decoded.code == 0, decoded.output.substr(0, 2000));
   std::size_t envelopes = 0;
   for (std::size_t p = decoded.output.find("globalPosition = "); p != std::string::npos;
@@ -181,11 +182,13 @@ TEST_CASE("events export filters by kind, type, stream, shard, time and position
   };
 
   auto orders = export_lines({"--prefix", "order"});
-  CHECK(orders.size() == count([](const json& e) { return e["stream"].get<std::string>().starts_with("order/"); }));
+  CHECK(orders.size() ==
+        count([](const json& e) { return e["stream"].get<std::string>().starts_with("order/"); }));
   CHECK(orders.size() > 0);
 
   auto placed = export_lines({"--type", "OrderPlaced,ProductCreated"});
-  CHECK(placed.size() == count([](const json& e) { return e["type"] == "OrderPlaced" || e["type"] == "ProductCreated"; }));
+  CHECK(placed.size() ==
+        count([](const json& e) { return e["type"] == "OrderPlaced" || e["type"] == "ProductCreated"; }));
 
   auto one = export_lines({"--stream", w.order_stream});
   REQUIRE(one.size() == count([&](const json& e) { return e["stream"] == w.order_stream; }));
@@ -198,7 +201,8 @@ TEST_CASE("events export filters by kind, type, stream, shard, time and position
   auto before = export_lines({"--until", "@" + std::to_string(static_cast<double>(w.between_ns) / 1e9)});
   auto after = export_lines({"--since", "@" + std::to_string(static_cast<double>(w.between_ns) / 1e9)});
   CHECK(before.size() + after.size() == all.size());
-  CHECK(before.size() == count([&](const json& e) { return e["timestampNs"].get<std::int64_t>() < w.between_ns; }));
+  CHECK(before.size() ==
+        count([&](const json& e) { return e["timestampNs"].get<std::int64_t>() < w.between_ns; }));
 
   auto window = export_lines({"--after-position", "3", "--to-position", "7"});
   REQUIRE(window.size() == 4);
@@ -209,7 +213,8 @@ TEST_CASE("events export filters by kind, type, stream, shard, time and position
 TEST_CASE("an interrupted or bounded export resumes from the last position it wrote") {
   auto& w = shared_world();
   const auto out = w.dir / "resume.ndjson";
-  auto r = w.tool({"events", "export", "-d", w.data.string(), "-o", out.string(), "-q", "--to-position", "10"});
+  auto r =
+      w.tool({"events", "export", "-d", w.data.string(), "-o", out.string(), "-q", "--to-position", "10"});
   REQUIRE_MESSAGE(r.code == 0, r.output);
   CHECK(ndjson(slurp(out)).size() == 10);
   // A torn tail (as after a crash mid-write) is cut back to the recorded position.
@@ -425,7 +430,8 @@ TEST_CASE("export from a live node and tail its feed across a restart, without g
   REQUIRE_MESSAGE(t.code == 0, t.output);
   const auto token = t.output.substr(0, t.output.find('\n'));
 
-  auto r = tool({"events", "export", "--node", url, "--token", token, "-o", (dir / "node.ndjson").string(), "-q"});
+  auto r =
+      tool({"events", "export", "--node", url, "--token", token, "-o", (dir / "node.ndjson").string(), "-q"});
   REQUIRE_MESSAGE(r.code == 0, r.output);
   const auto from_node = ndjson(slurp(dir / "node.ndjson"));
   REQUIRE(from_node.size() >= 14);  // the demo catalog and customer
@@ -441,11 +447,11 @@ TEST_CASE("export from a live node and tail its feed across a restart, without g
   const auto before = from_node.size();
   const std::size_t expected = before + 3 * 2;  // each registration: EmailClaimed + UserRegistered
   const auto out = dir / "tail.ndjson";
-  test::process tail("/bin/sh",
-                     {"-c", "exec " + std::string(MERCATO_TOOL_PATH) + " events tail --node " + url + " --token " +
-                                token + " --after-position 0 --count " + std::to_string(expected) + " > " +
-                                out.string()},
-                     {}, dir / "tail.err");
+  test::process tail(
+      "/bin/sh",
+      {"-c", "exec " + std::string(MERCATO_TOOL_PATH) + " events tail --node " + url + " --token " + token +
+                 " --after-position 0 --count " + std::to_string(expected) + " > " + out.string()},
+      {}, dir / "tail.err");
   // The tail must have connected before the node goes away (a tail that never reached a
   // node fails at once by design): wait until it has written the events already there.
   auto lines_written = [&] {
@@ -471,8 +477,8 @@ TEST_CASE("export from a live node and tail its feed across a restart, without g
   CHECK(tailed.back()["type"] == "UserRegistered");
 
   // A filter applies to the feed as to an export.
-  r = tool({"events", "tail", "--node", url, "--token", token, "--after-position", "0", "--type", "UserRegistered",
-            "--count", "4", "-q"});
+  r = tool({"events", "tail", "--node", url, "--token", token, "--after-position", "0", "--type",
+            "UserRegistered", "--count", "4", "-q"});
   REQUIRE_MESSAGE(r.code == 0, r.output);
   auto regs = ndjson(r.output);
   CHECK(regs.size() == 4);
@@ -485,7 +491,9 @@ TEST_CASE("export from a live node and tail its feed across a restart, without g
   CHECK(r.output.find("cannot reach") != std::string::npos);
 }
 
-TEST_CASE("operators: online backup, projection status and rebuild through a node and on a stopped node's directory") {
+TEST_CASE(
+    "operators: online backup, projection status and rebuild through a node and on a stopped node's "
+    "directory") {
   test::temp_dir dir;
   const auto data = dir / "data";
   const auto backups = dir / "backups";
@@ -566,10 +574,12 @@ TEST_CASE("replay folds a read model up to an instant without writing the data d
   auto info_before = w.tool({"node", "info", "-d", w.data.string(), "--json"});
   REQUIRE(info_before.code == 0);
   const auto at = "@" + std::to_string(static_cast<double>(w.between_ns) / 1e9);
-  auto r = w.tool({"replay", "-d", w.data.string(), "-p", "orders", "--until", at, "-o", (w.dir / "o-then.ndjson").string(), "-q"});
+  auto r = w.tool({"replay", "-d", w.data.string(), "-p", "orders", "--until", at, "-o",
+                   (w.dir / "o-then.ndjson").string(), "-q"});
   REQUIRE_MESSAGE(r.code == 0, r.output);
   CHECK(ndjson(slurp(w.dir / "o-then.ndjson")).empty());  // no order existed yet
-  r = w.tool({"replay", "-d", w.data.string(), "-p", "orders", "-o", (w.dir / "o-now.ndjson").string(), "-q"});
+  r = w.tool(
+      {"replay", "-d", w.data.string(), "-p", "orders", "-o", (w.dir / "o-now.ndjson").string(), "-q"});
   REQUIRE_MESSAGE(r.code == 0, r.output);
   auto now = ndjson(slurp(w.dir / "o-now.ndjson"));
   CHECK(now.size() >= 4);  // the four shoppers' orders (and their index keys)

@@ -39,8 +39,8 @@
 #include <utility>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <capnp/message.h>
+#include <CLI/CLI.hpp>
 
 #include <mercato/actors/engine.hpp>
 #include <mercato/domain/codec.hpp>
@@ -70,7 +70,7 @@ double seconds_since(clock_type::time_point t0) {
 [[noreturn]] void die(const std::string& what) {
   std::cerr << "actors_bench: " << what << std::endl;
   bench::remove_scratch();  // --json's temp dir, if any
-  std::_Exit(1);  // actor and writer threads may still run: no destructors
+  std::_Exit(1);            // actor and writer threads may still run: no destructors
 }
 
 std::string fmt(double v, int prec = 0) {
@@ -79,9 +79,13 @@ std::string fmt(double v, int prec = 0) {
   return buf;
 }
 
-std::string mib(std::int64_t bytes) { return fmt(static_cast<double>(bytes) / (1024.0 * 1024.0), 1) + " MiB"; }
+std::string mib(std::int64_t bytes) {
+  return fmt(static_cast<double>(bytes) / (1024.0 * 1024.0), 1) + " MiB";
+}
 
-std::size_t pick(std::mt19937_64& rng, std::size_t n) { return static_cast<std::size_t>(rng() % n); }
+std::size_t pick(std::mt19937_64& rng, std::size_t n) {
+  return static_cast<std::size_t>(rng() % n);
+}
 
 /// VmRSS of this process in bytes.
 std::int64_t rss_bytes() {
@@ -92,12 +96,10 @@ std::int64_t rss_bytes() {
   return 0;
 }
 
-
 std::string describe(const actors::command_error& e) {
   return std::string(e.what == actors::command_error::kind::refused ? "refused " : "unavailable ") +
          std::string(domain::to_string(e.error.code)) + ": " + e.error.message;
 }
-
 
 /// Median and range of one figure over several runs.
 struct spread {
@@ -117,7 +119,7 @@ std::string show(const spread& s, int prec = 0) {
 /// Bounds the requests in flight and records each one's latency. `finish` runs on the
 /// thread that answers (CAF worker, store writer): it takes one short lock.
 class tracker {
-public:
+ public:
   tracker(std::size_t ops, std::size_t limit) : latencies_(ops, 0), limit_(limit) {}
 
   void acquire() {
@@ -144,7 +146,7 @@ public:
   std::uint64_t failed() const { return failed_; }
   const std::string& first_error() const { return first_error_; }
 
-private:
+ private:
   std::mutex mutex_;
   std::condition_variable cv_;
   std::vector<std::int64_t> latencies_;
@@ -226,9 +228,10 @@ std::vector<domain::product_id> create_products(actors::engine& e, std::size_t n
                              stock};
     t.acquire();
     const auto start = now_ns();
-    e.send(id, domain::product_command{std::move(c)}, {}, [&t, i, start](actors::reply<domain::product_state> r) {
-      t.finish(i, start, r.has_value(), r ? std::string() : describe(r.error()));
-    });
+    e.send(id, domain::product_command{std::move(c)}, {},
+           [&t, i, start](actors::reply<domain::product_state> r) {
+             t.finish(i, start, r.has_value(), r ? std::string() : describe(r.error()));
+           });
   }
   t.drain();
   if (t.failed() > 0) die("creating products failed: " + t.first_error());
@@ -270,8 +273,8 @@ struct checkout_result {
 /// Each purchase: a fresh user adds 1–2 distinct products (1 unit each), then checks out
 /// with tok_visa. `in_flight` purchases at a time; the next step is issued by this thread
 /// when the callback of the previous one has posted its answer.
-checkout_result drive_checkouts(actors::engine& e, const std::vector<domain::product_id>& products, std::size_t n,
-                                std::size_t in_flight, std::uint64_t seed) {
+checkout_result drive_checkouts(actors::engine& e, const std::vector<domain::product_id>& products,
+                                std::size_t n, std::size_t in_flight, std::uint64_t seed) {
   struct job {
     domain::user_id user;
     std::vector<domain::product_id> items;
@@ -406,7 +409,8 @@ commands_run commands_once(const fs::path& dir, const sizes& z, std::uint64_t se
     const auto before = store->stats();
     const auto t0 = clock_type::now();
     for (std::size_t i = 0; i < z.ops; ++i) {
-      es::append_request req{streams[pick(rng, streams.size())], es::expected_version::any(), {event}, {}, {}};
+      es::append_request req{
+          streams[pick(rng, streams.size())], es::expected_version::any(), {event}, {}, {}};
       t.acquire();
       const auto start = now_ns();
       store->append_async(std::move(req), [&t, i, start](es::append_result r) {
@@ -430,8 +434,8 @@ commands_run commands_once(const fs::path& dir, const sizes& z, std::uint64_t se
 
 es::event_data restock_event(const domain::product_id& id, std::uint32_t new_available) {
   capnp::MallocMessageBuilder msg(64);
-  const auto type =
-      domain::encode_event(domain::product_event{domain::product_restocked{id, domain::quantity{1u}, new_available}}, msg);
+  const auto type = domain::encode_event(
+      domain::product_event{domain::product_restocked{id, domain::quantity{1u}, new_available}}, msg);
   return {std::string(type), es::encode_event(msg), {}};
 }
 
@@ -452,14 +456,14 @@ double first_get_us(es::event_store& store, const domain::product_id& id, std::u
   if (!r) die("get after restart failed: " + describe(r.error()));
   if (r->version.value() != expect_version || r->state.available != expect_available)
     die("rebuilt product at version " + std::to_string(r->version.value()) + " with " +
-        std::to_string(r->state.available) + " available; expected " + std::to_string(expect_version) + " and " +
-        std::to_string(expect_available));
+        std::to_string(r->state.available) + " available; expected " + std::to_string(expect_version) +
+        " and " + std::to_string(expect_available));
   e.reset();
   return static_cast<double>(end - start) / 1000.0;
 }
 
 struct rehydration_result {
-  std::uint64_t events = 0;          // in the stream before the snapshot
+  std::uint64_t events = 0;  // in the stream before the snapshot
   std::uint64_t snapshot_version = 0;
   std::vector<double> full_us, snap_us;
 };
@@ -476,8 +480,14 @@ rehydration_result rehydration(const fs::path& dir, const sizes& z) {
     auto e = start_engine(*store, o);
     auto r = actors::await<domain::product_state>([&](auto done) {
       e->send(id,
-              domain::product_command{domain::create_product{id, "SKU-hot", "Hot product", "Restocked a lot", "bench",
-                                                             *domain::make_money(500, "EUR"), {}, 0}},
+              domain::product_command{domain::create_product{id,
+                                                             "SKU-hot",
+                                                             "Hot product",
+                                                             "Restocked a lot",
+                                                             "bench",
+                                                             *domain::make_money(500, "EUR"),
+                                                             {},
+                                                             0}},
               {}, done);
     });
     if (!r) die("creating the product failed: " + describe(r.error()));
@@ -496,7 +506,8 @@ rehydration_result rehydration(const fs::path& dir, const sizes& z) {
   out.events = version;
   if (auto s = store->load_snapshot(stream); !s || *s) die("expected no snapshot of the product yet");
 
-  for (std::size_t i = 0; i < z.rehydrations; ++i) out.full_us.push_back(first_get_us(*store, id, version, available));
+  for (std::size_t i = 0; i < z.rehydrations; ++i)
+    out.full_us.push_back(first_get_us(*store, id, version, available));
 
   // One more restock through an engine that snapshots after every event.
   {
@@ -506,7 +517,8 @@ rehydration_result rehydration(const fs::path& dir, const sizes& z) {
     auto r = actors::await<domain::product_state>(
         [&](auto done) { e->send(id, domain::product_command{domain::restock_product{1}}, {}, done); });
     if (!r) die("restock failed: " + describe(r.error()));
-    for (int i = 0; i < 1000 && e->stats().snapshots == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    for (int i = 0; i < 1000 && e->stats().snapshots == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ++version;
   ++available;
@@ -515,7 +527,8 @@ rehydration_result rehydration(const fs::path& dir, const sizes& z) {
   out.snapshot_version = (*snap)->version.value();
   if (out.snapshot_version != version) die("snapshot at version " + std::to_string(out.snapshot_version));
 
-  for (std::size_t i = 0; i < z.rehydrations; ++i) out.snap_us.push_back(first_get_us(*store, id, version, available));
+  for (std::size_t i = 0; i < z.rehydrations; ++i)
+    out.snap_us.push_back(first_get_us(*store, id, version, available));
   store.reset();
   fs::remove_all(dir);
   return out;
@@ -540,7 +553,8 @@ double bytes_per_entity(const memory_result& m) {
 }
 
 /// Creates z.memory_carts carts, then (if `wait`) waits until they passivated.
-memory_result memory(const fs::path& dir, const sizes& z, std::chrono::milliseconds passivate_after, bool wait = true) {
+memory_result memory(const fs::path& dir, const sizes& z, std::chrono::milliseconds passivate_after,
+                     bool wait = true) {
   fs::remove_all(dir);
   memory_result out;
   out.carts = z.memory_carts;
@@ -575,8 +589,8 @@ memory_result memory(const fs::path& dir, const sizes& z, std::chrono::milliseco
   out.failed = t.failed();
   out.first_error = t.first_error();
   std::cerr << "  memory: " << z.memory_carts << " carts created in " << fmt(out.create_s, 1) << " s, live "
-            << e->stats().live_entities << ", RSS " << mib(rss_bytes()) << (wait ? "; waiting for passivation" : "")
-            << std::endl;
+            << e->stats().live_entities << ", RSS " << mib(rss_bytes())
+            << (wait ? "; waiting for passivation" : "") << std::endl;
   if (!wait) {  // the carts are all live now (passivate_after is longer than the creation)
     sampling = false;
     sampler.join();
@@ -638,7 +652,8 @@ int json_figures(const fs::path& scratch, const sizes& z, int runs) {
     bench::emit("mercato.rehydrate.full_10k_us", run, full, "us");
     bench::emit("mercato.rehydrate.snapshot_us", run, snap, "us");
     std::cerr << "run " << run << ": rehydration of " << r.events << " events: full replay " << fmt(full)
-              << " us, with snapshot " << fmt(snap) << " us (median of " << z.rehydrations << " starts)" << std::endl;
+              << " us, with snapshot " << fmt(snap) << " us (median of " << z.rehydrations << " starts)"
+              << std::endl;
 
     const auto m = memory(scratch / "memory", z, std::chrono::hours(1), false);
     if (m.failed > 0) {
@@ -651,13 +666,14 @@ int json_figures(const fs::path& scratch, const sizes& z, int runs) {
       return 1;
     }
     bench::emit("mercato.actor.bytes_per_cart", run, per_cart, "bytes");
-    std::cerr << "run " << run << ": " << m.peak_live - m.live_before << " live carts, RSS " << mib(m.rss_before)
-              << " -> " << mib(m.rss_at_peak) << ": " << fmt(per_cart) << " bytes/cart" << std::endl;
+    std::cerr << "run " << run << ": " << m.peak_live - m.live_before << " live carts, RSS "
+              << mib(m.rss_before) << " -> " << mib(m.rss_at_peak) << ": " << fmt(per_cart) << " bytes/cart"
+              << std::endl;
   }
   return 0;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Mercato actor-runtime benchmark (in-process engine on a durable event store)"};
@@ -669,18 +685,25 @@ int main(int argc, char** argv) {
   bool json = false;
   app.add_flag("--quick", quick, "small sizes: finishes in well under a minute (harness check)");
   app.add_option("--out", out_file, "append the Markdown section to this file");
-  app.add_option("--dir", dir, "scratch directory on the disk to measure (its contents are removed afterwards)");
-  app.add_option("--runs", runs, "runs of the command figures (median reported); with --json: of every figure")->check(CLI::Range(1, 15));
+  app.add_option("--dir", dir,
+                 "scratch directory on the disk to measure (its contents are removed afterwards)");
+  app.add_option("--runs", runs,
+                 "runs of the command figures (median reported); with --json: of every figure")
+      ->check(CLI::Range(1, 15));
   app.add_option("--sections", sections, "any of: commands rehydration memory");
   app.add_option("--products", z.products, "products to create")->check(CLI::Range(1, 100000));
   app.add_option("--carts", z.carts, "carts for add-to-cart (default 10000, quick 1000)");
   app.add_option("--ops", z.ops, "add-to-carts (and raw appends) per run (default 5 x carts)");
-  app.add_option("--in-flight", z.in_flight, "add-to-carts / raw appends in flight")->check(CLI::Range(1, 100000));
+  app.add_option("--in-flight", z.in_flight, "add-to-carts / raw appends in flight")
+      ->check(CLI::Range(1, 100000));
   app.add_option("--checkouts", z.checkouts, "checkouts per run (default 5000, quick 500)");
-  app.add_option("--checkout-in-flight", z.checkout_in_flight, "purchases in flight")->check(CLI::Range(1, 10000));
+  app.add_option("--checkout-in-flight", z.checkout_in_flight, "purchases in flight")
+      ->check(CLI::Range(1, 10000));
   app.add_option("--events", z.events, "events of the rehydrated product")->check(CLI::Range(2, 10000000));
-  app.add_option("--rehydrations", z.rehydrations, "fresh engine starts per rehydration figure (default 9, quick 5)");
-  app.add_option("--memory-carts", z.memory_carts, "carts of the memory figure (default 1000000, quick 20000)");
+  app.add_option("--rehydrations", z.rehydrations,
+                 "fresh engine starts per rehydration figure (default 9, quick 5)");
+  app.add_option("--memory-carts", z.memory_carts,
+                 "carts of the memory figure (default 1000000, quick 20000)");
   app.add_option("--passivate-ms", z.passivate_ms,
                  "passivate_after of the memory figure; 0 = long enough for every cart to be live at once");
   app.add_flag("--json", json,
@@ -695,7 +718,9 @@ int main(int argc, char** argv) {
   if (z.checkouts == 0) z.checkouts = quick ? 500 : 5000;
   if (z.rehydrations == 0) z.rehydrations = quick ? 5 : 9;
   if (z.memory_carts == 0) z.memory_carts = quick ? 20000 : 1000000;
-  auto wants = [&](const std::string& s) { return std::find(sections.begin(), sections.end(), s) != sections.end(); };
+  auto wants = [&](const std::string& s) {
+    return std::find(sections.begin(), sections.end(), s) != sections.end();
+  };
 
   std::string command = "actors_bench";
   for (int i = 1; i < argc; ++i) command += std::string(" ") + argv[i];
@@ -711,7 +736,8 @@ int main(int argc, char** argv) {
 
   std::ostringstream md;
   md << "## Actor runtime (in-process, durable)\n\n"
-     << "Measured by `" << command << "` on " << bench::machine() << ". Event store: `durability::sync` (fsync "
+     << "Measured by `" << command << "` on " << bench::machine()
+     << ". Event store: `durability::sync` (fsync "
      << "before acknowledging), 64 shards, on the scratch directory's disk; engine: "
      << base_options().scheduler_threads << " CAF scheduler threads + " << base_options().loader_threads
      << " loader threads. Load comes from one thread with a bounded number of requests in flight; "
@@ -724,11 +750,13 @@ int main(int argc, char** argv) {
       rs.push_back(commands_once(scratch / "commands", z, 1000 + static_cast<std::uint64_t>(i)));
       const auto& r = rs.back();
       std::cerr << "run " << i + 1 << ": add-to-cart " << fmt(r.add.per_s) << "/s p99 " << fmt(r.add.p99_us)
-                << " us; raw append " << fmt(r.raw.per_s) << "/s; checkout " << fmt(r.checkout.t.per_s) << "/s p99 "
-                << fmt(r.checkout.t.p99_us) << " us (" << r.checkout.confirmed << " confirmed)" << std::endl;
+                << " us; raw append " << fmt(r.raw.per_s) << "/s; checkout " << fmt(r.checkout.t.per_s)
+                << "/s p99 " << fmt(r.checkout.t.p99_us) << " us (" << r.checkout.confirmed << " confirmed)"
+                << std::endl;
       if (!r.add_error.empty()) std::cerr << "  add-to-cart error: " << r.add_error << std::endl;
       if (!r.raw_error.empty()) std::cerr << "  append error: " << r.raw_error << std::endl;
-      if (!r.checkout.first_error.empty()) std::cerr << "  checkout error: " << r.checkout.first_error << std::endl;
+      if (!r.checkout.first_error.empty())
+        std::cerr << "  checkout error: " << r.checkout.first_error << std::endl;
     }
     auto col = [&](auto get) {
       std::vector<double> v;
@@ -752,10 +780,10 @@ int main(int argc, char** argv) {
        << "Median of " << runs << " runs, each on a fresh store with " << z.products << " products.\n\n"
        << "| workload | in flight | per run | per second (min–max) | p50 µs | p99 µs | not ok (all runs) |\n"
        << "|---|---|---|---|---|---|---|\n"
-       << "| `engine::add_to_cart`, random (user, product) over " << z.carts << " carts | " << z.in_flight << " | "
-       << z.ops << " | " << show(add) << " | " << fmt(col([](const commands_run& r) { return r.add.p50_us; }).median)
-       << " | " << fmt(col([](const commands_run& r) { return r.add.p99_us; }).median) << " | " << add_failed
-       << " |\n"
+       << "| `engine::add_to_cart`, random (user, product) over " << z.carts << " carts | " << z.in_flight
+       << " | " << z.ops << " | " << show(add) << " | "
+       << fmt(col([](const commands_run& r) { return r.add.p50_us; }).median) << " | "
+       << fmt(col([](const commands_run& r) { return r.add.p99_us; }).median) << " | " << add_failed << " |\n"
        << "| raw `event_store::append_async`, 1 event of ~200 B, random stream of " << z.carts << " | "
        << z.in_flight << " | " << z.ops << " | " << show(raw) << " | "
        << fmt(col([](const commands_run& r) { return r.raw.p50_us; }).median) << " | "
@@ -765,12 +793,13 @@ int main(int argc, char** argv) {
        << fmt(col([](const commands_run& r) { return r.checkout.t.p50_us; }).median) << " | "
        << fmt(col([](const commands_run& r) { return r.checkout.t.p99_us; }).median) << " | "
        << co_total - co_confirmed << " (" << co_compensated << " compensated) |\n\n"
-       << "- add-to-cart ÷ raw append rate (same run): **" << fmt(ratio.median, 2) << "×** (" << fmt(ratio.lo, 2)
-       << "–" << fmt(ratio.hi, 2) << "); target ≥ 0.5×: " << (ratio.median >= 0.5 ? "**met**" : "**not met**")
-       << ".\n"
+       << "- add-to-cart ÷ raw append rate (same run): **" << fmt(ratio.median, 2) << "×** ("
+       << fmt(ratio.lo, 2) << "–" << fmt(ratio.hi, 2)
+       << "); target ≥ 0.5×: " << (ratio.median >= 0.5 ? "**met**" : "**not met**") << ".\n"
        << "- Group commit: " << fmt(col([](const commands_run& r) { return r.add_per_batch; }).median, 1)
        << " appends per synced batch during add-to-cart, "
-       << fmt(col([](const commands_run& r) { return r.raw_per_batch; }).median, 1) << " during raw appends.\n"
+       << fmt(col([](const commands_run& r) { return r.raw_per_batch; }).median, 1)
+       << " during raw appends.\n"
        << "- An add-to-cart is a read of the product's actor, then a command to the cart's actor "
        << "(one durable append). The first add to a cart spawns and rebuilds its actor.\n"
        << "- Checkouts per second count confirmed checkouts over the whole phase, their add-to-carts "
@@ -782,14 +811,16 @@ int main(int argc, char** argv) {
     std::cerr << "rehydration: " << z.events << " events" << std::endl;
     const auto r = rehydration(scratch / "rehydration", z);
     const auto full = spread_of(r.full_us), snap = spread_of(r.snap_us);
-    std::cerr << "  full replay " << fmt(full.median) << " us, with snapshot " << fmt(snap.median) << " us" << std::endl;
+    std::cerr << "  full replay " << fmt(full.median) << " us, with snapshot " << fmt(snap.median) << " us"
+              << std::endl;
     md << "### Rehydration\n\n"
        << "A product whose stream holds " << r.events << " events (created, then " << r.events - 1
        << " restocks appended straight to the store). Each figure: a fresh `engine::start` on the open store "
        << "(RocksDB block cache warm), then `engine::get(product)` timed from the call to its answer, which "
        << "spawns the actor and rebuilds it; median of " << z.rehydrations << " starts (min–max).\n\n"
        << "| case | events replayed | time to first answer µs (min–max) |\n|---|---|---|\n"
-       << "| no snapshot (`snapshot_every` = 2³²−1): full replay | " << r.events << " | " << show(full) << " |\n"
+       << "| no snapshot (`snapshot_every` = 2³²−1): full replay | " << r.events << " | " << show(full)
+       << " |\n"
        << "| snapshot at version " << r.snapshot_version << " (written by the engine) | 0 | " << show(snap)
        << " |\n\n"
        << "Target with a snapshot < 2 ms: " << (snap.median < 2000 ? "**met**" : "**not met**") << ".\n\n";
@@ -808,7 +839,8 @@ int main(int argc, char** argv) {
     md << "### Memory\n\n"
        << m.carts << " carts created by one `engine::add_to_cart` each (new user per cart, " << z.in_flight
        << " in flight), `passivate_after` = " << m.passivate_after.count() << " ms"
-       << (z.passivate_ms <= 0 ? " (chosen from the add-to-cart rate so that the carts are live together)" : "")
+       << (z.passivate_ms <= 0 ? " (chosen from the add-to-cart rate so that the carts are live together)"
+                               : "")
        << "; RSS is VmRSS, sampled every 20 ms. Measured once.\n\n"
        << "| | value |\n|---|---|\n"
        << "| carts created | " << m.carts << " in " << fmt(m.create_s, 1) << " s ("
@@ -816,9 +848,10 @@ int main(int argc, char** argv) {
        << "| RSS before (after `malloc_trim`) | " << mib(m.rss_before) << " |\n"
        << "| peak live entities | " << m.peak_live << " (" << m.live_before << " before) |\n"
        << "| RSS at peak | " << mib(m.rss_at_peak) << " (max " << mib(m.rss_max) << ") |\n"
-       << "| **bytes per active entity** (RSS delta ÷ entities added at peak) | **" << fmt(per_entity) << "** |\n"
-       << "| after passivation | " << m.live_after << " live, " << m.passivated << " passivated, " << m.snapshots
-       << " snapshots written, " << fmt(m.wait_s, 1) << " s after the last cart"
+       << "| **bytes per active entity** (RSS delta ÷ entities added at peak) | **" << fmt(per_entity)
+       << "** |\n"
+       << "| after passivation | " << m.live_after << " live, " << m.passivated << " passivated, "
+       << m.snapshots << " snapshots written, " << fmt(m.wait_s, 1) << " s after the last cart"
        << (m.timed_out ? " (**timed out** waiting)" : "") << " |\n"
        << "| **RSS after passivation** | **" << mib(m.rss_after) << "** |\n"
        << "| RSS after passivation + `malloc_trim(0)` | " << mib(m.rss_trimmed) << " |\n\n"
@@ -827,8 +860,8 @@ int main(int argc, char** argv) {
        << "allocated before the baseline. The wait after the last cart includes `passivate_after`, an idle "
        << "tick and any snapshot writes at passivation (only entities with a long unsnapshotted tail write "
        << "one, without fsync). glibc keeps freed memory until `malloc_trim`.\n\n";
-    std::cerr << "  peak live " << m.peak_live << ", " << fmt(per_entity) << " bytes/entity, RSS after passivation "
-              << mib(m.rss_after) << std::endl;
+    std::cerr << "  peak live " << m.peak_live << ", " << fmt(per_entity)
+              << " bytes/entity, RSS after passivation " << mib(m.rss_after) << std::endl;
   }
 
   std::error_code ec;

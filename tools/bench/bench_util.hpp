@@ -52,12 +52,13 @@ inline double percentile_us(std::vector<std::int64_t>& ns, double p) {
 /// stderr. A value that is not a finite number is a failed measurement: said on stderr, exit 1.
 inline void emit(std::string_view metric, int run, double value, std::string_view unit) {
   if (!std::isfinite(value)) {
-    std::fprintf(stderr, "%.*s (run %d): measured no finite value\n", static_cast<int>(metric.size()), metric.data(),
-                 run);
+    std::fprintf(stderr, "%.*s (run %d): measured no finite value\n", static_cast<int>(metric.size()),
+                 metric.data(), run);
     std::exit(1);
   }
   std::printf("{\"metric\": \"%.*s\", \"run\": %d, \"value\": %.10g, \"unit\": \"%.*s\"}\n",
-              static_cast<int>(metric.size()), metric.data(), run, value, static_cast<int>(unit.size()), unit.data());
+              static_cast<int>(metric.size()), metric.data(), run, value, static_cast<int>(unit.size()),
+              unit.data());
   std::fflush(stdout);
 }
 
@@ -86,4 +87,4 @@ inline std::filesystem::path temp_scratch(const std::string& name) {
   return pattern;
 }
 
-} // namespace mercato::bench
+}  // namespace mercato::bench

@@ -20,9 +20,9 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+#include <CLI/CLI.hpp>
 
 #include <mercato/eventstore/store.hpp>
 
@@ -61,7 +61,6 @@ struct summary {
     return {lo, hi};
   }
 };
-
 
 /// Runs `op(thread, i)` from `threads` threads for `duration`; returns throughput and latency.
 template <class Op>
@@ -124,7 +123,8 @@ run_result mercato_run(const fs::path& dir, int threads, std::size_t k, std::chr
       streams[static_cast<std::size_t>(t)].push_back(
           test::sid("bench-" + std::to_string(t) + "-" + std::to_string(s)));
   auto r = drive(threads, d, k, [&](int t, std::uint64_t i) {
-    es::append_request req{streams[static_cast<std::size_t>(t)][i % 256], es::expected_version::any(), events, {}, {}};
+    es::append_request req{
+        streams[static_cast<std::size_t>(t)][i % 256], es::expected_version::any(), events, {}, {}};
     auto res = store->append(std::move(req));
     if (!res) {
       std::cerr << "append failed: " << res.error().message << "\n";
@@ -133,10 +133,11 @@ run_result mercato_run(const fs::path& dir, int threads, std::size_t k, std::chr
   });
   const auto st = store->stats();
   if (st.batches > 0)
-    *g_log << "  writer: " << st.batches << " batches, " << st.requests / st.batches << " requests/batch (max "
-              << st.max_batch_requests << "), " << st.bytes / std::max<std::uint64_t>(st.events, 1)
-              << " bytes/event, stage " << st.stage_ns / st.batches / 1000 << " us + write "
-              << st.write_ns / st.batches / 1000 << " us per batch" << std::endl;
+    *g_log << "  writer: " << st.batches << " batches, " << st.requests / st.batches
+           << " requests/batch (max " << st.max_batch_requests << "), "
+           << st.bytes / std::max<std::uint64_t>(st.events, 1) << " bytes/event, stage "
+           << st.stage_ns / st.batches / 1000 << " us + write " << st.write_ns / st.batches / 1000
+           << " us per batch" << std::endl;
   store.reset();
   fs::remove_all(dir);
   return r;
@@ -182,7 +183,10 @@ void preload(const fs::path& dir, std::uint64_t n) {
     ts.emplace_back([&, t] {
       for (std::uint64_t i = 0; done.fetch_add(100) < n; ++i) {
         es::append_request req{test::sid("pre-" + std::to_string(t) + "-" + std::to_string(i % 10000)),
-                               es::expected_version::any(), events, {}, {}};
+                               es::expected_version::any(),
+                               events,
+                               {},
+                               {}};
         if (!store->append(std::move(req))) std::exit(1);
       }
     });
@@ -205,8 +209,8 @@ void json_figures(const fs::path& scratch, const std::vector<int>& thread_counts
       const auto m = mercato_run(scratch / "mercato", threads, 1, duration);
       bench::emit("mercato.append" + c, run, m.appends_per_s, "ops/s");
       bench::emit("mercato.append" + c + ".p99_us", run, m.p99_us, "us");
-      std::cerr << "appenders=" << threads << " run " << run << ": mercato " << fmt(m.appends_per_s) << "/s p99 "
-                << fmt(m.p99_us) << " us";
+      std::cerr << "appenders=" << threads << " run " << run << ": mercato " << fmt(m.appends_per_s)
+                << "/s p99 " << fmt(m.p99_us) << " us";
       if (!mercato_only) {
         const auto r = rocksdb_run(scratch / "rocksdb", threads, 1, duration);
         bench::emit("rocksdb.sync_append" + c, run, r.appends_per_s, "ops/s");
@@ -218,8 +222,7 @@ void json_figures(const fs::path& scratch, const std::vector<int>& thread_counts
   }
 }
 
-
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Mercato event-store benchmark (durable appends vs raw RocksDB)"};
@@ -255,29 +258,33 @@ int main(int argc, char** argv) {
   }
 
   std::ostringstream md;
-  md << "| appenders | events/append | Mercato appends/s (min–max) | Mercato events/s | p50 µs | p99 µs | p99.9 µs "
-        "| RocksDB appends/s (min–max) | RocksDB p99 µs | ratio |\n|---|---|---|---|---|---|---|---|---|---|\n";
+  md << "| appenders | events/append | Mercato appends/s (min–max) | Mercato events/s | p50 µs | p99 µs | "
+        "p99.9 µs "
+        "| RocksDB appends/s (min–max) | RocksDB p99 µs | ratio "
+        "|\n|---|---|---|---|---|---|---|---|---|---|\n";
   bool target_met = true;
   for (int threads : thread_counts) {
     for (std::size_t k : batch_sizes) {
       summary m, r;
       for (int i = 0; i < runs; ++i) {
         m.runs.push_back(mercato_run(scratch / "mercato", threads, k, duration));
-        if (!mercato_only) r.runs.push_back(rocksdb_run(scratch / "rocksdb", threads, k, duration));
-        else r.runs.push_back(m.runs.back());
+        if (!mercato_only)
+          r.runs.push_back(rocksdb_run(scratch / "rocksdb", threads, k, duration));
+        else
+          r.runs.push_back(m.runs.back());
       }
       const auto mm = m.median(), rm = r.median();
       const auto [mlo, mhi] = m.range();
       const auto [rlo, rhi] = r.range();
       const double ratio = mm.appends_per_s / rm.appends_per_s;
       if (threads == 64 && (ratio < 0.8 || mm.p99_us > 2000)) target_met = false;
-      md << "| " << threads << " | " << k << " | " << fmt(mm.appends_per_s) << " (" << fmt(mlo) << "–" << fmt(mhi)
-         << ") | " << fmt(mm.events_per_s) << " | " << fmt(mm.p50_us) << " | " << fmt(mm.p99_us) << " | "
-         << fmt(mm.p999_us) << " | " << fmt(rm.appends_per_s) << " (" << fmt(rlo) << "–" << fmt(rhi) << ") | "
-         << fmt(rm.p99_us) << " | " << fmt(ratio, 2) << "× |\n";
+      md << "| " << threads << " | " << k << " | " << fmt(mm.appends_per_s) << " (" << fmt(mlo) << "–"
+         << fmt(mhi) << ") | " << fmt(mm.events_per_s) << " | " << fmt(mm.p50_us) << " | " << fmt(mm.p99_us)
+         << " | " << fmt(mm.p999_us) << " | " << fmt(rm.appends_per_s) << " (" << fmt(rlo) << "–" << fmt(rhi)
+         << ") | " << fmt(rm.p99_us) << " | " << fmt(ratio, 2) << "× |\n";
       std::cout << "appenders=" << threads << " events/append=" << k << " mercato=" << fmt(mm.appends_per_s)
-                << "/s p99=" << fmt(mm.p99_us) << "us rocksdb=" << fmt(rm.appends_per_s) << "/s ratio=" << fmt(ratio, 2)
-                << std::endl;
+                << "/s p99=" << fmt(mm.p99_us) << "us rocksdb=" << fmt(rm.appends_per_s)
+                << "/s ratio=" << fmt(ratio, 2) << std::endl;
     }
   }
 
@@ -296,27 +303,33 @@ int main(int argc, char** argv) {
       const auto events = events_of(1);
       s.runs.push_back(drive(8, duration, 1, [&](int t, std::uint64_t j) {
         es::append_request req{test::sid("pre-" + std::to_string(t) + "-" + std::to_string(j % 10000)),
-                               es::expected_version::any(), events, {}, {}};
+                               es::expected_version::any(),
+                               events,
+                               {},
+                               {}};
         if (!store->append(std::move(req))) std::exit(1);
       }));
     }
     const auto med = s.median();
     (n == big ? p99_big : p99_small) = med.p99_us;
-    big_md << "| " << n << " | " << fmt(med.appends_per_s) << " | " << fmt(med.p50_us) << " | " << fmt(med.p99_us)
-           << " | " << fmt(med.p999_us) << " |\n";
-    std::cout << "log=" << n << " events (loaded in " << fmt(load_s, 1) << " s): p99=" << fmt(med.p99_us) << "us"
-              << std::endl;
+    big_md << "| " << n << " | " << fmt(med.appends_per_s) << " | " << fmt(med.p50_us) << " | "
+           << fmt(med.p99_us) << " | " << fmt(med.p999_us) << " |\n";
+    std::cout << "log=" << n << " events (loaded in " << fmt(load_s, 1) << " s): p99=" << fmt(med.p99_us)
+              << "us" << std::endl;
   }
   fs::remove_all(scratch);
   const double big_ratio = p99_big / p99_small;
 
   std::ostringstream doc;
-  doc << "# Benchmarks in detail\n\nThe comparison with other systems is in [benchmarks.md](benchmarks.md) (`make bench`); this file "
+  doc << "# Benchmarks in detail\n\nThe comparison with other systems is in [benchmarks.md](benchmarks.md) "
+         "(`make bench`); this file "
          "holds each component's own benchmark, its profile notes and the history of what was tried.\n\n"
-      << "Rewritten by `make bench-detail` (`build/tools/bench/eventstore_bench --out docs/benchmarks-detail.md`"
+      << "Rewritten by `make bench-detail` (`build/tools/bench/eventstore_bench --out "
+         "docs/benchmarks-detail.md`"
       << (quick ? " --quick" : "") << "). Figures are medians of " << runs
-      << " runs (min–max in brackets) of " << duration.count() << " ms each, measured on this machine: "
-      << bench::machine() << ". Load threads and the writer share these cores. Durability: **sync** (fsync before "
+      << " runs (min–max in brackets) of " << duration.count()
+      << " ms each, measured on this machine: " << bench::machine()
+      << ". Load threads and the writer share these cores. Durability: **sync** (fsync before "
       << "acknowledging) for every figure below.\n\n"
       << "## Durable appends: Mercato vs raw RocksDB\n\n"
       << "Mercato: `event_store::append` (group-commit writer, ~200-byte events wrapped in envelopes, stream "
@@ -326,8 +339,8 @@ int main(int argc, char** argv) {
       << md.str() << "\nTarget at 64 appenders: ≥ 0.8× RocksDB with p99 ≤ 2 ms — "
       << (target_met ? "**met**" : "**not met**") << ". (What limits it: `docs/performance-notes.md`.)\n\n"
       << "## Append latency with a large log\n\n8 appenders, 1 event per append, sync.\n\n"
-      << big_md.str() << "\np99 ratio large/small log: " << fmt(big_ratio, 2) << "× (target ≤ 1.5×: "
-      << (big_ratio <= 1.5 ? "**met**" : "**not met**") << ").\n";
+      << big_md.str() << "\np99 ratio large/small log: " << fmt(big_ratio, 2)
+      << "× (target ≤ 1.5×: " << (big_ratio <= 1.5 ? "**met**" : "**not met**") << ").\n";
   std::cout << "\n" << doc.str();
   if (!out_file.empty()) {
     std::ofstream(out_file) << doc.str();

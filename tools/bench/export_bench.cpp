@@ -10,15 +10,15 @@
 
 #include <algorithm>
 #include <atomic>
-#include <thread>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <thread>
 
-#include <CLI/CLI.hpp>
 #include <capnp/message.h>
+#include <CLI/CLI.hpp>
 
 #include <mercato/eventstore/envelope.hpp>
 #include <mercato/eventstore/store.hpp>
@@ -61,9 +61,12 @@ std::uint64_t build_log(const std::filesystem::path& dir, std::uint64_t events) 
   std::atomic<std::uint64_t> inflight{0};
   constexpr std::uint64_t per_append = 50;
   for (std::uint64_t n = have; n < events; n += per_append) {
-    es::append_request r{.stream = *es::stream_id::make("cart/u-" + std::to_string((n / per_append) % 100000)),
-                         .expected = es::expected_version::any(), .events = {}, .idempotency_key = {},
-                         .correlation_id = {}};
+    es::append_request r{
+        .stream = *es::stream_id::make("cart/u-" + std::to_string((n / per_append) % 100000)),
+        .expected = es::expected_version::any(),
+        .events = {},
+        .idempotency_key = {},
+        .correlation_id = {}};
     for (std::uint64_t i = n; i < std::min(events, n + per_append); ++i) r.events.push_back(cart_event(i));
     while (inflight.load() > 2000) std::this_thread::sleep_for(std::chrono::microseconds(200));
     ++inflight;
@@ -170,10 +173,10 @@ int main(int argc, char** argv) {
     if (!json) runs = 1;
   }
   const bool temp = dir_s.empty();
-  const std::filesystem::path dir = !temp ? std::filesystem::path(dir_s)
-                                    : json ? bench::temp_scratch("mercato-export-bench")  // removed at exit
-                                           : std::filesystem::temp_directory_path() /
-                                                 ("mercato-export-bench-" + std::to_string(getpid()));
+  const std::filesystem::path dir =
+      !temp  ? std::filesystem::path(dir_s)
+      : json ? bench::temp_scratch("mercato-export-bench")  // removed at exit
+             : std::filesystem::temp_directory_path() / ("mercato-export-bench-" + std::to_string(getpid()));
   if (json) return json_figures(tool, dir, events, runs);
   build_log(dir, events);
 
@@ -193,14 +196,14 @@ int main(int argc, char** argv) {
      << " CartItemAdded events over 100k carts (~150 B each, 64 shards). The tool runs as its own process "
         "writing to /dev/null; the reference is the event store's merged read of the same log with every "
         "envelope decoded, in the bench process. Median of "
-     << runs << " run(s) (min–max). Command: `" << "build/tools/bench/export_bench"
-     << (quick ? " --quick" : "") << "`.\n\n"
+     << runs << " run(s) (min–max). Command: `"
+     << "build/tools/bench/export_bench" << (quick ? " --quick" : "") << "`.\n\n"
      << "| what | events/s | min–max | vs reference read |\n|---|---:|---:|---:|\n";
   auto row = [&](const char* what, const std::vector<double>& t) {
     const auto f = summarize(t);
     char line[256];
-    std::snprintf(line, sizeof line, "| %s | %.0f | %.0f–%.0f | %.2f× |\n", what, n / f.median, n / f.max, n / f.min,
-                  r.median / f.median);
+    std::snprintf(line, sizeof line, "| %s | %.0f | %.0f–%.0f | %.2f× |\n", what, n / f.median, n / f.max,
+                  n / f.min, r.median / f.median);
     md << line;
   };
   row("reference: merged read + decode", ref);

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
+#include <sodium.h>
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <sodium.h>
 
 #include <mercato/http/jwt.hpp>
 #include <mercato/http/metrics.hpp>
@@ -70,7 +70,8 @@ int main(int argc, char** argv) {
 
   const std::string secret = "0123456789abcdef0123456789abcdef";
   const std::int64_t now_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                  std::chrono::system_clock::now().time_since_epoch()).count();
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count();
   std::vector<row> rows;
 
   // Bearer tokens: many users, each token seen once (first sight) or again (remembered).
@@ -79,9 +80,11 @@ int main(int argc, char** argv) {
     const std::uint64_t users = quick ? 2000 : 20000;
     std::vector<std::string> tokens;
     for (std::uint64_t i = 0; i < users; ++i)
-      tokens.push_back(issuer.issue({"user-" + std::to_string(i), "customer", std::nullopt}).value().access_token);
+      tokens.push_back(
+          issuer.issue({"user-" + std::to_string(i), "customer", std::nullopt}).value().access_token);
     h::jwt_codec fresh({.secret = secret, .issuer = "mercato", .audience = "mercato-storefront"});
-    const double first = ns_per_op(users, [&](std::uint64_t i) { sink += fresh.verify(tokens[i]).has_value(); });
+    const double first =
+        ns_per_op(users, [&](std::uint64_t i) { sink += fresh.verify(tokens[i]).has_value(); });
     h::jwt_codec warm({.secret = secret, .issuer = "mercato", .audience = "mercato-storefront"});
     const std::string& one = tokens.front();
     (void)warm.verify(one);
@@ -95,7 +98,8 @@ int main(int argc, char** argv) {
       crypto_auth_hmacsha256_final(&st, mac);
       sink += mac[0];
     });
-    rows.push_back({"JWT verify, token seen first (libjwt HS256 + claims)", first, "HMAC-SHA256 of the signing input alone", hmac});
+    rows.push_back({"JWT verify, token seen first (libjwt HS256 + claims)", first,
+                    "HMAC-SHA256 of the signing input alone", hmac});
     rows.push_back({"JWT verify, token remembered", again, "HMAC-SHA256 of the signing input alone", hmac});
   }
 
@@ -107,7 +111,8 @@ int main(int argc, char** argv) {
     const std::string body = R"({"productId":"prod-001","quantity":2})";
     const double validate = ns_per_op(n, [&](std::uint64_t) { sink += schema.parse(body).has_value(); });
     const double parse = ns_per_op(n, [&](std::uint64_t) { sink += nlohmann::json::parse(body).size(); });
-    rows.push_back({"body validation (add-to-cart body)", validate, "nlohmann::json::parse of the same body", parse});
+    rows.push_back(
+        {"body validation (add-to-cart body)", validate, "nlohmann::json::parse of the same body", parse});
   }
 
   // Product listing query.
@@ -130,11 +135,14 @@ int main(int argc, char** argv) {
   {
     h::rate_limiter limiter({.enabled = true, .general = {1000000000, std::chrono::seconds{60}}});
     std::vector<std::string> clients;
-    for (int i = 0; i < 1024; ++i) clients.push_back("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256));
-    const double limit = ns_per_op(n, [&](std::uint64_t i) { sink += limiter.check(clients[i % clients.size()]).allowed; });
+    for (int i = 0; i < 1024; ++i)
+      clients.push_back("10.0." + std::to_string(i / 256) + "." + std::to_string(i % 256));
+    const double limit =
+        ns_per_op(n, [&](std::uint64_t i) { sink += limiter.check(clients[i % clients.size()]).allowed; });
     h::registry registry;
     h::http_metrics metrics(registry);
-    const double observe = ns_per_op(n, [&](std::uint64_t) { metrics.observe("POST", "/api/v1/cart/items", 201, 0.0012); });
+    const double observe =
+        ns_per_op(n, [&](std::uint64_t) { metrics.observe("POST", "/api/v1/cart/items", 201, 0.0012); });
     std::mutex m;
     const double lock = ns_per_op(n, [&](std::uint64_t) {
       const std::lock_guard g(m);
@@ -143,29 +151,34 @@ int main(int argc, char** argv) {
     rows.push_back({"rate limit check (1024 clients)", limit, "an uncontended mutex lock/unlock", lock});
     rows.push_back({"metrics: count + time one request", observe, "an uncontended mutex lock/unlock", lock});
 
-    const auto problem = h::validation_failed({{"quantity", "must be a whole number from 1 to 99"}, {"admin", "is not a known field"}});
+    const auto problem = h::validation_failed(
+        {{"quantity", "must be a whole number from 1 to 99"}, {"admin", "is not a known field"}});
     const double render = ns_per_op(n, [&](std::uint64_t) { sink += h::render(problem).size(); });
     const std::string body = R"({"productId":"prod-001","quantity":2})";
     const double parse = ns_per_op(n, [&](std::uint64_t) { sink += nlohmann::json::parse(body).size(); });
-    rows.push_back({"problem+json rendering (422, two field errors)", render, "nlohmann::json::parse of the add-to-cart body", parse});
+    rows.push_back({"problem+json rendering (422, two field errors)", render,
+                    "nlohmann::json::parse of the add-to-cart body", parse});
 
     const std::string hook = R"({"id":"evt_1","type":"payment.captured","paymentId":"pay-1"})";
     const h::webhook_verifier verifier("whsec_bench", std::chrono::minutes{5}, [now_ns] { return now_ns; });
     const std::string header = h::sign_webhook("whsec_bench", now_ns / 1000000000, hook);
-    const double verify = ns_per_op(n, [&](std::uint64_t) { sink += verifier.verify(header, hook).has_value(); });
-    const double mac = ns_per_op(n, [&](std::uint64_t) { sink += h::webhook_hmac_hex("whsec_bench", 1, hook).size(); });
+    const double verify =
+        ns_per_op(n, [&](std::uint64_t) { sink += verifier.verify(header, hook).has_value(); });
+    const double mac =
+        ns_per_op(n, [&](std::uint64_t) { sink += h::webhook_hmac_hex("whsec_bench", 1, hook).size(); });
     rows.push_back({"webhook signature verify", verify, "HMAC-SHA256 + hex of the same body", mac});
   }
 
   std::ostringstream md;
   md << "## HTTP building blocks (per request, one thread)\n\n"
      << "Measured by `" << command << "` on " << mercato::bench::machine() << ". " << n
-     << " calls per figure (first-sight JWT: one call per distinct token). The reference is the bare primitive "
+     << " calls per figure (first-sight JWT: one call per distinct token). The reference is the bare "
+        "primitive "
      << "underneath, timed in the same run.\n\n"
      << "| operation | ns/op | reference | ref ns/op | ÷ reference |\n|---|---|---|---|---|\n";
   for (const auto& r : rows)
-    md << "| " << r.what << " | " << fmt(r.ns) << " | " << r.reference << " | " << fmt(r.reference_ns) << " | "
-       << fmt(r.ns / r.reference_ns) << "× |\n";
+    md << "| " << r.what << " | " << fmt(r.ns) << " | " << r.reference << " | " << fmt(r.reference_ns)
+       << " | " << fmt(r.ns / r.reference_ns) << "× |\n";
   md << "\n";
   std::cout << md.str();
   if (!out_file.empty()) std::ofstream(out_file, std::ios::app) << md.str();

@@ -15,8 +15,8 @@
 //
 // The receiver is the tests' loopback receiver (one connection per request, signature
 // checked). Not a test: nothing asserts on timing.
-#include <sys/socket.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -27,9 +27,9 @@
 #include <string>
 #include <thread>
 
-#include <CLI/CLI.hpp>
 #include <capnp/message.h>
 #include <curl/curl.h>
+#include <CLI/CLI.hpp>
 
 #include <mercato/domain/codec.hpp>
 #include <mercato/eventstore/envelope.hpp>
@@ -49,7 +49,9 @@ namespace {
 
 const std::string secret = "bench-secret";
 
-double seconds_since(clock_type::time_point t0) { return std::chrono::duration<double>(clock_type::now() - t0).count(); }
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
 
 long rss_kib() {
   std::ifstream status("/proc/self/status");
@@ -76,8 +78,10 @@ void emit(es::event_store& s, int n) {
     for (int i = 0; i < 10 && order * 10 + i < n; ++i) {
       domain::notification_emitted e{domain::notification_id{"ntf-order/" + oid + "-" + std::to_string(i)},
                                      domain::user_id{"u-" + std::to_string(order % 97)},
-                                     domain::notification_kind::order_confirmed, domain::order_id{oid},
-                                     "Order " + oid + " confirmed", "Thank you for your order. We will ship soon."};
+                                     domain::notification_kind::order_confirmed,
+                                     domain::order_id{oid},
+                                     "Order " + oid + " confirmed",
+                                     "Thank you for your order. We will ship soon."};
       capnp::MallocMessageBuilder msg;
       const auto type = domain::encode_event(domain::any_event{e}, msg);
       r.events.push_back(es::event_data{std::string(type), es::encode_event(msg), {}});
@@ -95,12 +99,15 @@ double reference_rate(const std::string& url, int n) {
       R"("payload":{"subject":"Order o-1 confirmed","body":"Thank you for your order. We will ship soon."}})";
   const auto t0 = clock_type::now();
   for (int i = 0; i < n; ++i) {
-    const auto t = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    const auto t =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
     curl_slist* headers = nullptr;
     headers = curl_slist_append(headers, "Content-Type: application/json");
     headers = curl_slist_append(headers, "Mercato-Delivery-Id: ntf-order/o-1-2:0123456789abcdef");
     headers = curl_slist_append(headers, ("Mercato-Timestamp: " + std::to_string(t)).c_str());
-    headers = curl_slist_append(headers, ("Mercato-Signature: " + projections::webhook_signature(secret, t, body)).c_str());
+    headers = curl_slist_append(
+        headers, ("Mercato-Signature: " + projections::webhook_signature(secret, t, body)).c_str());
     curl_easy_setopt(h, CURLOPT_URL, url.c_str());
     curl_easy_setopt(h, CURLOPT_POSTFIELDS, body.c_str());
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
@@ -126,7 +133,8 @@ outbox_run outbox_rate(const fs::path& dir, const std::string& url, int n) {
   o.secret = secret;
   o.poll_interval = 5ms;
   const auto t0 = clock_type::now();
-  auto runner = projections::projection_runner::start(*store, std::make_shared<projections::outbox_projection>(o.webhook_urls));
+  auto runner = projections::projection_runner::start(
+      *store, std::make_shared<projections::outbox_projection>(o.webhook_urls));
   auto deliverer = projections::outbox_deliverer::start(*store, projections::key_prefix("outbox", 1), o);
   if (!runner || !deliverer) throw std::runtime_error("cannot start the outbox");
   while ((*deliverer)->stats().delivered < static_cast<std::uint64_t>(n)) std::this_thread::sleep_for(1ms);
@@ -162,7 +170,8 @@ dead_run dead_receiver(const fs::path& dir, int backlog) {
   o.backoff_initial = 3600s;
   o.backoff_max = 3600s;
   o.poll_interval = 5ms;
-  auto runner = projections::projection_runner::start(*store, std::make_shared<projections::outbox_projection>(o.webhook_urls));
+  auto runner = projections::projection_runner::start(
+      *store, std::make_shared<projections::outbox_projection>(o.webhook_urls));
   if (!runner) throw std::runtime_error("cannot start the runner");
   const auto before = rss_kib();
   const auto t0 = clock_type::now();
@@ -186,8 +195,9 @@ int main(int argc, char** argv) {
   app.add_option("--out", out, "append the Markdown section to this file");
   CLI11_PARSE(app, argc, argv);
 
-  const fs::path dir = dir_arg.empty() ? fs::temp_directory_path() / ("outbox_bench." + std::to_string(::getpid()))
-                                       : fs::path(dir_arg);
+  const fs::path dir = dir_arg.empty()
+                           ? fs::temp_directory_path() / ("outbox_bench." + std::to_string(::getpid()))
+                           : fs::path(dir_arg);
   fs::remove_all(dir);
   curl_global_init(CURL_GLOBAL_DEFAULT);
   test::webhook_receiver rx(secret);
@@ -200,16 +210,21 @@ int main(int argc, char** argv) {
   std::ostringstream md;
   md << "\n## Notification outbox (webhook delivery)\n\n"
      << "Machine: " << bench::machine() << ". Command: `build/tools/bench/outbox_bench --notifications " << n
-     << " --backlog " << backlog << "`. Receiver: the tests' loopback receiver (one TCP connection per request, "
+     << " --backlog " << backlog
+     << "`. Receiver: the tests' loopback receiver (one TCP connection per request, "
      << "signature checked).\n\n"
      << "| measure | result |\n|---|---|\n"
      << "| reference: plain libcurl signed POSTs, one at a time, nothing stored | " << static_cast<long>(ref)
      << " POST/s |\n"
-     << "| outbox: " << n << " notifications enqueued by the projection (synced batches) and delivered (one unsynced commit per outcome) | "
-     << static_cast<long>(rate) << " deliveries/s (" << static_cast<int>(100.0 * rate / ref) << " % of the reference) |\n"
+     << "| outbox: " << n
+     << " notifications enqueued by the projection (synced batches) and delivered (one unsynced commit per "
+        "outcome) | "
+     << static_cast<long>(rate) << " deliveries/s (" << static_cast<int>(100.0 * rate / ref)
+     << " % of the reference) |\n"
      << "| dead receiver: " << backlog << " pending deliveries, each attempted once (connection refused) in "
-     << static_cast<int>(dead.seconds) << " s, " << dead.pending << " still pending | RSS " << dead.rss_before_kib / 1024
-     << " MiB before the deliverer started, " << dead.rss_after_kib / 1024 << " MiB after |\n";
+     << static_cast<int>(dead.seconds) << " s, " << dead.pending << " still pending | RSS "
+     << dead.rss_before_kib / 1024 << " MiB before the deliverer started, " << dead.rss_after_kib / 1024
+     << " MiB after |\n";
   std::cout << md.str();
   if (!out.empty()) std::ofstream(out, std::ios::app) << md.str();
   return 0;

@@ -36,8 +36,8 @@
 #include <thread>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 #include <capnp/message.h>
+#include <CLI/CLI.hpp>
 
 #include <mercato/domain/codec.hpp>
 #include <mercato/domain/money.hpp>
@@ -73,7 +73,9 @@ es::event_data to_data(const domain::any_event& e) {
   return es::event_data{std::string(type), es::encode_event(msg), {}};
 }
 
-domain::money eur(std::int64_t cents) { return *domain::make_money(cents, "EUR"); }
+domain::money eur(std::int64_t cents) {
+  return *domain::make_money(cents, "EUR");
+}
 
 struct append_job {
   std::string stream;
@@ -82,7 +84,7 @@ struct append_job {
 
 /// The synthetic shop: deterministic given the seed.
 class shop {
-public:
+ public:
   static constexpr int products = 2000;
   explicit shop(std::uint64_t seed) : rng_(seed) {}
 
@@ -93,9 +95,14 @@ public:
     std::vector<append_job> out;
     static const char* cats[] = {"books", "games", "garden", "kitchen", "music", "toys", "tools", "sports"};
     for (int p = 0; p < products; ++p) {
-      domain::product_created c{domain::product_id{pid(p)}, "SKU-" + std::to_string(p), "Product " + std::to_string(p),
+      domain::product_created c{domain::product_id{pid(p)},
+                                "SKU-" + std::to_string(p),
+                                "Product " + std::to_string(p),
                                 "A well made product number " + std::to_string(p) + " for everyday use",
-                                cats[p % 8], eur(price(p)), {"img/" + pid(p) + ".png"}, 1000000};
+                                cats[p % 8],
+                                eur(price(p)),
+                                {"img/" + pid(p) + ".png"},
+                                1000000};
       out.push_back({"product/" + pid(p), {c}});
     }
     return out;
@@ -109,9 +116,10 @@ public:
     const domain::user_id user{"user-" + std::to_string(u)};
     if (i % 4 == 0) {
       const auto email = "shopper" + std::to_string(u) + "@example.com";
-      out.push_back({"user/" + user.value(),
-                     {domain::user_registered{user, email, email, "$argon2id$v=19$m=8192,t=1,p=1$c2FsdA$aGFzaA",
-                                              domain::role::customer, "Shopper " + std::to_string(u)}}});
+      out.push_back(
+          {"user/" + user.value(),
+           {domain::user_registered{user, email, email, "$argon2id$v=19$m=8192,t=1,p=1$c2FsdA$aGFzaA",
+                                    domain::role::customer, "Shopper " + std::to_string(u)}}});
     }
     const domain::cart_id cart{"cart-" + user.value()};
     const domain::order_id order{"order-" + std::to_string(i)};
@@ -127,8 +135,9 @@ public:
       lines.push_back(domain::order_line{domain::product_id{pid(p)}, "Product " + std::to_string(p),
                                          domain::quantity{qty}, eur(price(p)), eur(price(p) * qty)});
       total += price(p) * qty;
-      cart_job.events.push_back(domain::cart_item_added{cart, user, domain::product_id{pid(p)}, "Product " + std::to_string(p),
-                                                        domain::quantity{qty}, eur(price(p)), domain::quantity{qty}});
+      cart_job.events.push_back(domain::cart_item_added{cart, user, domain::product_id{pid(p)},
+                                                        "Product " + std::to_string(p), domain::quantity{qty},
+                                                        eur(price(p)), domain::quantity{qty}});
     }
     cart_job.events.push_back(domain::cart_checked_out{cart, order, co});
     out.push_back(std::move(cart_job));
@@ -137,34 +146,39 @@ public:
     append_job order_job{"order/" + order.value(),
                          {domain::order_placed{order, user, cart, co, lines, eur(total)}}};
     append_job pay_job{"payment/" + pay.value(),
-                       {domain::payment_authorization_requested{pay, order, user, eur(total), "simulated", "visa",
-                                                                "**** 4242"}}};
+                       {domain::payment_authorization_requested{pay, order, user, eur(total), "simulated",
+                                                                "visa", "**** 4242"}}};
     for (const auto& l : lines)
-      out.push_back({"product/" + l.product.value(),
-                     {domain::product_stock_reserved{l.product, order, l.qty, 0}}});
+      out.push_back(
+          {"product/" + l.product.value(), {domain::product_stock_reserved{l.product, order, l.qty, 0}}});
     if (declined) {
-      pay_job.events.push_back(domain::payment_authorization_failed{pay, order, domain::payment_failure_reason::declined, "declined"});
-      order_job.events.push_back(domain::order_cancelled{order, domain::cancel_reason::payment_failed, "declined", user});
+      pay_job.events.push_back(domain::payment_authorization_failed{
+          pay, order, domain::payment_failure_reason::declined, "declined"});
+      order_job.events.push_back(
+          domain::order_cancelled{order, domain::cancel_reason::payment_failed, "declined", user});
       for (const auto& l : lines)
         out.push_back({"product/" + l.product.value(),
-                       {domain::product_reservation_released{l.product, order, l.qty, domain::cancel_reason::payment_failed, "", 0}}});
-      order_job.events.push_back(domain::notification_emitted{domain::notification_id{"n-pf-" + order.value()}, user,
-                                                              domain::notification_kind::payment_failed, order,
-                                                              "Payment failed", "Your payment was declined."});
+                       {domain::product_reservation_released{l.product, order, l.qty,
+                                                             domain::cancel_reason::payment_failed, "", 0}}});
+      order_job.events.push_back(domain::notification_emitted{
+          domain::notification_id{"n-pf-" + order.value()}, user, domain::notification_kind::payment_failed,
+          order, "Payment failed", "Your payment was declined."});
     } else {
-      pay_job.events.push_back(domain::payment_authorized{pay, order, eur(total), "ref-" + std::to_string(i)});
+      pay_job.events.push_back(
+          domain::payment_authorized{pay, order, eur(total), "ref-" + std::to_string(i)});
       order_job.events.push_back(domain::order_stock_reserved{order});
       order_job.events.push_back(domain::order_payment_authorized{order, pay});
       order_job.events.push_back(domain::order_confirmed{order});
-      order_job.events.push_back(domain::notification_emitted{domain::notification_id{"n-oc-" + order.value()}, user,
-                                                              domain::notification_kind::order_confirmed, order,
-                                                              "Order confirmed", "Thank you for your order."});
+      order_job.events.push_back(domain::notification_emitted{
+          domain::notification_id{"n-oc-" + order.value()}, user, domain::notification_kind::order_confirmed,
+          order, "Order confirmed", "Thank you for your order."});
       if (i % 3 == 0) {
         order_job.events.push_back(domain::order_shipped{order, "TRK" + std::to_string(i), "DHL"});
-        order_job.events.push_back(domain::notification_emitted{domain::notification_id{"n-os-" + order.value()}, user,
-                                                                domain::notification_kind::order_shipped, order,
-                                                                "Order shipped", "Your order is on its way."});
-        pay_job.events.push_back(domain::payment_captured{pay, order, eur(total), "cap-" + std::to_string(i)});
+        order_job.events.push_back(domain::notification_emitted{
+            domain::notification_id{"n-os-" + order.value()}, user, domain::notification_kind::order_shipped,
+            order, "Order shipped", "Your order is on its way."});
+        pay_job.events.push_back(
+            domain::payment_captured{pay, order, eur(total), "cap-" + std::to_string(i)});
         for (const auto& l : lines)
           out.push_back({"product/" + l.product.value(),
                          {domain::product_reservation_committed{l.product, order, l.qty}}});
@@ -179,7 +193,7 @@ public:
     return out;
   }
 
-private:
+ private:
   std::mt19937_64 rng_;
   std::uint64_t next_ = 0;
 };
@@ -192,7 +206,7 @@ es::append_request request_of(const append_job& j) {
 
 /// Appends jobs with up to `in_flight` in the writer's queue; returns the first error.
 class async_appender {
-public:
+ public:
   async_appender(es::event_store& s, std::size_t in_flight) : store_(s), limit_(in_flight) {}
   void append(const append_job& j) {
     {
@@ -213,7 +227,7 @@ public:
     return error_;
   }
 
-private:
+ private:
   es::event_store& store_;
   std::size_t limit_;
   std::mutex m_;
@@ -267,14 +281,16 @@ struct rebuild_figure {
 
 std::size_t g_build_batch = projections::host_options{}.build_batch_events;
 
-rebuild_figure rebuild_one(es::event_store& s, std::shared_ptr<projections::projection> p, std::uint64_t total) {
+rebuild_figure rebuild_one(es::event_store& s, std::shared_ptr<projections::projection> p,
+                           std::uint64_t total) {
   rebuild_figure f;
   f.name = std::string(p->name());
   projections::runner_options o;
   o.batch_events = g_build_batch;
   o.commit_mode = projections::host_options{}.build_mode;
   o.readers = projections::host_options{}.build_readers;
-  const auto prefix = "bench/" + f.name + "/" + std::to_string(clock_type::now().time_since_epoch().count()) + "/";
+  const auto prefix =
+      "bench/" + f.name + "/" + std::to_string(clock_type::now().time_since_epoch().count()) + "/";
   const auto target = heads(s);
   const auto t0 = clock_type::now();
   auto r = projections::projection_runner::start(s, std::move(p), prefix, o);
@@ -310,8 +326,8 @@ int json_rebuilds(es::event_store& s, std::uint64_t total, int runs) {
         return 1;
       }
       bench::emit("mercato.rebuild." + name, run, f.per_s, "events/s");
-      std::cerr << "run " << run << ": rebuild " << name << " " << fmt(f.per_s) << " events/s (" << fmt(f.seconds)
-                << " s)" << std::endl;
+      std::cerr << "run " << run << ": rebuild " << name << " " << fmt(f.per_s) << " events/s ("
+                << fmt(f.seconds) << " s)" << std::endl;
     }
   return 0;
 }
@@ -371,7 +387,8 @@ live_result live_lag(const fs::path& dir, double rate, double seconds) {
           queues[k].pop_front();
         }
         if (host.wait_until(res.lags[k].name, smp.pos, 30s))
-          res.lags[k].ns.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - smp.acked).count());
+          res.lags[k].ns.push_back(
+              std::chrono::duration_cast<std::chrono::nanoseconds>(clock_type::now() - smp.acked).count());
         else
           ++res.lags[k].timeouts;
       }
@@ -429,11 +446,14 @@ int main(int argc, char** argv) {
   int runs = 3;
   app.add_option("--models", models, "rebuild only these read models (default: all)");
   app.add_flag("--no-live", no_live, "skip the live-lag phase (e.g. for profiling rebuilds)");
-  app.add_option("--build-batch", g_build_batch, "events per rebuild batch (default: host_options::build_batch_events)");
-  app.add_flag("--json", json,
-               "only the catalog and orders rebuilds, --runs times on one log, one JSON line per figure per run "
-               "on stdout (make bench); scratch in a fresh temp dir unless --dir");
-  app.add_option("--runs", runs, "with --json: rebuilds of each read model on the same log")->check(CLI::Range(1, 15));
+  app.add_option("--build-batch", g_build_batch,
+                 "events per rebuild batch (default: host_options::build_batch_events)");
+  app.add_flag(
+      "--json", json,
+      "only the catalog and orders rebuilds, --runs times on one log, one JSON line per figure per run "
+      "on stdout (make bench); scratch in a fresh temp dir unless --dir");
+  app.add_option("--runs", runs, "with --json: rebuilds of each read model on the same log")
+      ->check(CLI::Range(1, 15));
   CLI11_PARSE(app, argc, argv);
   if (events == 0) events = quick ? 200000 : json ? 1000000 : 5000000;
   if (seconds == 0) seconds = quick ? 3 : 20;
@@ -463,8 +483,8 @@ int main(int argc, char** argv) {
     }
   }
   const std::uint64_t total = store->global_head().value();
-  std::cerr << "log: " << total << " events (" << purchases << " purchases) in " << fmt(seconds_since(t_setup))
-            << " s" << std::endl;
+  std::cerr << "log: " << total << " events (" << purchases << " purchases) in "
+            << fmt(seconds_since(t_setup)) << " s" << std::endl;
 
   if (json) {
     const int rc = json_rebuilds(*store, total, runs);
@@ -478,7 +498,8 @@ int main(int argc, char** argv) {
   std::cerr << "raw read: " << fmt(raw) << " events/s" << std::endl;
   std::vector<rebuild_figure> rebuilds;
   for (auto& p : projections::read_models()) {
-    if (!models.empty() && std::find(models.begin(), models.end(), std::string(p->name())) == models.end()) continue;
+    if (!models.empty() && std::find(models.begin(), models.end(), std::string(p->name())) == models.end())
+      continue;
     rebuilds.push_back(rebuild_one(*store, p, total));
     const auto& f = rebuilds.back();
     std::cerr << "rebuild " << f.name << ": " << fmt(f.per_s) << " events/s (" << fmt(f.seconds) << " s)"
@@ -489,8 +510,8 @@ int main(int argc, char** argv) {
   // 3. Live lag.
   live_result live;
   if (!no_live) live = live_lag(scratch / "live", rate, seconds);
-  std::cerr << "live: " << fmt(live.events_per_s) << " events/s appended" << (live.error.empty() ? "" : " ERROR " + live.error)
-            << std::endl;
+  std::cerr << "live: " << fmt(live.events_per_s) << " events/s appended"
+            << (live.error.empty() ? "" : " ERROR " + live.error) << std::endl;
 
   std::ostringstream md;
   md << "## Projections\n\n"
@@ -499,7 +520,8 @@ int main(int argc, char** argv) {
      << "Log: " << total << " events of a synthetic shop (" << shop::products << " products, " << purchases
      << " purchases: registrations, cart adds, checkouts, orders placed / reserved / paid / confirmed, "
      << "notifications, stock reservations, payments, a third shipped and captured, 5% declined and "
-     << "cancelled), encoded with the domain codec, 64 shards, appended with `durability::async` (setup only). "
+     << "cancelled), encoded with the domain codec, 64 shards, appended with `durability::async` (setup "
+        "only). "
      << "Each read model is folded from zero by a `projection_runner` with the host's rebuild settings "
      << "(batches of " << g_build_batch << " events, async commits until the swap) "
      << "into a fresh keyspace; events/s = all events in the log ÷ time to reach the shard heads. "
@@ -507,18 +529,23 @@ int main(int argc, char** argv) {
      << "| read model | seconds | events/s | ÷ raw read | target |\n|---|---|---|---|---|\n";
   for (const auto& f : rebuilds) {
     const bool targeted = f.name == "catalog" || f.name == "orders";
-    md << "| " << f.name << " | " << fmt(f.seconds) << " | " << (f.error.empty() ? fmt(f.per_s) : "error: " + f.error)
-       << " | " << fmt(f.per_s / raw * 100) << "% | "
-       << (targeted ? (f.per_s >= 300000 ? "≥ 300k: **met**" : "≥ 300k: **not met**") : "—") << " |\n";
+    md << "| " << f.name << " | " << fmt(f.seconds) << " | "
+       << (f.error.empty() ? fmt(f.per_s) : "error: " + f.error) << " | " << fmt(f.per_s / raw * 100)
+       << "% | " << (targeted ? (f.per_s >= 300000 ? "≥ 300k: **met**" : "≥ 300k: **not met**") : "—")
+       << " |\n";
   }
-  md << "| (raw read of the log) | " << fmt(static_cast<double>(total) / raw) << " | " << fmt(raw) << " | 100% | |\n\n";
+  md << "| (raw read of the log) | " << fmt(static_cast<double>(total) / raw) << " | " << fmt(raw)
+     << " | 100% | |\n\n";
 
   md << "### Live lag under a sustained write load\n\n"
      << "A fresh store in `durability::sync`, the host running every read model (default options: batches of "
-     << projections::runner_options{}.batch_events << ", synced commits). One thread appends the same shop's purchases, "
-     << "paced to " << fmt(rate) << " events/s for " << fmt(seconds) << " s (achieved " << fmt(live.events_per_s)
-     << " events/s, " << live.appends << " appends, up to 256 in flight). Lag = from an append's acknowledgement "
-     << "(durable) until `host::wait_until` sees the read model has applied it; every append is measured for every "
+     << projections::runner_options{}.batch_events
+     << ", synced commits). One thread appends the same shop's purchases, "
+     << "paced to " << fmt(rate) << " events/s for " << fmt(seconds) << " s (achieved "
+     << fmt(live.events_per_s) << " events/s, " << live.appends
+     << " appends, up to 256 in flight). Lag = from an append's acknowledgement "
+     << "(durable) until `host::wait_until` sees the read model has applied it; every append is measured for "
+        "every "
      << "read model.\n\n"
      << "| read model | samples | p50 ms | p99 ms | max ms | timeouts |\n|---|---|---|---|---|---|\n";
   for (auto& l : live.lags) {

@@ -44,13 +44,15 @@ const h::body_schema& product() {
   static const auto s =
       h::body_schema{}
           .string("name", {.min_length = 1, .max_length = 200})
-          .string("description", {.min_length = 0, .max_length = 5000, .allow_newlines = true}, h::presence::optional)
+          .string("description", {.min_length = 0, .max_length = 5000, .allow_newlines = true},
+                  h::presence::optional)
           .string("email", {.max_length = 254, .format = h::text_format::email}, h::presence::optional)
           .string("currency", {.format = h::text_format::currency})
           .integer("price", {.min = 0, .max = INT64_MAX / 1024})
           .boolean("active", h::presence::optional)
           .string("sort", {.one_of = {"price", "-price"}}, h::presence::optional)
-          .string_list("images", {.item = {.max_length = 2048, .format = h::text_format::url}, .max_items = 20});
+          .string_list("images",
+                       {.item = {.max_length = 2048, .format = h::text_format::url}, .max_items = 20});
   return s;
 }
 
@@ -91,8 +93,10 @@ void fuzz_query(std::string_view in) {
 }
 
 void fuzz_token(std::string_view in) {
-  static const h::jwt_codec codec({.secret = "fuzz-secret-fuzz-secret-fuzz-secret!", .issuer = "mercato",
-                                   .audience = "mercato-storefront", .lifetime = std::chrono::seconds{3600}},
+  static const h::jwt_codec codec({.secret = "fuzz-secret-fuzz-secret-fuzz-secret!",
+                                   .issuer = "mercato",
+                                   .audience = "mercato-storefront",
+                                   .lifetime = std::chrono::seconds{3600}},
                                   [] { return std::int64_t{1'800'000'000} * 1'000'000'000; });
   const std::string header = "Bearer " + std::string(in);
   if (auto token = h::bearer_token(header)) {
@@ -109,7 +113,8 @@ void fuzz_webhook(std::string_view in) {
                                             [] { return std::int64_t{1'800'000'000} * 1'000'000'000; });
   const auto newline = in.find('\n');
   const std::string_view header = in.substr(0, newline);
-  const std::string_view body = newline == std::string_view::npos ? std::string_view{} : in.substr(newline + 1);
+  const std::string_view body =
+      newline == std::string_view::npos ? std::string_view{} : in.substr(newline + 1);
   if (verifier.verify(header, body)) require(false);  // forging an HMAC-SHA256 is not expected
 }
 
@@ -125,11 +130,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size == 0) return 0;
   const std::string_view in(reinterpret_cast<const char*>(data + 1), size - 1);
   switch (data[0] % 5) {
-    case 0: fuzz_body(in); break;
-    case 1: fuzz_query(in); break;
-    case 2: fuzz_token(in); break;
-    case 3: fuzz_webhook(in); break;
-    default: fuzz_misc(in); break;
+    case 0:
+      fuzz_body(in);
+      break;
+    case 1:
+      fuzz_query(in);
+      break;
+    case 2:
+      fuzz_token(in);
+      break;
+    case 3:
+      fuzz_webhook(in);
+      break;
+    default:
+      fuzz_misc(in);
+      break;
   }
   return 0;
 }

@@ -13,7 +13,9 @@ namespace mercato::tool {
 std::atomic<bool> interrupted{false};
 
 namespace {
-void on_signal(int) { interrupted.store(true); }
+void on_signal(int) {
+  interrupted.store(true);
+}
 }  // namespace
 
 void install_interrupt_handlers() {
@@ -95,8 +97,7 @@ namespace {
 
 std::unique_ptr<es::event_store> open_checked(const std::filesystem::path& dir, es::store_options o) {
   std::error_code ec;
-  if (!std::filesystem::exists(dir, ec))
-    throw tool_error(exit_failure, "no such directory: " + dir.string());
+  if (!std::filesystem::exists(dir, ec)) throw tool_error(exit_failure, "no such directory: " + dir.string());
   if (!std::filesystem::is_directory(dir, ec))
     throw tool_error(exit_failure, dir.string() + " is not a directory");
   auto store = es::event_store::open(std::move(o));
@@ -144,8 +145,12 @@ es::stream_id parse_stream(const std::string& text) {
 }
 
 progress::progress(std::string what, std::uint64_t total, bool quiet)
-    : what_(std::move(what)), total_(total), quiet_(quiet), tty_(isatty(STDERR_FILENO) == 1),
-      start_(std::chrono::steady_clock::now()), last_(start_) {}
+    : what_(std::move(what)),
+      total_(total),
+      quiet_(quiet),
+      tty_(isatty(STDERR_FILENO) == 1),
+      start_(std::chrono::steady_clock::now()),
+      last_(start_) {}
 
 void progress::update(std::uint64_t done) {
   if (quiet_) return;
@@ -177,8 +182,8 @@ void progress::print(std::uint64_t done, bool final) {
                     static_cast<unsigned long long>(total_), rate, eta);
     } else {
       std::snprintf(line, sizeof line, "%s: %llu/%llu (%.1f%%), %.0f/s, ETA %.0fs\n", what_.c_str(),
-                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_), frac * 100,
-                    rate, eta);
+                    static_cast<unsigned long long>(done), static_cast<unsigned long long>(total_),
+                    frac * 100, rate, eta);
     }
   } else {
     std::snprintf(line, sizeof line, tty_ ? "\r%s: %llu, %.0f/s " : "%s: %llu, %.0f/s\n", what_.c_str(),

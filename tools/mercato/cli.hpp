@@ -17,10 +17,10 @@ namespace mercato::tool {
 /// Exit codes (documented in tools/README.md and `mercato --help`).
 enum exit_code : int {
   exit_ok = 0,
-  exit_failure = 1,      ///< the work could not be done (missing directory, I/O, not found)
-  exit_usage = 2,        ///< bad command line
-  exit_corruption = 3,   ///< corrupted data found (doctor, export, backup verify)
-  exit_interrupted = 130 ///< stopped by Ctrl-C / SIGTERM after a clean stop
+  exit_failure = 1,       ///< the work could not be done (missing directory, I/O, not found)
+  exit_usage = 2,         ///< bad command line
+  exit_corruption = 3,    ///< corrupted data found (doctor, export, backup verify)
+  exit_interrupted = 130  ///< stopped by Ctrl-C / SIGTERM after a clean stop
 };
 
 /// Thrown by subcommands; main prints "mercato: <message>" and exits with `code`.
@@ -50,12 +50,12 @@ es::stream_id parse_stream(const std::string& text);
 /// Progress of long work on stderr: a bar with rate and ETA on a terminal, a plain line
 /// every few seconds otherwise, nothing when quiet.
 class progress {
-public:
+ public:
   progress(std::string what, std::uint64_t total, bool quiet);
   void update(std::uint64_t done);
   void finish(std::uint64_t done);
 
-private:
+ private:
   void print(std::uint64_t done, bool final);
   std::string what_;
   std::uint64_t total_;

@@ -1,12 +1,12 @@
 // events export, stream show, entity state.
 #include <cerrno>
 #include <condition_variable>
-#include <deque>
-#include <mutex>
 #include <cstdio>
 #include <cstring>
+#include <deque>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -66,7 +66,8 @@ filter make_filter(const export_args& a) {
   for (const auto& t : a.types) f.types.insert(t);
   if (!a.since.empty()) f.since_ns = parse_time(a.since, "--since");
   if (!a.until.empty()) f.until_ns = parse_time(a.until, "--until");
-  if (f.since_ns && f.until_ns && *f.until_ns < *f.since_ns) throw tool_error(exit_usage, "--until is before --since");
+  if (f.since_ns && f.until_ns && *f.until_ns < *f.since_ns)
+    throw tool_error(exit_usage, "--until is before --since");
   f.to_position = a.to_position;
   return f;
 }
@@ -74,10 +75,11 @@ filter make_filter(const export_args& a) {
 /// Output with a resumable position: `<file>.position` holds "<global position> <bytes>"
 /// of the last complete flush; --resume truncates the file to those bytes and goes on.
 class sink {
-public:
+ public:
   sink(const std::string& out, bool resume) : path_(out) {
     if (out == "-") {
-      if (resume) throw tool_error(exit_usage, "--resume needs --out FILE (it keeps its position beside the file)");
+      if (resume)
+        throw tool_error(exit_usage, "--resume needs --out FILE (it keeps its position beside the file)");
       file_ = stdout;
       return;
     }
@@ -88,7 +90,8 @@ public:
         std::error_code ec;
         const auto size = fs::file_size(out, ec);
         if (ec || size < offset)
-          throw tool_error(exit_failure, out + " is shorter than its .position file says; export afresh without --resume");
+          throw tool_error(exit_failure,
+                           out + " is shorter than its .position file says; export afresh without --resume");
         fs::resize_file(out, offset, ec);
         if (ec) throw tool_error(exit_failure, "cannot truncate " + out + ": " + ec.message());
       }
@@ -122,7 +125,7 @@ public:
     fs::rename(tmp, path_ + ".position");
   }
 
-private:
+ private:
   std::string path_;
   std::FILE* file_ = nullptr;
   std::uint64_t bytes_ = 0;
@@ -155,18 +158,35 @@ struct csv_row {
 
   static csv_row of(const es::recorded_event& e) {
     auto ids = es::read_envelope_ids(e);
-    csv_row r{e.global.value(), e.version.value(), e.pos.seq.value(), e.pos.shard.value(), e.timestamp_ns,
-              e.stream, e.type, std::move(ids.correlation_id), std::move(ids.causation_id),
-              std::move(ids.idempotency_key), std::move(ids.node_id), {}};
+    csv_row r{e.global.value(),
+              e.version.value(),
+              e.pos.seq.value(),
+              e.pos.shard.value(),
+              e.timestamp_ns,
+              e.stream,
+              e.type,
+              std::move(ids.correlation_id),
+              std::move(ids.causation_id),
+              std::move(ids.idempotency_key),
+              std::move(ids.node_id),
+              {}};
     es::append_event_data_json(r.data, e);
     return r;
   }
   static csv_row of(const nlohmann::json& e) {
     auto s = [&](const char* k) { return e.at(k).get<std::string>(); };
-    return {e.at("globalPosition").get<std::uint64_t>(), e.at("version").get<std::uint64_t>(),
-            e.at("sequence").get<std::uint64_t>(), e.at("shard").get<std::uint32_t>(),
-            e.at("timestampNs").get<std::int64_t>(), s("stream"), s("type"), s("correlationId"), s("causationId"),
-            s("idempotencyKey"), s("nodeId"), e.at("data").dump()};
+    return {e.at("globalPosition").get<std::uint64_t>(),
+            e.at("version").get<std::uint64_t>(),
+            e.at("sequence").get<std::uint64_t>(),
+            e.at("shard").get<std::uint32_t>(),
+            e.at("timestampNs").get<std::int64_t>(),
+            s("stream"),
+            s("type"),
+            s("correlationId"),
+            s("causationId"),
+            s("idempotencyKey"),
+            s("nodeId"),
+            e.at("data").dump()};
   }
   void append_to(std::string& out) const {
     out += std::to_string(global) + ',' + std::to_string(shard) + ',' + std::to_string(sequence) + ',';
@@ -187,7 +207,7 @@ struct csv_row {
 /// by global position. Reading and unpacking then overlap with formatting and with each
 /// other.
 class lanes {
-public:
+ public:
   lanes(const es::event_store& store, std::uint64_t after, std::size_t count) {
     const auto bound = store.global_head().value();
     const auto shard_count = store.info().shard_count;
@@ -195,14 +215,14 @@ public:
     lanes_.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
       std::vector<es::shard_id> mine;
-      for (std::uint32_t sh = static_cast<std::uint32_t>(i); sh < shard_count; sh += static_cast<std::uint32_t>(count))
+      for (std::uint32_t sh = static_cast<std::uint32_t>(i); sh < shard_count;
+           sh += static_cast<std::uint32_t>(count))
         mine.push_back(es::shard_id{sh});
       auto r = store.read_all(es::global_position{after}, mine);
       if (!r) throw tool_error(exit_failure, r.error().message);
       lanes_.push_back(std::make_unique<lane>());
-      lanes_.back()->thread = std::thread([this, l = lanes_.back().get(), reader = std::move(*r), bound]() mutable {
-        run(*l, *reader, bound);
-      });
+      lanes_.back()->thread = std::thread([this, l = lanes_.back().get(), reader = std::move(*r),
+                                           bound]() mutable { run(*l, *reader, bound); });
     }
   }
   ~lanes() {
@@ -232,7 +252,7 @@ public:
     return out;
   }
 
-private:
+ private:
   static constexpr std::size_t page_size = 4096, queue_depth = 4;
   struct lane {
     std::thread thread;
@@ -292,8 +312,9 @@ private:
 
 /// Pages of events from the narrowest source the filters allow, in log order.
 class source {
-public:
-  source(const es::event_store& store, const export_args& a, std::uint64_t after) : store_(store), after_(after) {
+ public:
+  source(const es::event_store& store, const export_args& a, std::uint64_t after)
+      : store_(store), after_(after) {
     if (!a.stream.empty()) {
       stream_ = parse_stream(a.stream);
       auto head = store.stream_head(*stream_);
@@ -302,7 +323,8 @@ public:
     } else if (a.shards.size() == 1) {
       shard_ = es::shard_id{a.shards.front()};
       if (a.shards.front() >= store.info().shard_count)
-        throw tool_error(exit_usage, "--shard " + std::to_string(a.shards.front()) + ": the directory has shards 0.." +
+        throw tool_error(exit_usage, "--shard " + std::to_string(a.shards.front()) +
+                                         ": the directory has shards 0.." +
                                          std::to_string(store.info().shard_count - 1));
       total_ = store.shard_head(*shard_).value();
     } else {
@@ -333,7 +355,7 @@ public:
     }
   }
 
-private:
+ private:
   const es::event_store& store_;
   std::uint64_t after_;
   std::optional<es::stream_id> stream_;
@@ -365,7 +387,8 @@ void append_json_event(std::string& out, const std::string& format, const nlohma
 /// (a point-in-time upper bound), filtered here.
 int export_from_node(const export_args& a, const filter& f) {
   if (a.format == "capnp")
-    throw tool_error(exit_usage, "raw Cap'n Proto export reads a data directory (--data-dir); a node serves JSON");
+    throw tool_error(exit_usage,
+                     "raw Cap'n Proto export reads a data directory (--data-dir); a node serves JSON");
   sink out(a.out, a.resume);
   std::uint64_t after = std::max(a.after_position, out.resumed_after());
   std::optional<std::uint64_t> bound = a.to_position;
@@ -373,7 +396,8 @@ int export_from_node(const export_args& a, const filter& f) {
   if (a.format == "csv" && out.fresh()) out.buffer += csv_header;
   std::uint64_t written = 0, scanned = 0;
   while (!interrupted.load()) {
-    auto page = nlohmann::json::parse(node_get(a.node, "/api/v1/events?after=" + std::to_string(after) + "&limit=1000"));
+    auto page = nlohmann::json::parse(
+        node_get(a.node, "/api/v1/events?after=" + std::to_string(after) + "&limit=1000"));
     if (!bound) bound = page.at("meta").at("head").get<std::uint64_t>();
     const auto& events = page.at("data");
     if (events.empty()) break;
@@ -398,7 +422,8 @@ int export_from_node(const export_args& a, const filter& f) {
   bar.finish(scanned);
   if (interrupted.load()) return exit_interrupted;
   if (!a.quiet && a.out != "-")
-    std::fprintf(stderr, "exported %llu events to %s\n", static_cast<unsigned long long>(written), a.out.c_str());
+    std::fprintf(stderr, "exported %llu events to %s\n", static_cast<unsigned long long>(written),
+                 a.out.c_str());
   return exit_ok;
 }
 
@@ -451,12 +476,15 @@ int events_export(const export_args& a) {
     return exit_interrupted;
   }
   if (!a.quiet && a.out != "-")
-    std::fprintf(stderr, "exported %llu events to %s\n", static_cast<unsigned long long>(written), a.out.c_str());
+    std::fprintf(stderr, "exported %llu events to %s\n", static_cast<unsigned long long>(written),
+                 a.out.c_str());
   return exit_ok;
 }
 
-int events_tail(const export_args& a, std::optional<std::uint64_t> after, std::optional<std::uint64_t> count) {
-  if (a.node.base_url.empty()) throw tool_error(exit_usage, "events tail follows a live node: give --node URL");
+int events_tail(const export_args& a, std::optional<std::uint64_t> after,
+                std::optional<std::uint64_t> count) {
+  if (a.node.base_url.empty())
+    throw tool_error(exit_usage, "events tail follows a live node: give --node URL");
   if (a.format == "capnp") throw tool_error(exit_usage, "events tail writes ndjson or csv");
   const auto f = make_filter(a);
   std::string last_id;
@@ -499,8 +527,9 @@ int events_tail(const export_args& a, std::optional<std::uint64_t> after, std::o
     } catch (const node_unreachable& e) {
       if (first) throw;  // never connected: say so instead of waiting silently
       lost = true;
-      if (!a.quiet) std::fprintf(stderr, "mercato: %s; retrying after position %llu\n", e.what(),
-                                 static_cast<unsigned long long>(last));
+      if (!a.quiet)
+        std::fprintf(stderr, "mercato: %s; retrying after position %llu\n", e.what(),
+                     static_cast<unsigned long long>(last));
     }
     first = false;
     if (stop) return exit_ok;
@@ -515,7 +544,8 @@ int events_tail(const export_args& a, std::optional<std::uint64_t> after, std::o
 }
 
 int stream_show(const fs::path& data_dir, const std::string& stream, const std::string& format) {
-  if (format != "table" && format != "ndjson") throw tool_error(exit_usage, "--format must be table or ndjson");
+  if (format != "table" && format != "ndjson")
+    throw tool_error(exit_usage, "--format must be table or ndjson");
   const auto id = parse_stream(stream);
   auto store = open_read_only(data_dir);
   auto head = store->stream_head(id);
@@ -531,8 +561,8 @@ int stream_show(const fs::path& data_dir, const std::string& stream, const std::
       if (format == "ndjson") {
         es::append_event_json(line, e);
       } else {
-        line += "v" + std::to_string(e.version.value()) + "  " + es::format_timestamp(e.timestamp_ns) + "  " + e.type +
-                "  ";
+        line += "v" + std::to_string(e.version.value()) + "  " + es::format_timestamp(e.timestamp_ns) + "  " +
+                e.type + "  ";
         es::append_event_data_json(line, e);
       }
       line.push_back('\n');
@@ -567,7 +597,8 @@ int entity_state(const fs::path& data_dir, const std::string& stream, const std:
   out += ",\"state\":" + view->state_json + "}\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
   if (view->version.value() == 0)
-    std::fprintf(stderr, "mercato: %s did not exist yet at that point (its first event is later)\n", stream.c_str());
+    std::fprintf(stderr, "mercato: %s did not exist yet at that point (its first event is later)\n",
+                 stream.c_str());
   return exit_ok;
 }
 

@@ -21,7 +21,8 @@ constexpr const char* exit_codes_text =
     "2 bad command line; 3 corrupted data found; 130 interrupted (Ctrl-C), stopped cleanly.";
 
 CLI::Option* data_dir_option(CLI::App* app, std::filesystem::path& dir) {
-  return app->add_option("-d,--data-dir", dir, "Mercato data directory (opened read-only unless said otherwise)")
+  return app
+      ->add_option("-d,--data-dir", dir, "Mercato data directory (opened read-only unless said otherwise)")
       ->required()
       ->envname("MERCATO_DATA_DIR");
 }
@@ -41,23 +42,27 @@ int main(int argc, char** argv) {
   events->require_subcommand(1);
   export_args ex;
   auto* exp = events->add_subcommand(
-      "export",
-      "Export events in log order (a consistent point-in-time view, also beside a running node)");
+      "export", "Export events in log order (a consistent point-in-time view, also beside a running node)");
   auto* exp_dir = exp->add_option("-d,--data-dir", ex.data_dir, "Data directory to read (read-only)")
                       ->envname("MERCATO_DATA_DIR");
-  auto* exp_node = exp->add_option("--node", ex.node.base_url, "Read a live node instead, e.g. http://127.0.0.1:8080")
-                       ->excludes(exp_dir);
+  auto* exp_node =
+      exp->add_option("--node", ex.node.base_url, "Read a live node instead, e.g. http://127.0.0.1:8080")
+          ->excludes(exp_dir);
   exp->add_option("--token", ex.node.token, "Admin bearer token for --node")->envname("MERCATO_TOKEN");
   (void)exp_node;
-  exp->add_option("-f,--format", ex.format, "ndjson (one JSON object per line), csv (header row), capnp "
-                                            "(a stream of Envelope messages: capnp decode schemas/envelope.capnp Envelope)")
+  exp->add_option("-f,--format", ex.format,
+                  "ndjson (one JSON object per line), csv (header row), capnp "
+                  "(a stream of Envelope messages: capnp decode schemas/envelope.capnp Envelope)")
       ->check(CLI::IsMember({"ndjson", "csv", "capnp"}));
   exp->add_option("-o,--out", ex.out, "Output file, - for stdout")->capture_default_str();
-  exp->add_flag("--resume", ex.resume, "Continue an earlier export into --out from the last position it wrote");
+  exp->add_flag("--resume", ex.resume,
+                "Continue an earlier export into --out from the last position it wrote");
   exp->add_option("--shard", ex.shards, "Only these shards (repeatable)");
   exp->add_option("--stream", ex.stream, "Only this stream, e.g. cart/u-123");
-  exp->add_option("--prefix", ex.prefix, "Only streams with this prefix or entity kind, e.g. order or order/");
-  exp->add_option("--type", ex.types, "Only these event types (repeatable), e.g. OrderPlaced")->delimiter(',');
+  exp->add_option("--prefix", ex.prefix,
+                  "Only streams with this prefix or entity kind, e.g. order or order/");
+  exp->add_option("--type", ex.types, "Only these event types (repeatable), e.g. OrderPlaced")
+      ->delimiter(',');
   exp->add_option("--since", ex.since, "Only events committed at or after TIME (RFC 3339, date, @unix)");
   exp->add_option("--until", ex.until, "Only events committed at or before TIME");
   exp->add_option("--after-position", ex.after_position, "Only events after this global position");
@@ -72,12 +77,16 @@ int main(int argc, char** argv) {
   export_args tl;
   std::optional<std::uint64_t> tail_count, tail_after;
   auto* tail = events->add_subcommand(
-      "tail", "Follow new events of a live node (Server-Sent Events), reconnecting without gaps or duplicates");
-  tail->add_option("--node", tl.node.base_url, "The node, e.g. http://127.0.0.1:8080")->required()->envname("MERCATO_NODE");
+      "tail",
+      "Follow new events of a live node (Server-Sent Events), reconnecting without gaps or duplicates");
+  tail->add_option("--node", tl.node.base_url, "The node, e.g. http://127.0.0.1:8080")
+      ->required()
+      ->envname("MERCATO_NODE");
   tail->add_option("--token", tl.node.token, "Admin bearer token")->envname("MERCATO_TOKEN");
   tail->add_option("-f,--format", tl.format, "ndjson or csv")->check(CLI::IsMember({"ndjson", "csv"}));
-  tail->add_option("--after-position", tail_after, "Start after this global position, 0 = from the first event "
-                                                "(default: new events only)");
+  tail->add_option("--after-position", tail_after,
+                   "Start after this global position, 0 = from the first event "
+                   "(default: new events only)");
   tail->add_option("--shard", tl.shards, "Only these shards (repeatable)");
   tail->add_option("--stream", tl.stream, "Only this stream");
   tail->add_option("--prefix", tl.prefix, "Only streams with this prefix or entity kind");
@@ -101,7 +110,8 @@ int main(int argc, char** argv) {
   auto* entity = app.add_subcommand("entity", "Entities");
   entity->require_subcommand(1);
   auto* state = entity->add_subcommand(
-      "state", "An entity's state now or at any past instant or version, rebuilt with the node's domain code");
+      "state",
+      "An entity's state now or at any past instant or version, rebuilt with the node's domain code");
   data_dir_option(state, dir);
   state->add_option("stream", stream, "Entity stream id, e.g. cart/u-123")->required();
   auto* at_opt = state->add_option("--at", at, "The state as of TIME (RFC 3339, date, @unix)");
@@ -117,7 +127,8 @@ int main(int argc, char** argv) {
   info->add_flag("--json", json, "Print JSON");
   info->callback([&] { run = [&] { return node_info(dir, json); }; });
 
-  auto* doc = app.add_subcommand("doctor", "Check a data directory: checksums, sequences, stream versions, envelopes");
+  auto* doc = app.add_subcommand("doctor",
+                                 "Check a data directory: checksums, sequences, stream versions, envelopes");
   data_dir_option(doc, dir);
   doc->add_flag("-q,--quiet", quiet, "No progress output");
   doc->callback([&] { run = [&] { return doctor(dir, quiet); }; });
@@ -129,10 +140,12 @@ int main(int argc, char** argv) {
   backup->require_subcommand(1);
   node_target backup_node;
   auto* create = backup->add_subcommand(
-      "create", "Back up a running node (--node: into its storage.backup_dir) or a stopped node's directory (-d, -b)");
+      "create",
+      "Back up a running node (--node: into its storage.backup_dir) or a stopped node's directory (-d, -b)");
   auto* create_dir = create->add_option("-d,--data-dir", dir, "Data directory of a stopped node");
   create->add_option("-b,--backup-dir", backup_dir, "Backup directory (created if missing), with -d");
-  create->add_option("--node", backup_node.base_url, "A running node, e.g. http://127.0.0.1:8080")->excludes(create_dir);
+  create->add_option("--node", backup_node.base_url, "A running node, e.g. http://127.0.0.1:8080")
+      ->excludes(create_dir);
   create->add_option("--token", backup_node.token, "Admin bearer token for --node")->envname("MERCATO_TOKEN");
   create->callback([&] {
     if (!backup_node.base_url.empty()) {
@@ -176,8 +189,9 @@ int main(int argc, char** argv) {
     run = [&] { return projections_status_offline(dir, json); };
   });
   auto* prebuild = projections->add_subcommand(
-      "rebuild", "Rebuild a read model from zero while the old one serves, then swap (a running node with --node; "
-                 "a stopped node's directory with -d)");
+      "rebuild",
+      "Rebuild a read model from zero while the old one serves, then swap (a running node with --node; "
+      "a stopped node's directory with -d)");
   prebuild->add_option("name", proj_name, "Projection name, e.g. catalog")->required();
   auto* prebuild_dir = prebuild->add_option("-d,--data-dir", dir, "Data directory of a stopped node");
   prebuild->add_option("--node", proj_node.base_url, "A running node instead")->excludes(prebuild_dir);
@@ -195,14 +209,16 @@ int main(int argc, char** argv) {
 
   // ---- replay ------------------------------------------------------------------------------
   replay_args rp;
-  auto* rep = app.add_subcommand(
-      "replay", "A read model as it was at a past instant (folded from zero in a scratch copy; the directory is not written)");
+  auto* rep = app.add_subcommand("replay",
+                                 "A read model as it was at a past instant (folded from zero in a scratch "
+                                 "copy; the directory is not written)");
   rep->add_option("-d,--data-dir", rp.data_dir, "Data directory (a backup or a stopped node's)")
       ->required()
       ->envname("MERCATO_DATA_DIR");
   rep->add_option("-p,--projection", rp.projection, "Read model, e.g. catalog")->required();
   rep->add_option("--until", rp.until, "Only events committed at or before TIME (default: all)");
-  rep->add_option("-o,--out", rp.out, "NDJSON output file, - for stdout (one line per key)")->capture_default_str();
+  rep->add_option("-o,--out", rp.out, "NDJSON output file, - for stdout (one line per key)")
+      ->capture_default_str();
   rep->add_flag("-q,--quiet", rp.quiet, "No progress output");
   rep->callback([&] { run = [&] { return replay(rp); }; });
 
@@ -211,7 +227,8 @@ int main(int argc, char** argv) {
   auto* token = app.add_subcommand("token", "Access tokens for the node's HTTP API");
   token->require_subcommand(1);
   auto* issue = token->add_subcommand(
-      "issue", "Print a bearer token signed with the node's JWT settings (same config, env and flags as mercatod)");
+      "issue",
+      "Print a bearer token signed with the node's JWT settings (same config, env and flags as mercatod)");
   issue->add_option("--sub", tk.subject, "The token's subject (user id)")->required();
   issue->add_option("--role", tk.role, "admin or customer")->check(CLI::IsMember({"admin", "customer"}));
   issue->add_option("--minutes", tk.minutes, "Lifetime (default: auth.jwt_expiration_minutes)");

@@ -42,7 +42,8 @@ std::string refusal(long status, const std::string& body, const std::string& url
   std::string hint;
   if (status == 401) hint = " (give an admin token with --token or MERCATO_TOKEN)";
   if (status == 403) hint = " (the token's user is not an admin)";
-  return "the node answered " + std::to_string(status) + " for " + url + (detail.empty() ? "" : ": " + detail) + hint;
+  return "the node answered " + std::to_string(status) + " for " + url +
+         (detail.empty() ? "" : ": " + detail) + hint;
 }
 
 size_t collect(char* data, size_t size, size_t n, void* user) {
@@ -55,8 +56,8 @@ size_t collect(char* data, size_t size, size_t n, void* user) {
 namespace {
 
 /// One request with a JSON answer: the body when the status is `expected`, else tool_error.
-std::string node_request(const node_target& node, const std::string& path, const char* post_body, long expected,
-                         long timeout_ms) {
+std::string node_request(const node_target& node, const std::string& path, const char* post_body,
+                         long expected, long timeout_ms) {
   curl_handle c;
   const auto url = node.base_url + path;
   prepare(c, node, url);
@@ -117,8 +118,10 @@ struct sse_parser {
       std::uint64_t ms = 0;
       auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), ms);
       if (ec == std::errc{} && end == value.data() + value.size()) retry_ms = ms;
-    } else if (field == "id") current.id = value;
-    else if (field == "event") current.event = value;
+    } else if (field == "id")
+      current.id = value;
+    else if (field == "event")
+      current.event = value;
     else if (field == "data") {
       current.data += value;
       current.data.push_back('\n');
@@ -145,7 +148,9 @@ size_t on_sse_bytes(char* data, size_t size, size_t n, void* user) {
   return interrupted.load() ? 0 : size * n;
 }
 
-int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) { return interrupted.load() ? 1 : 0; }
+int on_progress(void*, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+  return interrupted.load() ? 1 : 0;
+}
 
 }  // namespace
 

@@ -88,8 +88,8 @@ int doctor(const fs::path& data_dir, bool quiet) {
       if (page->empty()) break;
       for (const auto& e : *page) {
         if (e.pos.seq.value() != expect)
-          problem("shard " + std::to_string(s) + ": sequence jumps from " + std::to_string(expect - 1) + " to " +
-                  std::to_string(e.pos.seq.value()));
+          problem("shard " + std::to_string(s) + ": sequence jumps from " + std::to_string(expect - 1) +
+                  " to " + std::to_string(e.pos.seq.value()));
         expect = e.pos.seq.value() + 1;
         try {
           es::envelope_reader r(e);
@@ -99,7 +99,8 @@ int doctor(const fs::path& data_dir, bool quiet) {
                     ": the envelope says shard " + std::to_string(env.getShard()) + " sequence " +
                     std::to_string(env.getSequence()));
           if (auto d = domain::decode_event(r.event()); !d)
-            problem(e.stream + " v" + std::to_string(e.version.value()) + " (" + e.type + "): " + d.error().message);
+            problem(e.stream + " v" + std::to_string(e.version.value()) + " (" + e.type +
+                    "): " + d.error().message);
         } catch (const std::exception& ex) {
           problem(e.stream + " v" + std::to_string(e.version.value()) + ": unreadable envelope");
         }
@@ -114,8 +115,9 @@ int doctor(const fs::path& data_dir, bool quiet) {
       if (interrupted.load()) break;
     }
     if (store->shard_head(shard).value() != expect - 1)
-      problem("shard " + std::to_string(s) + ": head says " + std::to_string(store->shard_head(shard).value()) +
-              " but the last event read is " + std::to_string(expect - 1));
+      problem("shard " + std::to_string(s) + ": head says " +
+              std::to_string(store->shard_head(shard).value()) + " but the last event read is " +
+              std::to_string(expect - 1));
   }
   bar.finish(checked);
   if (interrupted.load()) return exit_interrupted;
@@ -129,15 +131,16 @@ int doctor(const fs::path& data_dir, bool quiet) {
     if (!head)
       problem(stream + ": " + head.error().message);
     else if (head->value() != last)
-      problem(stream + ": the stream index says version " + std::to_string(head->value()) + ", the log holds " +
-              std::to_string(last));
+      problem(stream + ": the stream index says version " + std::to_string(head->value()) +
+              ", the log holds " + std::to_string(last));
   }
   if (!problems.empty()) {
     std::fprintf(stderr, "doctor: %zu problem(s) found in %s\n", problems.size(), data_dir.string().c_str());
     return exit_corruption;
   }
-  std::printf("ok: %llu events in %u shards, %zu streams; checksums, sequences, versions and envelopes verified\n",
-              static_cast<unsigned long long>(checked), info.shard_count, versions.size());
+  std::printf(
+      "ok: %llu events in %u shards, %zu streams; checksums, sequences, versions and envelopes verified\n",
+      static_cast<unsigned long long>(checked), info.shard_count, versions.size());
   return exit_ok;
 }
 

@@ -18,16 +18,18 @@ namespace mercato::tool {
 namespace {
 
 void print_status_table(const nlohmann::json& items) {
-  std::printf("%-16s %8s %10s %6s %12s %10s  %s\n", "projection", "version", "generation", "live", "lag events",
-              "lag s", "rebuilding");
+  std::printf("%-16s %8s %10s %6s %12s %10s  %s\n", "projection", "version", "generation", "live",
+              "lag events", "lag s", "rebuilding");
   for (const auto& p : items) {
     std::string rebuilding = "-";
     if (p.contains("rebuilding") && !p["rebuilding"].is_null())
       rebuilding = "g" + std::to_string(p["rebuilding"]["generation"].get<std::uint64_t>()) + ", " +
                    std::to_string(p["rebuilding"]["lagEvents"].get<std::uint64_t>()) + " events to go";
     std::printf("%-16s %8u %10llu %6s %12llu %10.3f  %s\n", p["name"].get<std::string>().c_str(),
-                p["version"].get<unsigned>(), static_cast<unsigned long long>(p["generation"].get<std::uint64_t>()),
-                p["live"].get<bool>() ? "yes" : "no", static_cast<unsigned long long>(p["lagEvents"].get<std::uint64_t>()),
+                p["version"].get<unsigned>(),
+                static_cast<unsigned long long>(p["generation"].get<std::uint64_t>()),
+                p["live"].get<bool>() ? "yes" : "no",
+                static_cast<unsigned long long>(p["lagEvents"].get<std::uint64_t>()),
                 p.value("lagSeconds", 0.0), rebuilding.c_str());
     if (p.contains("lastError")) std::printf("  error: %s\n", p["lastError"].get<std::string>().c_str());
   }
@@ -45,7 +47,8 @@ int projections_status_node(const node_target& node, bool json) {
 }
 
 int projections_rebuild_node(const node_target& node, const std::string& name, bool wait, bool quiet) {
-  auto started = nlohmann::json::parse(node_post(node, "/api/v1/admin/projections/" + name + "/rebuild", 202));
+  auto started =
+      nlohmann::json::parse(node_post(node, "/api/v1/admin/projections/" + name + "/rebuild", 202));
   const auto swaps = started["data"].value("swaps", 0ULL);
   if (!quiet) std::fprintf(stderr, "rebuild of %s started\n", name.c_str());
   if (!wait) return exit_ok;
@@ -64,7 +67,8 @@ int projections_rebuild_node(const node_target& node, const std::string& name, b
       }
       if (!p["rebuilding"].is_null()) bar.update(p["rebuilding"].value("eventsApplied", 0ULL));
       if (p.contains("lastError"))
-        throw tool_error(exit_failure, "the rebuild of " + name + " fails: " + p["lastError"].get<std::string>());
+        throw tool_error(exit_failure,
+                         "the rebuild of " + name + " fails: " + p["lastError"].get<std::string>());
     }
   }
 }
@@ -74,7 +78,8 @@ int projections_rebuild_offline(const std::filesystem::path& data_dir, const std
   auto host = projections::host::start(*store, projections::read_models());
   if (!host) throw tool_error(exit_failure, host.error().message);
   auto before = (*host)->status(name);
-  if (!before) throw tool_error(exit_usage, "no read model named " + name + " (see `mercato projections status`)");
+  if (!before)
+    throw tool_error(exit_usage, "no read model named " + name + " (see `mercato projections status`)");
   if (auto r = (*host)->rebuild(name); !r) throw tool_error(exit_failure, r.error().message);
   progress bar("rebuild " + name, store->global_head().value(), quiet);
   for (;;) {
@@ -144,7 +149,9 @@ int projections_status_offline(const std::filesystem::path& data_dir, bool json)
     auto building = read_record(*store, "proj/" + name + "/building");
     nlohmann::json p{{"name", name}, {"version", code_version}, {"live", false}};
     if (!active) {
-      p.update({{"generation", 0}, {"lagEvents", store->global_head().value()}, {"rebuilding", nullptr},
+      p.update({{"generation", 0},
+                {"lagEvents", store->global_head().value()},
+                {"rebuilding", nullptr},
                 {"note", "never built (built from zero when the node starts)"}});
       items.push_back(std::move(p));
       continue;
@@ -161,8 +168,8 @@ int projections_status_offline(const std::filesystem::path& data_dir, bool json)
       p["note"] = "serving version " + std::to_string(active->version) + "; this release builds version " +
                   std::to_string(code_version) + " when the node starts";
     if (building)
-      p["rebuilding"] = {{"generation", building->generation}, {"version", building->version},
-                         {"lagEvents", nullptr}};
+      p["rebuilding"] = {
+          {"generation", building->generation}, {"version", building->version}, {"lagEvents", nullptr}};
     else
       p["rebuilding"] = nullptr;
     items.push_back(std::move(p));
@@ -176,7 +183,8 @@ int projections_status_offline(const std::filesystem::path& data_dir, bool json)
     if (p["rebuilding"].is_object()) p["rebuilding"]["lagEvents"] = 0;
   print_status_table(items);
   for (const auto& p : items)
-    if (p.contains("note")) std::printf("  %s: %s\n", p["name"].get<std::string>().c_str(), p["note"].get<std::string>().c_str());
+    if (p.contains("note"))
+      std::printf("  %s: %s\n", p["name"].get<std::string>().c_str(), p["note"].get<std::string>().c_str());
   return exit_ok;
 }
 

@@ -50,14 +50,16 @@ int replay(const replay_args& a) {
     names += (names.empty() ? "" : ", ") + std::string(p->name());
     if (p->name() == a.projection) proj = p;
   }
-  if (!proj) throw tool_error(exit_usage, "no read model named '" + a.projection + "' (one of: " + names + ")");
+  if (!proj)
+    throw tool_error(exit_usage, "no read model named '" + a.projection + "' (one of: " + names + ")");
   std::optional<std::int64_t> until;
   if (!a.until.empty()) until = parse_time(a.until, "--until");
   {  // fail on a missing or foreign directory before copying anything
     auto view = open_read_only(a.data_dir);
   }
-  const fs::path scratch = a.out == "-" ? fs::temp_directory_path() / ("mercato-replay-" + std::to_string(getpid()))
-                                        : fs::path(a.out + ".replay-work");
+  const fs::path scratch = a.out == "-"
+                               ? fs::temp_directory_path() / ("mercato-replay-" + std::to_string(getpid()))
+                               : fs::path(a.out + ".replay-work");
   struct cleanup {
     fs::path p;
     ~cleanup() {
@@ -72,13 +74,15 @@ int replay(const replay_args& a) {
   try {
     store = open_for_writing(scratch);
   } catch (const tool_error& e) {
-    throw tool_error(e.code, std::string(e.what()) +
-                                 " (a directory a node is writing can be caught mid-write: replay a backup or a "
-                                 "stopped node's directory)");
+    throw tool_error(e.code,
+                     std::string(e.what()) +
+                         " (a directory a node is writing can be caught mid-write: replay a backup or a "
+                         "stopped node's directory)");
   }
   const std::string prefix = "replay/" + a.projection + "/";
-  if (!a.quiet) std::fprintf(stderr, "replaying %s over %llu events...\n", a.projection.c_str(),
-                             static_cast<unsigned long long>(store->global_head().value()));
+  if (!a.quiet)
+    std::fprintf(stderr, "replaying %s over %llu events...\n", a.projection.c_str(),
+                 static_cast<unsigned long long>(store->global_head().value()));
   if (auto r = projections::fold_offline(*store, *proj, prefix, until); !r)
     throw tool_error(r.error().code == es::store_errc::corruption ? exit_corruption : exit_failure,
                      "replaying " + a.projection + ": " + r.error().message);
@@ -88,27 +92,28 @@ int replay(const replay_args& a) {
   std::string line;
   std::uint64_t keys = 0;
   bool write_failed = false;
-  auto scanned = store->scan_projection(prefix, projections::prefix_end(prefix), [&](std::string_view key, std::string_view value) {
-    const auto relative = key.substr(prefix.size());
-    line = "{\"key\":";
-    es::append_json_bytes(line, relative);
-    line += ",\"value\":";
-    // The model describes its records in the API's JSON shapes; what it cannot describe is
-    // shown as stored: JSON as JSON, anything else as {"base64": …}.
-    if (auto described = proj->describe(relative, value); !described.empty()) {
-      line += described;
-    } else if (nlohmann::json::accept(value)) {
-      line.append(value);
-    } else {
-      line += "{\"base64\":\"";
-      es::append_base64(line, value);
-      line += "\"}";
-    }
-    line += "}\n";
-    ++keys;
-    if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) write_failed = true;
-    return !write_failed && !interrupted.load();
-  });
+  auto scanned = store->scan_projection(
+      prefix, projections::prefix_end(prefix), [&](std::string_view key, std::string_view value) {
+        const auto relative = key.substr(prefix.size());
+        line = "{\"key\":";
+        es::append_json_bytes(line, relative);
+        line += ",\"value\":";
+        // The model describes its records in the API's JSON shapes; what it cannot describe is
+        // shown as stored: JSON as JSON, anything else as {"base64": …}.
+        if (auto described = proj->describe(relative, value); !described.empty()) {
+          line += described;
+        } else if (nlohmann::json::accept(value)) {
+          line.append(value);
+        } else {
+          line += "{\"base64\":\"";
+          es::append_base64(line, value);
+          line += "\"}";
+        }
+        line += "}\n";
+        ++keys;
+        if (std::fwrite(line.data(), 1, line.size(), out) != line.size()) write_failed = true;
+        return !write_failed && !interrupted.load();
+      });
   const bool closed_ok = (out == stdout ? std::fflush(out) : std::fclose(out)) == 0;
   if (!scanned) throw tool_error(exit_failure, scanned.error().message);
   if (write_failed || !closed_ok) throw tool_error(exit_failure, "writing " + a.out + " failed");

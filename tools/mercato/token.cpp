@@ -16,7 +16,8 @@ extern char** environ;
 namespace mercato::tool {
 
 int token_issue(const token_args& a) {
-  if (a.role != "admin" && a.role != "customer") throw tool_error(exit_usage, "--role must be admin or customer");
+  if (a.role != "admin" && a.role != "customer")
+    throw tool_error(exit_usage, "--role must be admin or customer");
   if (a.subject.empty()) throw tool_error(exit_usage, "--sub must not be empty");
   config::load_inputs in;
   if (!a.config_file.empty()) in.file = a.config_file;

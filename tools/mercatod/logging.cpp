@@ -2,10 +2,10 @@
 
 #include <chrono>
 
-#include <nlohmann/json.hpp>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 namespace mercato::node {
 
@@ -14,7 +14,7 @@ namespace {
 /// One JSON object per line. spdlog's %v is not JSON-escaped (STACK.md), so the line is
 /// built with a JSON library.
 class json_formatter final : public spdlog::formatter {
-public:
+ public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
     const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(msg.time.time_since_epoch()).count();
     nlohmann::json line{{"ts_ns", ns},
@@ -40,20 +40,27 @@ public:
 
 spdlog::level::level_enum to_spdlog(config::log_level l) {
   switch (l) {
-  case config::log_level::trace: return spdlog::level::trace;
-  case config::log_level::debug: return spdlog::level::debug;
-  case config::log_level::info: return spdlog::level::info;
-  case config::log_level::warn: return spdlog::level::warn;
-  case config::log_level::error: return spdlog::level::err;
-  case config::log_level::off: return spdlog::level::off;
+    case config::log_level::trace:
+      return spdlog::level::trace;
+    case config::log_level::debug:
+      return spdlog::level::debug;
+    case config::log_level::info:
+      return spdlog::level::info;
+    case config::log_level::warn:
+      return spdlog::level::warn;
+    case config::log_level::error:
+      return spdlog::level::err;
+    case config::log_level::off:
+      return spdlog::level::off;
   }
   return spdlog::level::info;
 }
 
-} // namespace
+}  // namespace
 
 void setup_logging(config::log_level level, config::log_format format) {
-  auto logger = std::make_shared<spdlog::logger>("mercatod", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("mercatod", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == config::log_format::json) {
     logger->set_formatter(std::make_unique<json_formatter>());
   } else {
@@ -68,4 +75,4 @@ void setup_logging(config::log_level level, config::log_format format) {
   spdlog::set_default_logger(std::move(logger));
 }
 
-} // namespace mercato::node
+}  // namespace mercato::node

@@ -7,4 +7,4 @@ namespace mercato::node {
 /// Installs the default logger (stderr) with the configured level and format.
 void setup_logging(config::log_level level, config::log_format format);
 
-} // namespace mercato::node
+}  // namespace mercato::node

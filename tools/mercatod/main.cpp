@@ -10,8 +10,8 @@
 #include <cstdio>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
 
 #include <mercato/actors/demo_data.hpp>
 #include <mercato/actors/engine.hpp>
@@ -38,7 +38,8 @@ es::store_options store_options_from(const config::node_config& c) {
   o.data_dir = c.data_dir;
   o.node_id = c.node.id;
   o.shard_count = c.storage.shards;
-  o.mode = c.storage.durability == config::durability_mode::sync ? es::durability::sync : es::durability::async;
+  o.mode =
+      c.storage.durability == config::durability_mode::sync ? es::durability::sync : es::durability::async;
   o.max_batch_requests = c.storage.max_batch_requests;
   o.write_queue_limit = c.storage.write_queue_limit;
   o.stream_cache_entries = c.storage.stream_cache_entries;
@@ -54,7 +55,8 @@ projections::deliverer_options outbox_options_from(const config::node_config& c)
   o.backoff_max = c.notifications.backoff_max_ms;
   o.timeout = c.notifications.timeout_ms;
   o.on_parked = [](const projections::outbox_record& r) {
-    spdlog::warn("webhook delivery {} to {} parked after {} attempts: {}", r.id, r.url, r.attempts, r.last_error);
+    spdlog::warn("webhook delivery {} to {} parked after {} attempts: {}", r.id, r.url, r.attempts,
+                 r.last_error);
   };
   return o;
 }
@@ -62,8 +64,9 @@ projections::deliverer_options outbox_options_from(const config::node_config& c)
 int run(const config::node_config& cfg, const sigset_t& stop_signals) {
   spdlog::info("mercatod starting: {}", config::describe(cfg));
   if (cfg.storage.durability == config::durability_mode::async)
-    spdlog::warn("storage.durability=async: appends are acknowledged before they are fsynced "
-                 "and can be lost on power failure; use only for benchmarks");
+    spdlog::warn(
+        "storage.durability=async: appends are acknowledged before they are fsynced "
+        "and can be lost on power failure; use only for benchmarks");
 
   auto store = es::event_store::open(store_options_from(cfg));
   if (!store) {
@@ -116,7 +119,8 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
     return 1;
   }
   auto outbox = projections::outbox_deliverer::start(
-      **store, (*host)->active_prefix(projections::outbox_projection::projection_name), outbox_options_from(cfg));
+      **store, (*host)->active_prefix(projections::outbox_projection::projection_name),
+      outbox_options_from(cfg));
   if (!outbox) {
     spdlog::error("cannot start webhook delivery: {}", outbox.error().message);
     return 1;
@@ -159,7 +163,7 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
   return 0;
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
   // Block the stop signals before any thread starts, so only sigwait() sees them.

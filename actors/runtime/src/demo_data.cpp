@@ -38,7 +38,7 @@ std::string product_id_of(int i) {
   return id;
 }
 
-} // namespace
+}  // namespace
 
 result<demo_summary, std::string> seed_demo_data(es::event_store& store, engine& e) {
   demo_summary summary;
@@ -58,11 +58,17 @@ result<demo_summary, std::string> seed_demo_data(es::event_store& store, engine&
     auto price = domain::make_money(p.price_cents, "EUR");
     if (!price) return fail(std::string("demo price is invalid"));
     auto r = await<domain::product_state>([&](auto cb) {
-      e.send(id,
-             domain::product_command{domain::create_product{id, "SKU-" + id.value(), p.name, p.description, p.category,
-                                                            *price, {"https://example.com/img/" + id.value() + ".jpg"},
-                                                            p.stock}},
-             {"demo/" + id.value(), "demo-data"}, cb);
+      e.send(
+          id,
+          domain::product_command{domain::create_product{id,
+                                                         "SKU-" + id.value(),
+                                                         p.name,
+                                                         p.description,
+                                                         p.category,
+                                                         *price,
+                                                         {"https://example.com/img/" + id.value() + ".jpg"},
+                                                         p.stock}},
+          {"demo/" + id.value(), "demo-data"}, cb);
     });
     if (!r) return fail("creating " + id.value() + ": " + r.error().error.message);
     ++summary.products;
@@ -80,4 +86,4 @@ result<demo_summary, std::string> seed_demo_data(es::event_store& store, engine&
   return summary;
 }
 
-} // namespace mercato::actors
+}  // namespace mercato::actors

@@ -11,13 +11,27 @@ namespace mercato::actors {
 
 // ---- stream ids ------------------------------------------------------------------------
 
-std::string stream_of(const domain::user_id& id) { return "user/" + id.value(); }
-std::string stream_of(const domain::product_id& id) { return "product/" + id.value(); }
-std::string stream_of(const domain::cart_id& id) { return "cart/" + id.value(); }
-std::string stream_of(const domain::order_id& id) { return "order/" + id.value(); }
-std::string stream_of(const domain::payment_id& id) { return "payment/" + id.value(); }
-std::string stream_of(const domain::checkout_id& id) { return "checkout/" + id.value(); }
-std::string email_stream_of(std::string_view normalized_email) { return "email/" + std::string(normalized_email); }
+std::string stream_of(const domain::user_id& id) {
+  return "user/" + id.value();
+}
+std::string stream_of(const domain::product_id& id) {
+  return "product/" + id.value();
+}
+std::string stream_of(const domain::cart_id& id) {
+  return "cart/" + id.value();
+}
+std::string stream_of(const domain::order_id& id) {
+  return "order/" + id.value();
+}
+std::string stream_of(const domain::payment_id& id) {
+  return "payment/" + id.value();
+}
+std::string stream_of(const domain::checkout_id& id) {
+  return "checkout/" + id.value();
+}
+std::string email_stream_of(std::string_view normalized_email) {
+  return "email/" + std::string(normalized_email);
+}
 
 namespace {
 
@@ -53,7 +67,7 @@ void refuse(const reply_fn<State>& done, domain::domain_errc code, std::string m
   if (done) done(fail(command_error{command_error::kind::refused, {code, std::move(message)}}));
 }
 
-} // namespace
+}  // namespace
 
 // ---- registry ------------------------------------------------------------------------------
 
@@ -84,14 +98,15 @@ bool valid_stream(const std::string& stream, const reply_fn<typename T::state>& 
   return false;
 }
 
-} // namespace
+}  // namespace
 
 caf::behavior registry_actor(registry* self, runtime* rt) {
   self->set_down_handler([=](caf::down_msg& m) {
     auto& st = self->state;
     auto it = st.stream_of_actor.find(m.source);
     if (it == st.stream_of_actor.end()) return;
-    if (auto l = st.live.find(it->second); l != st.live.end() && l->second.address() == m.source) st.live.erase(l);
+    if (auto l = st.live.find(it->second); l != st.live.end() && l->second.address() == m.source)
+      st.live.erase(l);
     st.stream_of_actor.erase(it);
   });
   self->set_exit_handler([=](caf::exit_msg& m) {
@@ -103,8 +118,10 @@ caf::behavior registry_actor(registry* self, runtime* rt) {
   auto forward = [=](auto tag, auto& msg) {
     using T = typename decltype(tag)::type;
     if (!valid_stream<T>(msg.stream, [&] {
-          if constexpr (requires { msg.pending; }) return msg.pending->done;
-          else return msg.done;
+          if constexpr (requires { msg.pending; })
+            return msg.pending->done;
+          else
+            return msg.done;
         }()))
       return;
     self->send(entity_for<T>(self, rt, msg.stream), std::move(msg));
@@ -154,10 +171,11 @@ result<std::unique_ptr<engine>, std::string> engine::start(es::event_store& stor
 
   // Resume every checkout that had not completed when the node stopped.
   std::vector<std::string> open;
-  auto scanned = store.scan_projection(open_checkouts_begin, open_checkouts_end, [&](std::string_view key, std::string_view) {
-    open.emplace_back(key.substr(open_checkouts_begin.size()));
-    return true;
-  });
+  auto scanned = store.scan_projection(open_checkouts_begin, open_checkouts_end,
+                                       [&](std::string_view key, std::string_view) {
+                                         open.emplace_back(key.substr(open_checkouts_begin.size()));
+                                         return true;
+                                       });
   std::unique_ptr<engine> e(new engine(std::move(im)));
   if (!scanned) return fail("cannot list open checkouts: " + scanned.error().message);
   for (auto& stream : open) caf::anon_send(e->impl_->rt->registry, watch_msg{stream, {}});
@@ -168,7 +186,8 @@ engine::~engine() {
   auto& rt = *impl_->rt;
   rt.stopping = true;
   // Let appends and loads already under way finish, so no callback outlives the system.
-  for (int i = 0; i < 1000 && rt.in_flight.load() > 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  for (int i = 0; i < 1000 && rt.in_flight.load() > 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
   caf::anon_send_exit(rt.registry, caf::exit_reason::user_shutdown);
   rt.registry = caf::actor{};
   rt.pool.close();
@@ -181,15 +200,17 @@ engine_stats engine::stats() const {
   return {rt.live.load(), rt.spawned.load(), rt.passivated.load(), rt.snapshots.load()};
 }
 
-payment_provider& engine::provider() { return *impl_->rt->options.provider; }
+payment_provider& engine::provider() {
+  return *impl_->rt->options.provider;
+}
 
-#define MERCATO_SEND(Traits, IdType, stream_expr)                                                               \
-  void engine::send(const IdType& id, Traits::command c, command_meta m, reply_fn<Traits::state> done) {      \
+#define MERCATO_SEND(Traits, IdType, stream_expr)                                                            \
+  void engine::send(const IdType& id, Traits::command c, command_meta m, reply_fn<Traits::state> done) {     \
     if (impl_->rt->stopping) return (void)(done ? done(fail(unavailable("the node is stopping"))) : void()); \
-    impl_->rt->route<Traits>(stream_expr, std::move(c), std::move(m), std::move(done));                       \
-  }                                                                                                           \
+    impl_->rt->route<Traits>(stream_expr, std::move(c), std::move(m), std::move(done));                      \
+  }                                                                                                          \
   void engine::get(const IdType& id, reply_fn<Traits::state> done) {                                         \
-    impl_->rt->query<Traits>(stream_expr, std::move(done));                                                   \
+    impl_->rt->query<Traits>(stream_expr, std::move(done));                                                  \
   }
 
 MERCATO_SEND(user_traits, domain::user_id, stream_of(id))
@@ -206,69 +227,80 @@ void engine::get(const domain::checkout_id& id, reply_fn<domain::checkout_state>
 
 // ---- workflows ---------------------------------------------------------------------------
 
-void engine::register_user(std::string email, std::string password, std::string display_name, domain::role role,
-                           command_meta m, reply_fn<domain::user_state> done) {
+void engine::register_user(std::string email, std::string password, std::string display_name,
+                           domain::role role, command_meta m, reply_fn<domain::user_state> done) {
   auto* rt = impl_->rt.get();
   if (rt->stopping) return done(fail(unavailable("the node is stopping")));
   auto parsed = domain::parse_email(email);
   if (!parsed) return done(fail(command_error{command_error::kind::refused, parsed.error()}));
   if (auto policy = domain::check_password_policy(password); !policy)
     return done(fail(command_error{command_error::kind::refused, policy.error()}));
-  const domain::user_id id{m.idempotency_key.empty() ? random_id() : derived_id("register", m.idempotency_key)};
+  const domain::user_id id{m.idempotency_key.empty() ? random_id()
+                                                     : derived_id("register", m.idempotency_key)};
   const std::string normalized = parsed->normalized;
-  rt->post([rt, id, email, normalized, password = std::move(password), display_name = std::move(display_name), role, m,
-            done = std::move(done)]() mutable {
+  rt->post([rt, id, email, normalized, password = std::move(password), display_name = std::move(display_name),
+            role, m, done = std::move(done)]() mutable {
     std::string hash = domain::hash_password(password, rt->options.password);
     command_meta claim_meta{m.idempotency_key.empty() ? "" : "claim/" + m.idempotency_key, m.correlation_id};
-    rt->route<email_traits>(
-        email_stream_of(normalized), domain::claim_email{email, id}, claim_meta,
-        [rt, id, email, normalized, hash = std::move(hash), display_name, role, m, done](reply<domain::email_claim_state> c) {
-          if (!c) return done(fail(c.error()));
-          rt->route<user_traits>(
-              stream_of(id), domain::register_user{id, email, display_name, hash, role}, m,
-              [rt, id, normalized, done](reply<domain::user_state> u) {
-                if (!u && u.error().what == command_error::kind::refused)
-                  rt->route<email_traits>(email_stream_of(normalized), domain::release_email{id}, {}, {});
-                done(std::move(u));
-              });
-        });
+    rt->route<email_traits>(email_stream_of(normalized), domain::claim_email{email, id}, claim_meta,
+                            [rt, id, email, normalized, hash = std::move(hash), display_name, role, m,
+                             done](reply<domain::email_claim_state> c) {
+                              if (!c) return done(fail(c.error()));
+                              rt->route<user_traits>(
+                                  stream_of(id), domain::register_user{id, email, display_name, hash, role},
+                                  m, [rt, id, normalized, done](reply<domain::user_state> u) {
+                                    if (!u && u.error().what == command_error::kind::refused)
+                                      rt->route<email_traits>(email_stream_of(normalized),
+                                                              domain::release_email{id}, {}, {});
+                                    done(std::move(u));
+                                  });
+                            });
   });
 }
 
-void engine::add_to_cart(const domain::user_id& user, const domain::product_id& product, std::int64_t quantity,
-                         command_meta m, reply_fn<domain::cart_state> done) {
+void engine::add_to_cart(const domain::user_id& user, const domain::product_id& product,
+                         std::int64_t quantity, command_meta m, reply_fn<domain::cart_state> done) {
   auto* rt = impl_->rt.get();
   if (rt->stopping) return done(fail(unavailable("the node is stopping")));
   if (!es::stream_id::make(stream_of(product)))
     return refuse(done, domain::domain_errc::product_not_found, "no such product");
-  rt->query<product_traits>(stream_of(product), [rt, user, product, quantity, m, done](reply<domain::product_state> p) {
-    if (!p) return done(fail(p.error()));
-    domain::product_view view{p->state.exists(), p->state.active, p->state.name, p->state.price};
-    rt->route<cart_traits>(stream_of(domain::cart_id_for(user)), domain::add_cart_item{user, product, quantity, view},
-                           m, done);
-  });
+  rt->query<product_traits>(
+      stream_of(product), [rt, user, product, quantity, m, done](reply<domain::product_state> p) {
+        if (!p) return done(fail(p.error()));
+        domain::product_view view{p->state.exists(), p->state.active, p->state.name, p->state.price};
+        rt->route<cart_traits>(stream_of(domain::cart_id_for(user)),
+                               domain::add_cart_item{user, product, quantity, view}, m, done);
+      });
 }
 
 void engine::checkout(const domain::user_id& user, std::string payment_token, command_meta m,
                       reply_fn<domain::checkout_state> done) {
   auto* rt = impl_->rt.get();
   if (rt->stopping) return done(fail(unavailable("the node is stopping")));
-  const domain::checkout_id id{"chk-" + (m.idempotency_key.empty() ? random_id() : derived_id(user.value(), m.idempotency_key))};
+  const domain::checkout_id id{
+      "chk-" + (m.idempotency_key.empty() ? random_id() : derived_id(user.value(), m.idempotency_key))};
   const std::string stream = stream_of(id);
   auto begin = [rt, user, id, stream, payment_token = std::move(payment_token), m, done]() {
     const auto cart = domain::cart_id_for(user);
-    rt->query<cart_traits>(stream_of(cart), [rt, user, id, stream, cart, payment_token, m, done](reply<domain::cart_state> c) {
-      if (!c) return done(fail(c.error()));
-      auto lines = domain::order_lines_of(c->state);
-      if (!lines) return done(fail(command_error{command_error::kind::refused, lines.error()}));
-      const auto suffix = id.value().substr(4);
-      domain::start_checkout start{id, user, cart, domain::order_id{"ord-" + suffix}, domain::payment_id{"pay-" + suffix},
-                                   std::move(*lines), payment_token};
-      rt->route<checkout_traits>(stream, std::move(start), m, [rt, stream, done](reply<domain::checkout_state> r) {
-        if (!r) return done(std::move(r));
-        caf::anon_send(rt->registry, watch_msg{stream, done});
-      });
-    });
+    rt->query<cart_traits>(
+        stream_of(cart), [rt, user, id, stream, cart, payment_token, m, done](reply<domain::cart_state> c) {
+          if (!c) return done(fail(c.error()));
+          auto lines = domain::order_lines_of(c->state);
+          if (!lines) return done(fail(command_error{command_error::kind::refused, lines.error()}));
+          const auto suffix = id.value().substr(4);
+          domain::start_checkout start{id,
+                                       user,
+                                       cart,
+                                       domain::order_id{"ord-" + suffix},
+                                       domain::payment_id{"pay-" + suffix},
+                                       std::move(*lines),
+                                       payment_token};
+          rt->route<checkout_traits>(stream, std::move(start), m,
+                                     [rt, stream, done](reply<domain::checkout_state> r) {
+                                       if (!r) return done(std::move(r));
+                                       caf::anon_send(rt->registry, watch_msg{stream, done});
+                                     });
+        });
   };
   if (m.idempotency_key.empty()) return begin();
   // A repeat of a keyed checkout joins the first one instead of starting anew.
@@ -278,4 +310,4 @@ void engine::checkout(const domain::user_id& user, std::string payment_token, co
   });
 }
 
-} // namespace mercato::actors
+}  // namespace mercato::actors

@@ -56,7 +56,8 @@ result<std::pair<typename T::state, es::stream_version>, std::string> rebuild(co
     }
   }
   for (;;) {
-    auto page = store.read_stream(stream, es::stream_version{version.value() + 1}, es::read_direction::forward, 512);
+    auto page =
+        store.read_stream(stream, es::stream_version{version.value() + 1}, es::read_direction::forward, 512);
     if (!page) return fail(page.error().message);
     if (page->empty()) break;
     for (const auto& e : *page) {
@@ -106,8 +107,10 @@ void reply_to(const std::shared_ptr<pending_command<T>>& p, reply<typename T::st
 }
 
 template <class T>
-reply<typename T::state> state_reply(host<T>* self, std::vector<es::position> positions = {}, bool replayed = false) {
-  return reply_value<typename T::state>{self->state.state, self->state.version, std::move(positions), replayed};
+reply<typename T::state> state_reply(host<T>* self, std::vector<es::position> positions = {},
+                                     bool replayed = false) {
+  return reply_value<typename T::state>{self->state.state, self->state.version, std::move(positions),
+                                        replayed};
 }
 
 inline command_error unavailable(std::string message) {
@@ -157,7 +160,10 @@ void pump(host<T>* self, runtime* rt) {
       continue;
     }
     // Build the append: the entity's events, plus the notifications they cause.
-    es::append_request req{*st.stream, es::expected_version::exactly(st.version), {}, p->meta.idempotency_key,
+    es::append_request req{*st.stream,
+                           es::expected_version::exactly(st.version),
+                           {},
+                           p->meta.idempotency_key,
                            p->meta.correlation_id};
     // Orders, payments and checkouts need the state after each event (notifications, the
     // open-checkouts index); carts, products and users skip this second fold.
@@ -303,4 +309,4 @@ caf::behavior entity_actor(host<T>* self, runtime* rt, std::string stream) {
   };
 }
 
-} // namespace mercato::actors
+}  // namespace mercato::actors

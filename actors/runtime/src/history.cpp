@@ -25,7 +25,8 @@ result<entity_view, std::string> fold_until(const es::event_store& store, const 
   view.kind = std::string(T::prefix.substr(0, T::prefix.size() - 1));
   bool done = false;
   while (!done) {
-    auto page = store.read_stream(stream, es::stream_version{view.version.value() + 1}, es::read_direction::forward, 512);
+    auto page = store.read_stream(stream, es::stream_version{view.version.value() + 1},
+                                  es::read_direction::forward, 512);
     if (!page) return fail(page.error().message);
     if (page->empty()) break;
     for (const auto& e : *page) {
@@ -63,9 +64,10 @@ result<entity_view, std::string> entity_state_at(const es::event_store& store, c
   if (is(order_traits::prefix)) return fold_until<order_traits>(store, stream, point);
   if (is(payment_traits::prefix)) return fold_until<payment_traits>(store, stream, point);
   if (is(checkout_traits::prefix)) return fold_until<checkout_traits>(store, stream, point);
-  return fail("'" + stream.str() +
-              "' is not an entity stream: expected user/, email/, product/, cart/, order/, payment/ or checkout/ "
-              "followed by an id");
+  return fail(
+      "'" + stream.str() +
+      "' is not an entity stream: expected user/, email/, product/, cart/, order/, payment/ or checkout/ "
+      "followed by an id");
 }
 
 }  // namespace mercato::actors

@@ -67,12 +67,14 @@ struct runtime {
   std::atomic<std::int64_t> in_flight{0};  // appends and pool jobs that will message an actor
   std::atomic<std::uint64_t> live{0}, spawned{0}, passivated{0}, snapshots{0};
 
-  runtime(es::event_store& s, engine_options o) : store(s), options(std::move(o)), pool(options.loader_threads) {}
+  runtime(es::event_store& s, engine_options o)
+      : store(s), options(std::move(o)), pool(options.loader_threads) {}
 
   /// Routes a command to its entity through the registry.
   template <class T>
   void route(std::string stream, typename T::command c, command_meta m, reply_fn<typename T::state> done) {
-    auto p = std::make_shared<pending_command<T>>(pending_command<T>{std::move(c), std::move(m), std::move(done)});
+    auto p =
+        std::make_shared<pending_command<T>>(pending_command<T>{std::move(c), std::move(m), std::move(done)});
     caf::anon_send(registry, command_msg<T>{std::move(stream), std::move(p)});
   }
   template <class T>
@@ -99,7 +101,7 @@ struct engine::impl {
 /// Registry and entity behaviours (engine.cpp, entity_host.hpp).
 caf::behavior registry_actor(caf::stateful_actor<struct registry_state>* self, runtime* rt);
 
-} // namespace mercato::actors
+}  // namespace mercato::actors
 
 // Local-only messages: they carry callbacks and never cross nodes (the cluster layer wraps
 // commands in serializable messages of its own).
@@ -116,4 +118,4 @@ template <>
 struct allowed_unsafe_message_type<mercato::actors::watch_msg> : std::true_type {};
 template <>
 struct allowed_unsafe_message_type<mercato::actors::passivate_msg> : std::true_type {};
-} // namespace caf
+}  // namespace caf

@@ -11,7 +11,8 @@ domain::provider_answer simulated_provider::answer_for(const authorization_reque
   domain::provider_answer a;
   if (fail_next_ > 0) {
     --fail_next_;
-    a = domain::provider_declined{domain::payment_failure_reason::provider_error, "simulated provider failure"};
+    a = domain::provider_declined{domain::payment_failure_reason::provider_error,
+                                  "simulated provider failure"};
   } else if (r.token.rfind("tok_", 0) != 0) {
     a = domain::provider_declined{domain::payment_failure_reason::invalid_token, "unknown payment token"};
   } else if (r.token == "tok_chargeDeclined") {
@@ -56,4 +57,4 @@ std::uint64_t simulated_provider::calls() const {
   return calls_;
 }
 
-} // namespace mercato::actors
+}  // namespace mercato::actors

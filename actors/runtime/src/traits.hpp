@@ -83,7 +83,8 @@ std::optional<std::string> fold_recorded(typename T::state& state, const es::rec
   try {
     es::envelope_reader r(e);
     auto any = domain::decode_event(r.event());
-    if (!any) return "event " + std::to_string(e.version.value()) + " of " + e.stream + ": " + any.error().message;
+    if (!any)
+      return "event " + std::to_string(e.version.value()) + " of " + e.stream + ": " + any.error().message;
     if (auto mine = domain::as_entity_event<typename T::event>(*any))
       state = apply_for<T>(std::move(state), *mine, e.timestamp_ns);
     return std::nullopt;
@@ -111,4 +112,4 @@ es::event_data to_event_data(const Event& e, const std::string& causation) {
   return {std::string(type), es::encode_event(msg), causation};
 }
 
-} // namespace mercato::actors
+}  // namespace mercato::actors

@@ -11,7 +11,7 @@
 namespace mercato::actors {
 
 class work_pool {
-public:
+ public:
   explicit work_pool(unsigned threads) {
     for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
   }
@@ -42,7 +42,7 @@ public:
     return true;
   }
 
-private:
+ private:
   void run() {
     for (;;) {
       std::function<void()> job;
@@ -64,4 +64,4 @@ private:
   std::vector<std::thread> threads_;
 };
 
-} // namespace mercato::actors
+}  // namespace mercato::actors

@@ -19,8 +19,9 @@ command_meta step_meta(const domain::order_id& order, std::string_view workflow,
 
 /// Runs `f` on every line's product with key workflow/order/product, then `then`.
 template <class Command>
-void for_each_line(runtime* rt, const domain::order_state& o, std::string_view workflow, const command_meta& m,
-                   std::function<Command(const domain::order_line&)> make, std::function<void()> then) {
+void for_each_line(runtime* rt, const domain::order_state& o, std::string_view workflow,
+                   const command_meta& m, std::function<Command(const domain::order_line&)> make,
+                   std::function<void()> then) {
   auto remaining = std::make_shared<std::atomic<std::size_t>>(o.lines.size());
   if (o.lines.empty()) return then();
   for (const auto& line : o.lines) {
@@ -32,44 +33,50 @@ void for_each_line(runtime* rt, const domain::order_state& o, std::string_view w
   }
 }
 
-} // namespace
+}  // namespace
 
-void engine::ship_order(const domain::order_id& order, std::string tracking, std::string carrier, command_meta m,
-                        reply_fn<domain::order_state> done) {
+void engine::ship_order(const domain::order_id& order, std::string tracking, std::string carrier,
+                        command_meta m, reply_fn<domain::order_state> done) {
   auto* rt = impl_->rt.get();
   if (rt->stopping) return done(fail(unavailable("the node is stopping")));
-  rt->query<order_traits>(stream_of(order), [rt, order, tracking, carrier, m, done](reply<domain::order_state> o) {
-    if (!o) return done(std::move(o));
-    if (!o->state.exists()) return done(fail(refused_error(domain::domain_errc::order_not_found, "no such order")));
-    if (o->state.status == domain::order_status::shipped || o->state.status == domain::order_status::delivered)
-      return done(std::move(o));  // already done: a repeat
-    if (o->state.status != domain::order_status::confirmed)
-      return done(fail(refused_error(domain::domain_errc::invalid_transition,
-                                     "only a confirmed order can be shipped; this one is " +
-                                         std::string(domain::to_string(o->state.status)))));
-    const auto state = o->state;
-    rt->route<payment_traits>(
-        stream_of(state.payment), domain::payment_command{domain::capture_payment{state.total, {}}},
-        step_meta(order, "ship", "capture", m), [rt, state, tracking, carrier, m, done](reply<domain::payment_state> p) {
-          if (!p) return done(fail(p.error()));
-          rt->route<order_traits>(
-              stream_of(state.id), domain::order_command{domain::ship_order{tracking, carrier}},
-              step_meta(state.id, "ship", "ship", m), [rt, state, m, done](reply<domain::order_state> shipped) {
-                if (!shipped) return done(std::move(shipped));
-                for_each_line<domain::commit_reservation>(
-                    rt, state, "ship-commit", m,
-                    [&state](const domain::order_line&) { return domain::commit_reservation{state.id}; },
-                    [done, shipped] { done(shipped); });
-              });
-        });
-  });
+  rt->query<order_traits>(
+      stream_of(order), [rt, order, tracking, carrier, m, done](reply<domain::order_state> o) {
+        if (!o) return done(std::move(o));
+        if (!o->state.exists())
+          return done(fail(refused_error(domain::domain_errc::order_not_found, "no such order")));
+        if (o->state.status == domain::order_status::shipped ||
+            o->state.status == domain::order_status::delivered)
+          return done(std::move(o));  // already done: a repeat
+        if (o->state.status != domain::order_status::confirmed)
+          return done(fail(refused_error(domain::domain_errc::invalid_transition,
+                                         "only a confirmed order can be shipped; this one is " +
+                                             std::string(domain::to_string(o->state.status)))));
+        const auto state = o->state;
+        rt->route<payment_traits>(
+            stream_of(state.payment), domain::payment_command{domain::capture_payment{state.total, {}}},
+            step_meta(order, "ship", "capture", m),
+            [rt, state, tracking, carrier, m, done](reply<domain::payment_state> p) {
+              if (!p) return done(fail(p.error()));
+              rt->route<order_traits>(
+                  stream_of(state.id), domain::order_command{domain::ship_order{tracking, carrier}},
+                  step_meta(state.id, "ship", "ship", m),
+                  [rt, state, m, done](reply<domain::order_state> shipped) {
+                    if (!shipped) return done(std::move(shipped));
+                    for_each_line<domain::commit_reservation>(
+                        rt, state, "ship-commit", m,
+                        [&state](const domain::order_line&) { return domain::commit_reservation{state.id}; },
+                        [done, shipped] { done(shipped); });
+                  });
+            });
+      });
 }
 
-void engine::cancel_order(const domain::order_id& order, const domain::user_id& by, bool by_admin, std::string detail,
-                          command_meta m, reply_fn<domain::order_state> done) {
+void engine::cancel_order(const domain::order_id& order, const domain::user_id& by, bool by_admin,
+                          std::string detail, command_meta m, reply_fn<domain::order_state> done) {
   auto* rt = impl_->rt.get();
   if (rt->stopping) return done(fail(unavailable("the node is stopping")));
-  rt->query<order_traits>(stream_of(order), [rt, order, by, by_admin, detail, m, done](reply<domain::order_state> o) {
+  rt->query<order_traits>(stream_of(order), [rt, order, by, by_admin, detail, m,
+                                             done](reply<domain::order_state> o) {
     if (!o) return done(std::move(o));
     // A customer asking about another user's order learns nothing about it.
     if (!o->state.exists() || (!by_admin && o->state.user != by))
@@ -97,26 +104,30 @@ void engine::cancel_order(const domain::order_id& order, const domain::user_id& 
   });
 }
 
-void engine::refund_order(const domain::order_id& order, std::optional<domain::money> amount, std::string reason,
-                          command_meta m, reply_fn<domain::order_state> done) {
+void engine::refund_order(const domain::order_id& order, std::optional<domain::money> amount,
+                          std::string reason, command_meta m, reply_fn<domain::order_state> done) {
   auto* rt = impl_->rt.get();
   if (rt->stopping) return done(fail(unavailable("the node is stopping")));
-  rt->query<order_traits>(stream_of(order), [rt, order, amount, reason, m, done](reply<domain::order_state> o) {
+  rt->query<order_traits>(stream_of(order), [rt, order, amount, reason, m,
+                                             done](reply<domain::order_state> o) {
     if (!o) return done(std::move(o));
-    if (!o->state.exists()) return done(fail(refused_error(domain::domain_errc::order_not_found, "no such order")));
+    if (!o->state.exists())
+      return done(fail(refused_error(domain::domain_errc::order_not_found, "no such order")));
     const auto state = o->state;
     const auto money = amount.value_or(state.total);
-    const domain::refund_id refund{"ref-" + order.value() + "-" + (m.idempotency_key.empty() ? "1" : m.idempotency_key)};
+    const domain::refund_id refund{"ref-" + order.value() + "-" +
+                                   (m.idempotency_key.empty() ? "1" : m.idempotency_key)};
     rt->route<payment_traits>(
         stream_of(state.payment), domain::payment_command{domain::refund_payment{refund, money, {}, reason}},
         {"refund/" + refund.value() + "/payment", m.correlation_id},
         [rt, state, refund, money, reason, m, done](reply<domain::payment_state> p) {
           if (!p) return done(fail(p.error()));
-          rt->route<order_traits>(stream_of(state.id),
-                                  domain::order_command{domain::refund_order{money, reason, state.payment, refund}},
-                                  {"refund/" + refund.value() + "/order", m.correlation_id}, done);
+          rt->route<order_traits>(
+              stream_of(state.id),
+              domain::order_command{domain::refund_order{money, reason, state.payment, refund}},
+              {"refund/" + refund.value() + "/order", m.correlation_id}, done);
         });
   });
 }
 
-} // namespace mercato::actors
+}  // namespace mercato::actors

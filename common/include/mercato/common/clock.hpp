@@ -15,4 +15,4 @@ inline std::int64_t system_now_ns() {
       .count();
 }
 
-} // namespace mercato
+}  // namespace mercato

@@ -22,7 +22,7 @@ unexpected<std::decay_t<E>> fail(E&& e) {
 
 template <class T, class E>
 class [[nodiscard]] result {
-public:
+ public:
   result(T value) : v_(std::in_place_index<0>, std::move(value)) {}
   template <class G>
   result(unexpected<G> e) : v_(std::in_place_index<1>, std::move(e.error)) {}
@@ -30,18 +30,33 @@ public:
   bool has_value() const noexcept { return v_.index() == 0; }
   explicit operator bool() const noexcept { return has_value(); }
 
-  T& value() & { assert(has_value()); return std::get<0>(v_); }
-  const T& value() const& { assert(has_value()); return std::get<0>(v_); }
-  T&& value() && { assert(has_value()); return std::get<0>(std::move(v_)); }
+  T& value() & {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  const T& value() const& {
+    assert(has_value());
+    return std::get<0>(v_);
+  }
+  T&& value() && {
+    assert(has_value());
+    return std::get<0>(std::move(v_));
+  }
   T& operator*() & { return value(); }
   const T& operator*() const& { return value(); }
   T* operator->() { return &value(); }
   const T* operator->() const { return &value(); }
 
-  E& error() & { assert(!has_value()); return std::get<1>(v_); }
-  const E& error() const& { assert(!has_value()); return std::get<1>(v_); }
+  E& error() & {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
+  const E& error() const& {
+    assert(!has_value());
+    return std::get<1>(v_);
+  }
 
-private:
+ private:
   std::variant<T, E> v_;
 };
 
@@ -52,4 +67,4 @@ inline constexpr ok_t ok{};
 template <class E>
 using status = result<ok_t, E>;
 
-} // namespace mercato
+}  // namespace mercato

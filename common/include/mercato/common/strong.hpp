@@ -10,18 +10,18 @@ namespace mercato {
 
 template <class T, class Tag>
 class strong {
-public:
+ public:
   using value_type = T;
   constexpr strong() = default;
   constexpr explicit strong(T v) : v_(std::move(v)) {}
   constexpr const T& value() const noexcept { return v_; }
   constexpr auto operator<=>(const strong&) const = default;
 
-private:
+ private:
   T v_{};
 };
 
-} // namespace mercato
+}  // namespace mercato
 
 template <class T, class Tag>
 struct std::hash<mercato::strong<T, Tag>> {

@@ -100,8 +100,8 @@ struct actors_section {
 /// Webhook delivery of notifications (projections/outbox.hpp, docs/webhooks.md).
 struct notifications_section {
   std::vector<std::string> webhook_urls;  ///< http(s) URLs, no duplicates; empty: no delivery
-  std::string webhook_secret;  ///< HMAC-SHA256 key; never logged; required when webhook_urls is set
-  std::uint32_t max_attempts = 0;                  ///< attempts per delivery before it is parked
+  std::string webhook_secret;      ///< HMAC-SHA256 key; never logged; required when webhook_urls is set
+  std::uint32_t max_attempts = 0;  ///< attempts per delivery before it is parked
   std::chrono::milliseconds backoff_initial_ms{0};  ///< delay after the first failed attempt
   std::chrono::milliseconds backoff_max_ms{0};      ///< cap of the doubling delay (>= initial)
   std::chrono::milliseconds timeout_ms{0};          ///< whole-request timeout of one POST
@@ -168,10 +168,10 @@ std::string describe(const node_config& config);
 
 /// What --help and docs need to list the settings, in table order.
 struct key_info {
-  std::string path;                   ///< `storage.shards`
-  std::vector<std::string> env_names; ///< `MERCATO_STORAGE_SHARDS` (+ `JWT_*` alias)
-  std::string default_value;          ///< textual, as it would be written in YAML
-  std::string accepted;               ///< `a whole number from 1 to 4096`
+  std::string path;                    ///< `storage.shards`
+  std::vector<std::string> env_names;  ///< `MERCATO_STORAGE_SHARDS` (+ `JWT_*` alias)
+  std::string default_value;           ///< textual, as it would be written in YAML
+  std::string accepted;                ///< `a whole number from 1 to 4096`
 };
 std::vector<key_info> known_keys();
 

@@ -6,26 +6,25 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
-#include <mercato/eventstore/types.hpp>
 #include <mercato/schema/envelope.capnp.h>
 #include <mercato/schema/events.capnp.h>
+#include <mercato/eventstore/types.hpp>
 
 namespace mercato::es {
 
 /// A reader over a recorded event's envelope. The event must outlive the reader.
 class envelope_reader {
-public:
+ public:
   explicit envelope_reader(const recorded_event& e)
       : reader_(kj::ArrayPtr<const capnp::word>(
-            reinterpret_cast<const capnp::word*>(e.envelope.words().data()),
-            e.envelope.words().size())) {}
+            reinterpret_cast<const capnp::word*>(e.envelope.words().data()), e.envelope.words().size())) {}
   explicit envelope_reader(const envelope_bytes& b)
-      : reader_(kj::ArrayPtr<const capnp::word>(
-            reinterpret_cast<const capnp::word*>(b.words().data()), b.words().size())) {}
+      : reader_(kj::ArrayPtr<const capnp::word>(reinterpret_cast<const capnp::word*>(b.words().data()),
+                                                b.words().size())) {}
   schema::Envelope::Reader envelope() { return reader_.getRoot<schema::Envelope>(); }
   schema::Event::Reader event() { return envelope().getEvent(); }
 
-private:
+ private:
   capnp::FlatArrayMessageReader reader_;
 };
 
@@ -36,4 +35,4 @@ inline std::string encode_event(capnp::MessageBuilder& message) {
   return std::string(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
 }
 
-} // namespace mercato::es
+}  // namespace mercato::es

@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
-#include <span>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -55,7 +55,7 @@ struct snapshot_record {
 /// A set of non-event writes applied atomically: snapshots, named checkpoints and
 /// projection keys. Built by the caller, committed by event_store::commit.
 class aux_batch {
-public:
+ public:
   aux_batch();
   ~aux_batch();
   aux_batch(aux_batch&&) noexcept;
@@ -70,7 +70,7 @@ public:
   void delete_projection_range(std::string_view begin, std::string_view end);
   std::size_t count() const noexcept;
 
-private:
+ private:
   friend class event_store;
   struct impl;
   std::unique_ptr<impl> impl_;
@@ -78,17 +78,17 @@ private:
 
 /// Cumulative figures of the group-commit writer (for /metrics and benchmarks).
 struct writer_stats {
-  std::uint64_t batches = 0;          ///< RocksDB writes made
-  std::uint64_t requests = 0;         ///< append requests answered (incl. refused ones)
-  std::uint64_t events = 0;           ///< events made durable
-  std::uint64_t bytes = 0;            ///< WriteBatch bytes written
-  std::uint64_t stage_ns = 0;         ///< time spent building batches
-  std::uint64_t write_ns = 0;         ///< time spent in the (synced) RocksDB write
+  std::uint64_t batches = 0;   ///< RocksDB writes made
+  std::uint64_t requests = 0;  ///< append requests answered (incl. refused ones)
+  std::uint64_t events = 0;    ///< events made durable
+  std::uint64_t bytes = 0;     ///< WriteBatch bytes written
+  std::uint64_t stage_ns = 0;  ///< time spent building batches
+  std::uint64_t write_ns = 0;  ///< time spent in the (synced) RocksDB write
   std::uint64_t max_batch_requests = 0;
 };
 
 class event_store {
-public:
+ public:
   /// Opens the data directory, creating it (with `shard_count` shards) when it is empty.
   /// Fails with incompatible_format for an unknown format version or a directory that is
   /// not Mercato's, and with config_mismatch when shard count or node id differ; the
@@ -121,8 +121,7 @@ public:
   store_result<stream_version> stream_head(const stream_id& stream) const;
   /// Up to `max_count` events of `stream` starting at version `from` (inclusive), going
   /// forward or backward. Backward from version 0 means "from the last event".
-  store_result<std::vector<recorded_event>> read_stream(const stream_id& stream,
-                                                        stream_version from,
+  store_result<std::vector<recorded_event>> read_stream(const stream_id& stream, stream_version from,
                                                         read_direction direction,
                                                         std::size_t max_count) const;
   /// Up to `max_count` events of `shard` with sequence > `after`, in order.
@@ -138,12 +137,12 @@ public:
   store_result<std::unique_ptr<all_reader>> read_all(global_position after) const;
   /// The same over some shards only (merged by commit order among themselves): readers of
   /// disjoint shard sets can run on several threads and be merged by global position.
-  store_result<std::unique_ptr<all_reader>> read_all(global_position after, std::span<const shard_id> shards) const;
+  store_result<std::unique_ptr<all_reader>> read_all(global_position after,
+                                                     std::span<const shard_id> shards) const;
 
   /// A pull-based subscription: catches up from `after` (one position per shard, missing
   /// shards start at 0) then follows live commits. See subscription.hpp.
-  std::unique_ptr<subscription> subscribe(std::vector<shard_id> shards,
-                                          std::vector<shard_seq> after) const;
+  std::unique_ptr<subscription> subscribe(std::vector<shard_id> shards, std::vector<shard_seq> after) const;
 
   // ---- snapshots, checkpoints, projection state ------------------------------------------
 
@@ -179,9 +178,9 @@ public:
 
   struct impl;
 
-private:
+ private:
   explicit event_store(std::unique_ptr<impl> impl);
   std::unique_ptr<impl> impl_;
 };
 
-} // namespace mercato::es
+}  // namespace mercato::es

@@ -18,20 +18,18 @@ class event_store;
 ///
 /// Not thread-safe: one consumer thread per subscription.
 class subscription {
-public:
-  subscription(const event_store& store, std::vector<shard_id> shards,
-               std::vector<shard_seq> after);
+ public:
+  subscription(const event_store& store, std::vector<shard_id> shards, std::vector<shard_seq> after);
 
   /// Returns up to `max_events` new events (in shard order within each shard, shards
   /// interleaved fairly). Waits up to `wait` when there is nothing new; an empty vector
   /// means nothing arrived in time.
-  store_result<std::vector<recorded_event>> poll(std::size_t max_events,
-                                                 std::chrono::milliseconds wait);
+  store_result<std::vector<recorded_event>> poll(std::size_t max_events, std::chrono::milliseconds wait);
   /// The last sequence handed out per subscribed shard (same order as `shards()`).
   const std::vector<shard_seq>& positions() const noexcept { return after_; }
   const std::vector<shard_id>& shards() const noexcept { return shards_; }
 
-private:
+ private:
   store_result<std::vector<recorded_event>> read_available(std::size_t max_events);
 
   const event_store& store_;
@@ -42,10 +40,10 @@ private:
 
 /// All shards merged by global commit order, over one consistent point-in-time view.
 class all_reader {
-public:
+ public:
   virtual ~all_reader() = default;
   /// Up to `max_events` next events; empty when the view is exhausted.
   virtual store_result<std::vector<recorded_event>> next(std::size_t max_events) = 0;
 };
 
-} // namespace mercato::es
+}  // namespace mercato::es

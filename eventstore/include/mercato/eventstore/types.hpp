@@ -32,20 +32,20 @@ struct position {
 
 /// A stream's id: 1..256 bytes, no control characters (so '\0' can separate key parts).
 class stream_id {
-public:
+ public:
   /// Returns the id, or a message saying what is wrong with `text`.
   static result<stream_id, std::string> make(std::string text);
   const std::string& str() const noexcept { return value_; }
   auto operator<=>(const stream_id&) const = default;
 
-private:
+ private:
   explicit stream_id(std::string v) : value_(std::move(v)) {}
   std::string value_;
 };
 
 /// The optimistic-concurrency condition of an append.
 class expected_version {
-public:
+ public:
   enum class kind : std::uint8_t { any, no_stream, exact };
   static constexpr expected_version any() { return {kind::any, 0}; }
   static constexpr expected_version no_stream() { return {kind::no_stream, 0}; }
@@ -56,14 +56,17 @@ public:
   /// True when a stream currently at `current` satisfies this condition.
   bool admits(stream_version current) const noexcept {
     switch (kind_) {
-    case kind::any: return true;
-    case kind::no_stream: return current.value() == 0;
-    case kind::exact: return current.value() == version_;
+      case kind::any:
+        return true;
+      case kind::no_stream:
+        return current.value() == 0;
+      case kind::exact:
+        return current.value() == version_;
     }
     return false;
   }
 
-private:
+ private:
   constexpr expected_version(kind k, std::uint64_t v) : kind_(k), version_(v) {}
   kind kind_;
   std::uint64_t version_;
@@ -89,9 +92,9 @@ struct index_update {
 struct append_request {
   stream_id stream;
   expected_version expected = expected_version::any();
-  std::vector<event_data> events;  ///< 1..max_events_per_append
-  std::string idempotency_key;     ///< optional; a repeat returns the first result
-  std::string correlation_id;      ///< optional; stored on every event
+  std::vector<event_data> events;                ///< 1..max_events_per_append
+  std::string idempotency_key;                   ///< optional; a repeat returns the first result
+  std::string correlation_id;                    ///< optional; stored on every event
   std::vector<index_update> index_updates = {};  ///< applied only if the events are
 };
 
@@ -142,19 +145,17 @@ using store_result = result<T, store_error>;
 /// An 8-byte-aligned, unpacked copy of a stored Envelope (Cap'n Proto needs aligned input:
 /// STACK.md). `bytes()` is the standard flat-array message that `capnp decode` reads.
 class envelope_bytes {
-public:
+ public:
   envelope_bytes() = default;
   /// Copies an unpacked (flat-array) message.
   explicit envelope_bytes(std::string_view raw);
   /// Unpacks a packed message (the stored form). Throws kj::Exception on malformed input.
   static envelope_bytes from_packed(std::string_view packed);
   std::span<const std::uint64_t> words() const noexcept { return {words_.get(), size_ / 8}; }
-  std::string_view bytes() const noexcept {
-    return {reinterpret_cast<const char*>(words_.get()), size_};
-  }
+  std::string_view bytes() const noexcept { return {reinterpret_cast<const char*>(words_.get()), size_}; }
   std::size_t size() const noexcept { return size_; }
 
-private:
+ private:
   std::unique_ptr<std::uint64_t[]> words_;
   std::size_t size_ = 0;
 };
@@ -178,4 +179,4 @@ enum class durability : std::uint8_t {
 
 enum class read_direction : std::uint8_t { forward, backward };
 
-} // namespace mercato::es
+}  // namespace mercato::es

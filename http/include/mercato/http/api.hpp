@@ -4,8 +4,8 @@
 // the API's own settings. No Pistache, CAF or RocksDB here.
 // Build the settings from the node's configuration with api_options_from (mercatod).
 #include <chrono>
-#include <filesystem>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -26,9 +26,9 @@ class host;
 namespace mercato::http {
 
 struct api_dependencies {
-  es::event_store* store = nullptr;       ///< required; outlives the server
-  actors::engine* engine = nullptr;       ///< required; outlives the server
-  projections::host* host = nullptr;      ///< query routes answer 503 while it is null
+  es::event_store* store = nullptr;   ///< required; outlives the server
+  actors::engine* engine = nullptr;   ///< required; outlives the server
+  projections::host* host = nullptr;  ///< query routes answer 503 while it is null
 };
 
 struct api_options {

@@ -38,7 +38,7 @@ inline constexpr std::string_view cors_exposed_headers =
     "Location, Retry-After, X-Request-Id, X-Consistency-Token, RateLimit-Limit, RateLimit-Remaining";
 
 class cors_policy {
-public:
+ public:
   explicit cors_policy(cors_options options);
 
   bool origin_allowed(std::string_view origin) const noexcept;
@@ -62,7 +62,7 @@ public:
   preflight_answer preflight(std::string_view origin, std::string_view request_method,
                              std::optional<std::string_view> request_headers) const;
 
-private:
+ private:
   cors_options options_;
   bool any_ = false;
 };

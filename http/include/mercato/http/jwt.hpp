@@ -52,7 +52,7 @@ struct token_claims {
 };
 
 struct issued_token {
-  std::string access_token;  ///< the compact JWS
+  std::string access_token;     ///< the compact JWS
   std::int64_t expires_in = 0;  ///< seconds (the login answer's `expiresIn`)
 };
 
@@ -62,14 +62,14 @@ enum class jwt_error {
   bad_signature,
   wrong_issuer,
   wrong_audience,
-  expired,                ///< exp <= now
-  not_yet_valid,          ///< iat or nbf later than now + leeway
-  missing_claim,          ///< no sub, role, exp or iat; or an unknown role
+  expired,        ///< exp <= now
+  not_yet_valid,  ///< iat or nbf later than now + leeway
+  missing_claim,  ///< no sub, role, exp or iat; or an unknown role
 };
 std::string_view to_string(jwt_error e) noexcept;
 
 class jwt_codec {
-public:
+ public:
   /// `now` returns nanoseconds since the epoch (tests pass a fixed clock).
   explicit jwt_codec(jwt_settings settings, clock_fn now = system_now_ns);
 
@@ -87,7 +87,7 @@ public:
 
   struct verified_cache;
 
-private:
+ private:
   result<token_claims, jwt_error> verify_uncached(std::string_view token, std::int64_t& not_before) const;
 
   jwt_settings settings_;

@@ -32,26 +32,26 @@ using label_values = std::vector<std::string>;
 using label_pairs = std::vector<std::pair<std::string, std::string>>;
 
 class counter {
-public:
+ public:
   void inc(double by = 1.0) noexcept;  ///< `by` must be >= 0
   double value() const noexcept;
 
-private:
+ private:
   std::atomic<double> value_{0.0};
 };
 
 class gauge {
-public:
+ public:
   void set(double v) noexcept;
   void add(double by) noexcept;
   double value() const noexcept;
 
-private:
+ private:
   std::atomic<double> value_{0.0};
 };
 
 class histogram {
-public:
+ public:
   /// `upper_bounds` ascending, finite; +Inf is implicit.
   explicit histogram(std::vector<double> upper_bounds);
   void observe(double v) noexcept;
@@ -61,7 +61,7 @@ public:
   /// Non-cumulative count of bucket i (i == upper_bounds().size() is the +Inf overflow).
   std::uint64_t bucket_count(std::size_t i) const noexcept;
 
-private:
+ private:
   std::vector<double> bounds_;
   std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;
   std::atomic<std::uint64_t> count_{0};
@@ -73,7 +73,7 @@ private:
 /// life). The number of values must equal the number of label names (asserted).
 template <class Child>
 class family {
-public:
+ public:
   Child& with(const label_values& values);
   Child& with(std::initializer_list<std::string_view> values);
   const std::string& name() const noexcept { return name_; }
@@ -85,7 +85,7 @@ public:
   const std::string& help() const noexcept { return help_; }
   const std::vector<std::string>& label_names() const noexcept { return label_names_; }
 
-private:
+ private:
   std::string name_, help_;
   std::vector<std::string> label_names_;
   std::function<std::unique_ptr<Child>()> make_;
@@ -103,7 +103,7 @@ using histogram_family = family<histogram>;
 /// What a collector writes into at scrape time. Samples of one name are grouped under one
 /// HELP/TYPE whatever the order of the calls; the first help text of a name wins.
 class scrape {
-public:
+ public:
   void counter(std::string_view name, std::string_view help, double value, label_pairs labels = {});
   void gauge(std::string_view name, std::string_view help, double value, label_pairs labels = {});
 
@@ -118,8 +118,9 @@ public:
   };
   const std::map<std::string, family_samples>& families() const noexcept { return families_; }
 
-private:
-  void add(std::string_view name, std::string_view help, std::string_view type, double value, label_pairs labels);
+ private:
+  void add(std::string_view name, std::string_view help, std::string_view type, double value,
+           label_pairs labels);
   std::map<std::string, family_samples> families_;
 };
 
@@ -127,7 +128,7 @@ private:
 std::vector<double> default_latency_buckets();
 
 class registry {
-public:
+ public:
   registry();
   ~registry();
   registry(const registry&) = delete;
@@ -148,7 +149,7 @@ public:
   /// The whole exposition text: families sorted by name, each with # HELP and # TYPE.
   std::string render() const;
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };
@@ -161,13 +162,13 @@ private:
 /// `route` is the route TEMPLATE (`/api/v1/products/{id}`), or `unmatched`, never the raw
 /// path (unbounded label values would grow memory without end).
 class http_metrics {
-public:
+ public:
   explicit http_metrics(registry& r);
   void observe(std::string_view method, std::string_view route, int status, double seconds);
   gauge& in_flight() noexcept { return *in_flight_; }
   counter& rate_limited(std::string_view rate_class);
 
-private:
+ private:
   counter_family* requests_;
   histogram_family* duration_;
   gauge* in_flight_;

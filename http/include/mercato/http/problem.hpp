@@ -29,10 +29,10 @@ struct field_error {
 };
 
 struct problem {
-  std::string type;    ///< full URI, problem_type_base + slug
-  std::string title;   ///< fixed per type (`Validation failed`)
-  int status = 500;    ///< the HTTP status the response must carry
-  std::string detail;  ///< for a person: what went wrong and what to do
+  std::string type;                 ///< full URI, problem_type_base + slug
+  std::string title;                ///< fixed per type (`Validation failed`)
+  int status = 500;                 ///< the HTTP status the response must carry
+  std::string detail;               ///< for a person: what went wrong and what to do
   std::vector<field_error> errors;  ///< field-level violations (rendered only when non-empty)
   /// Seconds for a `Retry-After` header (429, 503). Not part of the JSON body; the server
   /// turns it into the header.
@@ -82,8 +82,7 @@ problem not_found(std::string detail = "No such resource.");
 problem method_not_allowed(std::vector<std::string> allowed);
 /// 409: the request conflicts with the resource's state. `slug` names the rule
 /// (`conflict`, `insufficient-stock`, `invalid-transition`, `email-taken`...).
-problem conflict(std::string detail, std::string_view slug = "conflict",
-                 std::string_view title = "Conflict");
+problem conflict(std::string detail, std::string_view slug = "conflict", std::string_view title = "Conflict");
 /// 413: the body is larger than `limit_bytes`.
 problem payload_too_large(std::size_t limit_bytes);
 /// 415: the body is not `application/json`.

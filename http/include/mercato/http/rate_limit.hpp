@@ -28,9 +28,9 @@ struct bucket_policy {
 
 struct rate_limit_options {
   bool enabled = true;
-  bucket_policy general{100, std::chrono::seconds{60}};   ///< SPEC: 100 requests/min
-  bucket_policy auth{10, std::chrono::seconds{3600}};     ///< SPEC: 10/hour on auth routes
-  std::size_t max_clients = 100000;                        ///< per class
+  bucket_policy general{100, std::chrono::seconds{60}};  ///< SPEC: 100 requests/min
+  bucket_policy auth{10, std::chrono::seconds{3600}};    ///< SPEC: 10/hour on auth routes
+  std::size_t max_clients = 100000;                      ///< per class
 };
 
 /// From http.rate_limit.*; `enabled` is false in the bench profile whatever the key says.
@@ -44,7 +44,7 @@ struct rate_decision {
 };
 
 class rate_limiter {
-public:
+ public:
   /// `now` is a monotonic clock in nanoseconds (tests pass their own).
   explicit rate_limiter(rate_limit_options options, clock_fn now = steady_now_ns);
   ~rate_limiter();
@@ -62,7 +62,7 @@ public:
   /// A monotonic clock in nanoseconds (std::chrono::steady_clock).
   static std::int64_t steady_now_ns();
 
-private:
+ private:
   struct impl;
   std::unique_ptr<impl> impl_;
 };

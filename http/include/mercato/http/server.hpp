@@ -23,7 +23,7 @@ struct server_options {
 };
 
 class server {
-public:
+ public:
   /// Binds and starts serving on background threads. Fails with a message (e.g. address
   /// in use) instead of throwing.
   static result<std::unique_ptr<server>, std::string> start(const server_options& options,
@@ -47,9 +47,9 @@ public:
 
   struct impl;
 
-private:
+ private:
   explicit server(std::unique_ptr<impl> i);
   std::unique_ptr<impl> impl_;
 };
 
-} // namespace mercato::http
+}  // namespace mercato::http

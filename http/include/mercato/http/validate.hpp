@@ -41,8 +41,8 @@ struct string_rule {
   std::size_t min_length = 1;    ///< in Unicode code points, after trimming
   std::size_t max_length = 200;  ///< in Unicode code points, after trimming
   text_format format = text_format::any;
-  bool trim = true;              ///< strip leading/trailing ASCII spaces and tabs first
-  bool allow_newlines = false;   ///< allow \n (and \r\n) inside; other control chars never
+  bool trim = true;             ///< strip leading/trailing ASCII spaces and tabs first
+  bool allow_newlines = false;  ///< allow \n (and \r\n) inside; other control chars never
   /// When non-empty, the (trimmed) value must be one of these, exactly.
   std::vector<std::string> one_of = {};
 };
@@ -64,7 +64,7 @@ enum class presence { required, optional };
 /// not declare, or with another type, are bugs (they assert); an optional field that was
 /// absent (or `null`) reads as nullopt / has() == false.
 class validated {
-public:
+ public:
   using value = std::variant<std::string, std::int64_t, bool, std::vector<std::string>>;
 
   bool has(std::string_view name) const;
@@ -79,7 +79,7 @@ public:
 
   void set(std::string name, value v);  ///< used by the schemas
 
-private:
+ private:
   const value* find(std::string_view name) const;
   std::map<std::string, value, std::less<>> values_;
 };
@@ -90,7 +90,7 @@ private:
 ///       .string("productId", {.format = text_format::identifier})
 ///       .integer("quantity", {.min = 1, .max = 99});
 class body_schema {
-public:
+ public:
   body_schema& string(std::string name, string_rule rule = {}, presence p = presence::required);
   body_schema& integer(std::string name, integer_rule rule, presence p = presence::required);
   body_schema& boolean(std::string name, presence p = presence::required);
@@ -102,11 +102,11 @@ public:
   /// The declared field names, in declaration order (OpenAPI checks, docs).
   std::vector<std::string> field_names() const;
 
-private:
+ private:
   struct field;
   std::vector<field> fields_;
 
-public:
+ public:
   body_schema();
   ~body_schema();
   body_schema(const body_schema&);
@@ -139,7 +139,7 @@ struct page_rule {
 ///   static const auto q = query_schema{}.paging().text("q", {.min_length = 1, .max_length = 100})
 ///       .integer("minPrice", {.min = 0, .max = INT64_MAX / 2}).one_of("sort", {"price", "-price", "name"});
 class query_schema {
-public:
+ public:
   /// Declares `page` and `pageSize` (read them back with page()).
   query_schema& paging(page_rule rule = {});
   query_schema& text(std::string name, string_rule rule = {});
@@ -155,12 +155,12 @@ public:
   /// All violations in one 400 invalid-query problem.
   result<parsed, problem> parse(const query_params& params) const;
 
-private:
+ private:
   struct param;
   std::vector<param> params_;
   std::optional<page_rule> paging_;
 
-public:
+ public:
   query_schema();
   ~query_schema();
   query_schema(const query_schema&);

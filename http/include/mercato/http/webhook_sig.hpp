@@ -34,17 +34,16 @@ std::string webhook_hmac_hex(std::string_view secret, std::int64_t timestamp, st
 std::string sign_webhook(std::string_view secret, std::int64_t timestamp, std::string_view body);
 
 class webhook_verifier {
-public:
+ public:
   /// `now` returns nanoseconds since the epoch (tests pass a fixed clock).
-  explicit webhook_verifier(std::string secret,
-                            std::chrono::seconds tolerance = std::chrono::minutes{5},
+  explicit webhook_verifier(std::string secret, std::chrono::seconds tolerance = std::chrono::minutes{5},
                             clock_fn now = system_now_ns);
 
   /// Checks a request: `header` is the Mercato-Signature value, `body` the raw body bytes
   /// exactly as received. Thread-safe.
   status<signature_error> verify(std::string_view header, std::string_view body) const;
 
-private:
+ private:
   std::string secret_;
   std::chrono::seconds tolerance_;
   clock_fn now_;

@@ -64,7 +64,7 @@ std::string utc_date(std::int64_t ns);
 /// Applies OrderPlaced/Confirmed/Cancelled, PaymentCaptured/Refunded and every product
 /// event; ignores all else.
 class admin_projection final : public projection {
-public:
+ public:
   static constexpr std::string_view projection_name = "admin";
   static constexpr std::uint32_t current_version = 1;
   std::string_view name() const override { return projection_name; }
@@ -74,7 +74,7 @@ public:
 };
 
 class admin_query {
-public:
+ public:
   admin_query(const es::event_store& store, std::string prefix);
 
   /// Figures of every day in [from, to] (inclusive "YYYY-MM-DD") that had any, oldest
@@ -88,7 +88,7 @@ public:
   /// available first, ties by id. Cost: O(limit).
   es::store_result<std::vector<product_figures>> low_stock(std::uint32_t threshold, std::size_t limit) const;
 
-private:
+ private:
   const es::event_store& store_;
   std::string prefix_;
 };

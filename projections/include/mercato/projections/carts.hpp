@@ -26,7 +26,7 @@ struct cart_view_line {
 };
 
 struct cart_view {
-  std::string id;       ///< cart id ("cart-" + user id)
+  std::string id;  ///< cart id ("cart-" + user id)
   std::string user_id;
   std::vector<cart_view_line> lines;  ///< in the order they were first added
   std::int64_t total_minor = 0;       ///< sum of line totals
@@ -46,7 +46,7 @@ std::optional<cart_view> decode_cart(std::string_view bytes);
 /// from the event's line_quantity), CartItemQuantityChanged, CartItemRemoved, CartCleared,
 /// CartCheckedOut (empties the lines). Ignores all else.
 class carts_projection final : public projection {
-public:
+ public:
   static constexpr std::string_view projection_name = "carts";
   static constexpr std::uint32_t current_version = 1;
   std::string_view name() const override { return projection_name; }
@@ -56,14 +56,14 @@ public:
 };
 
 class carts_query {
-public:
+ public:
   carts_query(const es::event_store& store, std::string prefix);
   /// The cart with this id, or nullopt when it never had an item.
   es::store_result<std::optional<cart_view>> get(std::string_view cart_id) const;
   /// The user's cart; an empty cart (id and user set, version 0) when it never had an item.
   es::store_result<cart_view> for_user(std::string_view user_id) const;
 
-private:
+ private:
   const es::event_store& store_;
   std::string prefix_;
 };

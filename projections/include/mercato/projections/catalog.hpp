@@ -35,12 +35,12 @@ struct catalog_product {
   std::string currency;          ///< ISO 4217, e.g. "EUR"
   std::vector<std::string> images;
   bool active = false;
-  std::uint32_t available = 0;   ///< stock free to reserve: on-hand stock − open reservations
-  std::uint32_t reserved = 0;    ///< units held by open reservations
-  std::uint32_t sold = 0;        ///< units committed to orders (shipped)
-  std::uint64_t version = 0;     ///< stream version of the last applied event
-  std::int64_t created_ns = 0;   ///< commit time of ProductCreated
-  std::int64_t updated_ns = 0;   ///< commit time of the last applied event
+  std::uint32_t available = 0;  ///< stock free to reserve: on-hand stock − open reservations
+  std::uint32_t reserved = 0;   ///< units held by open reservations
+  std::uint32_t sold = 0;       ///< units committed to orders (shipped)
+  std::uint64_t version = 0;    ///< stream version of the last applied event
+  std::int64_t created_ns = 0;  ///< commit time of ProductCreated
+  std::int64_t updated_ns = 0;  ///< commit time of the last applied event
   /// Units physically on hand (available + reserved).
   std::uint64_t on_hand() const noexcept { return std::uint64_t(available) + reserved; }
   bool operator==(const catalog_product&) const = default;
@@ -57,7 +57,7 @@ std::optional<catalog_product> decode_product(std::string_view bytes);
 /// twice would show. An undecodable product event or one for an unknown product throws
 /// projection_error (the runner stalls rather than skip it).
 class catalog_projection final : public projection {
-public:
+ public:
   static constexpr std::string_view projection_name = "catalog";
   static constexpr std::uint32_t current_version = 2;  // 2: binary values + sort indexes
   std::string_view name() const override { return projection_name; }
@@ -75,10 +75,10 @@ struct catalog_filter {
   std::string text;
   /// Exact category, compared case-insensitively (ASCII); empty = any.
   std::string category;
-  std::optional<std::int64_t> min_price_minor;  ///< inclusive
-  std::optional<std::int64_t> max_price_minor;  ///< inclusive
-  bool include_inactive = false;                ///< default: active products only
-  catalog_sort sort = catalog_sort::name;  ///< by (sort key, product id); name compares lower-cased
+  std::optional<std::int64_t> min_price_minor;     ///< inclusive
+  std::optional<std::int64_t> max_price_minor;     ///< inclusive
+  bool include_inactive = false;                   ///< default: active products only
+  catalog_sort sort = catalog_sort::name;          ///< by (sort key, product id); name compares lower-cased
   sort_direction direction = sort_direction::asc;  ///< desc reverses the whole order (ties too)
   page_request page;
 };
@@ -86,7 +86,7 @@ struct catalog_filter {
 /// Reads the catalog read model; safe from any thread. Answers what has been committed,
 /// so pair it with the host's wait_until for read-your-writes.
 class catalog_query {
-public:
+ public:
   /// `prefix`: the catalog's active keyspace (host::active_prefix("catalog")).
   catalog_query(const es::event_store& store, std::string prefix);
 
@@ -104,7 +104,7 @@ public:
   /// Errors: invalid_argument for a bad page or min > max price.
   es::store_result<page<catalog_product>> search(const catalog_filter& f) const;
 
-private:
+ private:
   const es::event_store& store_;
   std::string prefix_;
 };

@@ -80,28 +80,28 @@ struct host_options {
 struct build_status {
   keyspace target;
   std::string prefix;
-  std::vector<shard_lag> lag;     ///< per shard, against the log
-  std::uint64_t lag_events = 0;   ///< sum over shards
+  std::vector<shard_lag> lag;    ///< per shard, against the log
+  std::uint64_t lag_events = 0;  ///< sum over shards
   std::uint64_t events_applied = 0;
 };
 
 struct projection_status {
   std::string name;
-  std::uint32_t version = 0;       ///< the code's version
-  keyspace serving;                ///< the generation queries read
+  std::uint32_t version = 0;  ///< the code's version
+  keyspace serving;           ///< the generation queries read
   std::string active_prefix;
-  bool live = false;               ///< a runner follows the log into the serving generation
-  std::vector<shard_lag> lag;      ///< serving generation, per shard (events, ns behind)
-  std::uint64_t lag_events = 0;    ///< sum over shards
-  std::int64_t lag_ns = 0;         ///< max over shards
+  bool live = false;             ///< a runner follows the log into the serving generation
+  std::vector<shard_lag> lag;    ///< serving generation, per shard (events, ns behind)
+  std::uint64_t lag_events = 0;  ///< sum over shards
+  std::int64_t lag_ns = 0;       ///< max over shards
   std::optional<build_status> rebuilding;
   std::optional<std::string> last_error;  ///< runner (live or build) or host error, if failing
-  runner_stats stats;              ///< of the live runner since it started
-  std::uint64_t swaps = 0;         ///< generations swapped in since the host started
+  runner_stats stats;                     ///< of the live runner since it started
+  std::uint64_t swaps = 0;                ///< generations swapped in since the host started
 };
 
 class host {
-public:
+ public:
   /// Reads (and where needed writes) each projection's generation records, starts the
   /// runners and the supervisor thread. Fails for duplicate or invalid names, or a store
   /// error. `store` must outlive the host.
@@ -136,7 +136,7 @@ public:
 
   struct impl;
 
-private:
+ private:
   explicit host(std::unique_ptr<impl> impl);
   std::unique_ptr<impl> impl_;
 };

@@ -35,7 +35,7 @@ std::string_view to_string(domain::notification_kind k) noexcept;
 
 /// Applies NotificationEmitted of any stream; ignores all else.
 class notifications_projection final : public projection {
-public:
+ public:
   static constexpr std::string_view projection_name = "notifications";
   static constexpr std::uint32_t current_version = 1;
   std::string_view name() const override { return projection_name; }
@@ -45,13 +45,13 @@ public:
 };
 
 class notifications_query {
-public:
+ public:
   notifications_query(const es::event_store& store, std::string prefix);
   /// The user's notifications, newest first (ties by id). Cost: O(user's notifications)
   /// key scan for the total, values decoded only for the page.
   es::store_result<page<notification_view>> inbox(std::string_view user_id, const page_request& p) const;
 
-private:
+ private:
   const es::event_store& store_;
   std::string prefix_;
 };

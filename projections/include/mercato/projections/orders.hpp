@@ -90,19 +90,19 @@ struct order_view {
   std::vector<order_view_line> lines;
   std::int64_t total_minor = 0;
   std::string currency;
-  std::uint32_t item_count = 0;       ///< sum of line quantities
-  std::int64_t refunded_minor = 0;    ///< sum of refunds
-  std::string payment_id;             ///< the authorized payment, "" until authorized
-  std::string tracking;               ///< shipping info, when shipped
+  std::uint32_t item_count = 0;     ///< sum of line quantities
+  std::int64_t refunded_minor = 0;  ///< sum of refunds
+  std::string payment_id;           ///< the authorized payment, "" until authorized
+  std::string tracking;             ///< shipping info, when shipped
   std::string carrier;
   std::int64_t shipped_ns = 0;
   std::int64_t delivered_ns = 0;
   domain::cancel_reason cancel_reason = domain::cancel_reason::unspecified;  ///< when cancelled
   std::string cancel_detail;
-  std::string cancelled_by;           ///< user id, "" when the system cancelled
+  std::string cancelled_by;                   ///< user id, "" when the system cancelled
   std::vector<order_status_change> timeline;  ///< oldest first; starts with pending
   std::vector<order_refund_view> refunds;     ///< oldest first
-  std::vector<payment_view> payments;  ///< filled by orders_query::get only (by payment id)
+  std::vector<payment_view> payments;         ///< filled by orders_query::get only (by payment id)
   std::uint64_t version = 0;
   std::int64_t placed_ns = 0;
   std::int64_t updated_ns = 0;
@@ -113,7 +113,7 @@ struct order_view {
 /// streams; ignores all else. An undecodable event of those streams, or an order/payment
 /// event before its stream's first event, throws projection_error.
 class orders_projection final : public projection {
-public:
+ public:
   static constexpr std::string_view projection_name = "orders";
   static constexpr std::uint32_t current_version = 1;
   std::string_view name() const override { return projection_name; }
@@ -123,7 +123,7 @@ public:
 };
 
 class orders_query {
-public:
+ public:
   orders_query(const es::event_store& store, std::string prefix);
 
   /// The user's orders, newest first (by placement time, then id), without `payments`.
@@ -134,7 +134,7 @@ public:
   /// The payment, or nullopt. Callers check user_id against the caller.
   es::store_result<std::optional<payment_view>> payment(std::string_view payment_id) const;
 
-private:
+ private:
   const es::event_store& store_;
   std::string prefix_;
 };

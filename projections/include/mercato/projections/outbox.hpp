@@ -60,7 +60,7 @@ std::string delivery_id(std::string_view notification_id, std::string_view url);
 std::string webhook_signature(std::string_view secret, std::int64_t unix_seconds, std::string_view body);
 
 class outbox_projection final : public projection {
-public:
+ public:
   static constexpr std::string_view projection_name = "outbox";
   static constexpr std::uint32_t current_version = 1;
 
@@ -76,13 +76,13 @@ public:
   /// Throws projection_error for an undecodable NotificationEmitted.
   void apply(batch_writer& out, const es::recorded_event& event) override;
 
-private:
+ private:
   std::vector<std::string> urls_;
 };
 
 /// One delivery of one notification to one endpoint.
 struct outbox_record {
-  std::string id;               ///< delivery_id(notification_id, url)
+  std::string id;  ///< delivery_id(notification_id, url)
   std::string notification_id;
   std::string url;
   std::string body;             ///< the exact JSON POSTed, the same bytes on every attempt
@@ -90,7 +90,7 @@ struct outbox_record {
   std::int64_t created_ns = 0;  ///< commit time of the NotificationEmitted event
   std::int64_t due_ns = 0;      ///< next attempt not before this (pending records)
   std::int64_t last_attempt_ns = 0;
-  std::string last_error;       ///< of the last failed attempt ("HTTP 500: …", "timeout …")
+  std::string last_error;  ///< of the last failed attempt ("HTTP 500: …", "timeout …")
   bool operator==(const outbox_record&) const = default;
 };
 
@@ -103,7 +103,7 @@ struct outbox_counts {
 
 /// Read-only operator view of an outbox keyspace; cheap to construct, any thread.
 class outbox_query {
-public:
+ public:
   outbox_query(const es::event_store& store, std::string prefix);
   es::store_result<outbox_counts> counts() const;
   /// Up to `limit` pending records, by endpoint, then by due time.
@@ -111,40 +111,40 @@ public:
   /// Parked records in delivery-id order, skipping `offset`.
   es::store_result<std::vector<outbox_record>> parked(std::size_t offset, std::size_t limit) const;
 
-private:
+ private:
   const es::event_store& store_;
   std::string prefix_;
 };
 
 struct deliverer_options {
-  std::vector<std::string> webhook_urls;  ///< the same list the projection got
-  std::string secret;                     ///< HMAC key; must not be empty when URLs are set
-  std::uint32_t max_attempts = 15;        ///< attempt n fails for n == max_attempts → parked
+  std::vector<std::string> webhook_urls;            ///< the same list the projection got
+  std::string secret;                               ///< HMAC key; must not be empty when URLs are set
+  std::uint32_t max_attempts = 15;                  ///< attempt n fails for n == max_attempts → parked
   std::chrono::milliseconds backoff_initial{1000};  ///< delay after attempt 1 failed
   std::chrono::milliseconds backoff_max{3600000};   ///< cap of initial · 2^(n−1)
   /// Each delay is shortened by up to this fraction, by a hash of (delivery id, attempt):
   /// spreads retries, and is the same for the same record and attempt (no randomness).
   double jitter = 0.2;
-  std::chrono::milliseconds timeout{5000};          ///< whole POST, connect included
-  std::chrono::milliseconds poll_interval{200};     ///< idle re-scan for due records
-  std::size_t scan_batch = 64;                      ///< records read per scan per endpoint
-  clock_fn clock = system_now_ns;                   ///< due times, signature timestamps
+  std::chrono::milliseconds timeout{5000};       ///< whole POST, connect included
+  std::chrono::milliseconds poll_interval{200};  ///< idle re-scan for due records
+  std::size_t scan_batch = 64;                   ///< records read per scan per endpoint
+  clock_fn clock = system_now_ns;                ///< due times, signature timestamps
   /// Called on a delivery thread after a record was parked (for the operator log); must
   /// be quick and must not call back into the deliverer.
   std::function<void(const outbox_record&)> on_parked;
 };
 
 struct deliverer_stats {
-  std::uint64_t passes = 0;       ///< scans for due records, all endpoints (progress marker)
-  std::uint64_t attempts = 0;     ///< completed POSTs since start
-  std::uint64_t delivered = 0;    ///< since start
-  std::uint64_t failed = 0;       ///< failed attempts since start (retried or parked)
-  std::uint64_t parked = 0;       ///< parked since start
+  std::uint64_t passes = 0;               ///< scans for due records, all endpoints (progress marker)
+  std::uint64_t attempts = 0;             ///< completed POSTs since start
+  std::uint64_t delivered = 0;            ///< since start
+  std::uint64_t failed = 0;               ///< failed attempts since start (retried or parked)
+  std::uint64_t parked = 0;               ///< parked since start
   std::optional<std::string> last_error;  ///< last failed attempt or store error
 };
 
 class outbox_deliverer {
-public:
+ public:
   /// Parks due records of endpoints no longer configured (last_error says so), loads the
   /// counters and starts one thread per URL. Fails with invalid_argument for URLs without
   /// a secret, a bad option, or with the store's error. `store` must outlive the deliverer;
@@ -173,7 +173,7 @@ public:
 
   struct impl;
 
-private:
+ private:
   explicit outbox_deliverer(std::unique_ptr<impl> impl);
   std::unique_ptr<impl> impl_;
 };

@@ -41,7 +41,7 @@ struct projection_error : std::runtime_error {
 ///
 /// Not thread-safe; owned by the runner for the duration of one batch.
 class batch_writer {
-public:
+ public:
   batch_writer(const es::event_store& store, std::string prefix);
 
   /// The current value of `key`: pending write of this batch, else the stored one.
@@ -56,7 +56,7 @@ public:
   void flush_into(es::aux_batch& out);
   const std::string& prefix() const noexcept { return prefix_; }
 
-private:
+ private:
   const es::event_store& store_;
   std::string prefix_;
   std::map<std::string, std::optional<std::string>, std::less<>> pending_;  // nullopt = delete
@@ -69,7 +69,7 @@ private:
 /// object is applied by two runners at once (live and new generation), so keep it
 /// stateless or thread-safe.
 class projection {
-public:
+ public:
   virtual ~projection() = default;
   /// Stable name: [a-z0-9-]+, part of every key.
   virtual std::string_view name() const = 0;

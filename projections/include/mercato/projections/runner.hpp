@@ -29,10 +29,10 @@
 namespace mercato::projections {
 
 struct runner_options {
-  std::size_t batch_events = 1000;                 ///< most events applied per commit
-  std::chrono::milliseconds poll_wait{50};         ///< idle wait; bounds stop latency
-  std::chrono::milliseconds retry_delay{500};      ///< after a failed batch
-  clock_fn clock = system_now_ns;                  ///< for lag in time
+  std::size_t batch_events = 1000;             ///< most events applied per commit
+  std::chrono::milliseconds poll_wait{50};     ///< idle wait; bounds stop latency
+  std::chrono::milliseconds retry_delay{500};  ///< after a failed batch
+  clock_fn clock = system_now_ns;              ///< for lag in time
   /// How batches are committed. sync (default) fsyncs each batch. async is still
   /// exactly-once (a batch's writes and checkpoints are one atomic write, and a crash loses
   /// only a suffix of batches, which are re-read) but loses work on a crash: for rebuilds
@@ -47,9 +47,9 @@ struct runner_options {
 /// How far one shard of a projection is behind the log.
 struct shard_lag {
   es::shard_id shard;
-  es::shard_seq head;        ///< last committed sequence of the shard
-  es::shard_seq checkpoint;  ///< last sequence the projection has committed
-  std::uint64_t events = 0;  ///< head − checkpoint
+  es::shard_seq head;          ///< last committed sequence of the shard
+  es::shard_seq checkpoint;    ///< last sequence the projection has committed
+  std::uint64_t events = 0;    ///< head − checkpoint
   std::int64_t behind_ns = 0;  ///< age of the oldest event not yet applied (0 when none)
 };
 
@@ -68,17 +68,19 @@ std::vector<shard_lag> lag_of(const es::event_store& store, std::span<const es::
                               std::int64_t now_ns);
 
 class projection_runner {
-public:
+ public:
   /// Loads the checkpoints of the keyspace at `prefix` (synchronously, so a broken one is
   /// reported here) and starts the thread, which writes read model and checkpoints under
   /// `prefix` (a string ending in '/'). `store` must outlive the runner.
-  static es::store_result<std::unique_ptr<projection_runner>> start(
-      es::event_store& store, std::shared_ptr<projection> proj, std::string prefix,
-      runner_options options = {});
+  static es::store_result<std::unique_ptr<projection_runner>> start(es::event_store& store,
+                                                                    std::shared_ptr<projection> proj,
+                                                                    std::string prefix,
+                                                                    runner_options options = {});
   /// The same in the unversioned-generation keyspace key_prefix(name, version) (tests and
   /// tools that run a bare runner; the host uses generation keyspaces).
-  static es::store_result<std::unique_ptr<projection_runner>> start(
-      es::event_store& store, std::shared_ptr<projection> proj, runner_options options = {});
+  static es::store_result<std::unique_ptr<projection_runner>> start(es::event_store& store,
+                                                                    std::shared_ptr<projection> proj,
+                                                                    runner_options options = {});
 
   /// Stops the thread and joins it. A batch in flight is either committed whole or not at
   /// all; the next start resumes from the committed checkpoints.
@@ -112,7 +114,7 @@ public:
   std::optional<std::string> last_error() const;
   runner_stats stats() const;
 
-private:
+ private:
   projection_runner(es::event_store& store, std::shared_ptr<projection> proj, std::string prefix,
                     runner_options options, std::vector<es::shard_seq> checkpoints);
   void run();

@@ -20,9 +20,9 @@
 namespace mercato::projections {
 
 struct stream_info {
-  std::string stream;  ///< e.g. "order/o-17"
-  std::string kind;    ///< the part before the first '/', e.g. "order" ("" when none)
-  std::uint64_t length = 0;  ///< events in the stream (= its last version)
+  std::string stream;         ///< e.g. "order/o-17"
+  std::string kind;           ///< the part before the first '/', e.g. "order" ("" when none)
+  std::uint64_t length = 0;   ///< events in the stream (= its last version)
   std::int64_t first_ns = 0;  ///< commit time of its first event
   std::int64_t last_ns = 0;   ///< commit time of its last event
   std::string last_type;      ///< type of its last event
@@ -44,7 +44,7 @@ struct event_type_count {
 
 /// Applies every event of every stream (it only reads the record, never decodes the event).
 class streams_projection final : public projection {
-public:
+ public:
   static constexpr std::string_view projection_name = "streams";
   static constexpr std::uint32_t current_version = 1;
   std::string_view name() const override { return projection_name; }
@@ -54,7 +54,7 @@ public:
 };
 
 class streams_query {
-public:
+ public:
   streams_query(const es::event_store& store, std::string prefix);
 
   /// Streams of one kind ("order" or "order/"; "" = all), sorted by stream id, paged.
@@ -67,7 +67,7 @@ public:
   /// Every event type seen, by name.
   es::store_result<std::vector<event_type_count>> event_types() const;
 
-private:
+ private:
   const es::event_store& store_;
   std::string prefix_;
 };

@@ -19,4 +19,4 @@ struct demo_summary {
 /// Blocks until done. Call once at start, after engine::start.
 result<demo_summary, std::string> seed_demo_data(es::event_store& store, engine& e);
 
-} // namespace mercato::actors
+}  // namespace mercato::actors

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,7 +38,7 @@ struct engine_options {
   unsigned scheduler_threads = 2;
   unsigned loader_threads = 2;  ///< rehydration reads, snapshots, password hashing
   domain::cart_config cart;
-  domain::pwhash_limits password;  ///< Argon2id cost
+  domain::pwhash_limits password;              ///< Argon2id cost
   std::shared_ptr<payment_provider> provider;  ///< default: simulated_provider
 };
 
@@ -86,7 +86,7 @@ struct engine_stats {
 };
 
 class engine {
-public:
+ public:
   /// Starts the actor system and resumes every checkout that was left unfinished.
   static result<std::unique_ptr<engine>, std::string> start(es::event_store& store, engine_options options);
   /// Waits for in-flight commands, snapshots nothing more, stops the actor system.
@@ -95,13 +95,16 @@ public:
   engine& operator=(const engine&) = delete;
 
   // ---- commands: one at a time per entity ------------------------------------------------
-  void send(const domain::user_id& id, domain::user_command c, command_meta m, reply_fn<domain::user_state> done);
+  void send(const domain::user_id& id, domain::user_command c, command_meta m,
+            reply_fn<domain::user_state> done);
   void send(const std::string& normalized_email, domain::email_claim_command c, command_meta m,
             reply_fn<domain::email_claim_state> done);
   void send(const domain::product_id& id, domain::product_command c, command_meta m,
             reply_fn<domain::product_state> done);
-  void send(const domain::cart_id& id, domain::cart_command c, command_meta m, reply_fn<domain::cart_state> done);
-  void send(const domain::order_id& id, domain::order_command c, command_meta m, reply_fn<domain::order_state> done);
+  void send(const domain::cart_id& id, domain::cart_command c, command_meta m,
+            reply_fn<domain::cart_state> done);
+  void send(const domain::order_id& id, domain::order_command c, command_meta m,
+            reply_fn<domain::order_state> done);
   void send(const domain::payment_id& id, domain::payment_command c, command_meta m,
             reply_fn<domain::payment_state> done);
 
@@ -125,8 +128,8 @@ public:
                   reply_fn<domain::order_state> done);
   /// Cancels an order before it is shipped (a customer only their own: `by` is checked
   /// against the order's user unless `by_admin`), releases its stock and voids the payment.
-  void cancel_order(const domain::order_id& order, const domain::user_id& by, bool by_admin, std::string detail,
-                    command_meta m, reply_fn<domain::order_state> done);
+  void cancel_order(const domain::order_id& order, const domain::user_id& by, bool by_admin,
+                    std::string detail, command_meta m, reply_fn<domain::order_state> done);
   /// Admin: refunds `amount` of the captured payment (the whole total when nullopt) and
   /// records it on the order. Releases nothing.
   void refund_order(const domain::order_id& order, std::optional<domain::money> amount, std::string reason,
@@ -146,7 +149,7 @@ public:
 
   struct impl;
 
-private:
+ private:
   explicit engine(std::unique_ptr<impl> i);
   std::unique_ptr<impl> impl_;
 };
@@ -166,4 +169,4 @@ reply<State> await(Start&& start) {
   return std::move(*answer);
 }
 
-} // namespace mercato::actors
+}  // namespace mercato::actors

@@ -22,10 +22,10 @@ struct history_point {
 };
 
 struct entity_view {
-  std::string kind;                   ///< "user", "email", "product", "cart", "order", "payment", "checkout"
-  es::stream_version version{0};      ///< last event folded (0: the entity did not exist yet)
-  std::int64_t at_ns = 0;             ///< commit time of that event (0 when none)
-  std::string state_json;             ///< the state in the Snapshot schema's JSON (password hashes redacted)
+  std::string kind;               ///< "user", "email", "product", "cart", "order", "payment", "checkout"
+  es::stream_version version{0};  ///< last event folded (0: the entity did not exist yet)
+  std::int64_t at_ns = 0;         ///< commit time of that event (0 when none)
+  std::string state_json;         ///< the state in the Snapshot schema's JSON (password hashes redacted)
 };
 
 /// Fails (with a message for a person) for a stream id of no entity kind, a stream with no

@@ -21,7 +21,7 @@ struct authorization_request {
 
 /// Asynchronous: `done` may run on any thread, once.
 class payment_provider {
-public:
+ public:
   virtual ~payment_provider() = default;
   virtual std::string name() const = 0;
   virtual void authorize(const authorization_request& request,
@@ -32,9 +32,10 @@ public:
 /// tok_insufficientFunds → insufficient funds; tokens not starting with "tok_" → invalid
 /// token. Answers are remembered per payment id (idempotent like a real provider).
 class simulated_provider final : public payment_provider {
-public:
+ public:
   std::string name() const override { return "simulated"; }
-  void authorize(const authorization_request& request, std::function<void(domain::provider_answer)> done) override;
+  void authorize(const authorization_request& request,
+                 std::function<void(domain::provider_answer)> done) override;
 
   /// Every answer is delayed by `d` (on a timer thread) from now on.
   void set_delay(std::chrono::milliseconds d);
@@ -43,7 +44,7 @@ public:
   /// How many authorizations reached the provider (repeats included).
   std::uint64_t calls() const;
 
-private:
+ private:
   domain::provider_answer answer_for(const authorization_request& request);
   mutable std::mutex mutex_;
   std::chrono::milliseconds delay_{0};
@@ -52,4 +53,4 @@ private:
   std::unordered_map<std::string, domain::provider_answer> answered_;
 };
 
-} // namespace mercato::actors
+}  // namespace mercato::actors
