@@ -36,7 +36,7 @@ test-asan: asan
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$(CURDIR)/tools/ubsan.supp \
 	ctest --test-dir $(ASAN) --output-on-failure -j$(JOBS) --no-tests=error
 
-# Mercato against the systems users would pick instead (issue #7): installs the peers, runs
+# Mercato against the systems users would pick instead: installs the peers, runs
 # every figure 3 times, prints the tables and rewrites the make-bench block of docs/benchmarks.md.
 bench: build
 	tools/bench/compare.py --build $(BUILD) --out docs/benchmarks.md

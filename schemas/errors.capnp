@@ -27,7 +27,7 @@ enum StoreError {
 }
 
 enum DomainError {
-  # Refusals of domain commands (the SPEC's rules). A refusal appends nothing.
+  # Refusals of domain commands (the rules of docs/product.md). A refusal appends nothing.
   none @0;
 
   # users

@@ -1,6 +1,6 @@
 // The only file that includes yaml-cpp. Scalars are taken as text (Node::Scalar) and parsed
 // by the key's rule, because yaml-cpp's as<T>() throws "bad conversion" without naming the
-// key (STACK.md).
+// key (docs/library-notes.md).
 #include <cerrno>
 #include <fstream>
 #include <set>

@@ -39,7 +39,7 @@ using detail::exchange;
 using detail::exchange_ptr;
 
 /// A response header with a run-time name: Pistache 0.0.5 drops headers added with
-/// addRaw(), but writes every typed header of the collection (STACK.md).
+/// addRaw(), but writes every typed header of the collection (docs/library-notes.md).
 class dynamic_header final : public Http::Header::Header {
  public:
   dynamic_header(std::string name, std::string value) : name_(std::move(name)), value_(std::move(value)) {}

@@ -1,4 +1,4 @@
-// The keys of the HTTP front (issue 5): rate limits, CORS origins, the request timeout
+// The keys of the HTTP front: rate limits, CORS origins, the request timeout
 // and the payment provider's webhook secret.
 #include <doctest/doctest.h>
 

@@ -1,4 +1,4 @@
-// Orders: the state machine exactly as in the SPEC, checked over every (status, command).
+// Orders: the state machine exactly as in docs/product.md, checked over every (status, command).
 #include <set>
 #include <utility>
 
@@ -68,7 +68,7 @@ std::vector<order_command> every_transition_command() {
           refund_order{eur(100), "broken", payment_id{"pay-1"}, refund_id{"r-1"}}};
 }
 
-/// The SPEC's table, written out independently of the implementation.
+/// The table of docs/product.md, written out independently of the implementation.
 const std::set<std::pair<st, st>> allowed{
     {st::pending, st::stock_reserved},
     {st::stock_reserved, st::payment_authorized},

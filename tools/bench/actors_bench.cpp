@@ -15,7 +15,7 @@
 // with a bounded number of requests in flight; answers come back through callbacks that only
 // record the time and free the slot.
 //
-// --json (`make bench`, issue #7): only 3 and 4, --runs times each (3 on a fresh store per
+// --json (`make bench`): only 3 and 4, --runs times each (3 on a fresh store per
 // run, its figure the median of that run's starts; 4 without waiting for passivation), one
 // JSON line per figure per run on stdout, progress on stderr.
 #include <malloc.h>

@@ -1,6 +1,6 @@
 #pragma once
 // Helpers shared by the benchmarks: the machine's description, latency percentiles, and the
-// machine-readable mode read by `make bench` (tools/bench/compare.py, issue #7).
+// machine-readable mode read by `make bench` (tools/bench/compare.py).
 #include <stdlib.h>
 #include <sys/utsname.h>
 
@@ -44,7 +44,7 @@ inline double percentile_us(std::vector<std::int64_t>& ns, double p) {
   return static_cast<double>(ns[idx]) / 1000.0;
 }
 
-/// One measured value for the `make bench` harness (--json mode of every bench, issue #7): a
+/// One measured value for the `make bench` harness (--json mode of every bench): a
 /// line on stdout, flushed at once,
 ///   {"metric": "<id>", "run": <1-based run>, "value": <number>, "unit": "<unit>"}
 /// Units: "ops/s", "events/s", "us", "ms", "bytes", ... (the contract's list); ids and units are

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""`make bench` (issue #7): Mercato and the systems users would pick instead, side by side in
+"""`make bench`: Mercato and the systems users would pick instead, side by side in
 one run on this machine.
 
 Runs every component below as its own process (each prints one JSON line per figure per run

@@ -1,7 +1,7 @@
 // Event-store benchmark: durable appends through Mercato's group-commit writer against raw
 // RocksDB (sync=true WriteBatch of the same sizes from the same number of threads), in the
 // same run, on the same disk. Prints a Markdown table; --out rewrites docs/benchmarks-detail.md.
-// --json: only the 1-event figures of the `make bench` harness (issue #7), one JSON line per
+// --json: only the 1-event figures of the `make bench` harness (tools/bench/compare.py), one JSON line per
 // figure per run on stdout (bench_util.hpp: emit), progress on stderr.
 //
 // Not a test: figures depend on the machine. Every figure is the median of --runs runs

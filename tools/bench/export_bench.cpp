@@ -1,10 +1,10 @@
-// Export throughput of the `mercato` tool (issue #6): a log of N real domain events
+// Export throughput of the `mercato` tool: a log of N real domain events
 // (CartItemAdded over 100k carts, ~150-byte events; built with async durability — setup
 // only), then the real `mercato events export` binary to /dev/null in each format, against
 // the event store's own merged read of the same log in this process (the reference: what
 // any export must at least do). Median of --runs runs, min–max. Prints a Markdown section;
 // --out appends it to a file. --json: only the raw and NDJSON exports for `make bench`
-// (issue #7), one JSON line per figure per run on stdout, progress on stderr.
+// (tools/bench/compare.py), one JSON line per figure per run on stdout, progress on stderr.
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -191,7 +191,7 @@ int main(int argc, char** argv) {
   const auto n = static_cast<double>(count);
   const auto r = summarize(ref);
   std::ostringstream md;
-  md << "\n## Export (`mercato events export`, issue #6)\n\n"
+  md << "\n## Export (`mercato events export`)\n\n"
      << "Machine: " << bench::machine() << ". Log: " << count
      << " CartItemAdded events over 100k carts (~150 B each, 64 shards). The tool runs as its own process "
         "writing to /dev/null; the reference is the event store's merged read of the same log with every "
@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
   row("export raw Cap'n Proto", capnp_t);
   row("export NDJSON", ndjson_t);
   row("export CSV", csv_t);
-  md << "\nTargets (issue #6): ≥ 1M events/s raw, ≥ 300k events/s NDJSON.\n";
+  md << "\nTargets (docs/product.md): ≥ 1M events/s raw, ≥ 300k events/s NDJSON.\n";
   std::cout << md.str();
   if (!out_file.empty()) std::ofstream(out_file, std::ios::app) << md.str();
   if (temp) std::filesystem::remove_all(dir);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# HTTP benchmark (issues #5 and #7): wrk on loopback against mercatod.
+# HTTP benchmark: wrk on loopback against mercatod.
 #   - GET /api/v1/products/{id}                  (a read-model query)        -c64, -c256
 #   - POST /api/v1/cart/items, durable           (lua/add_to_cart.lua)       -c64, -c256
 #   - full checkout, tok_visa                    (lua/checkout.lua)          -c64
@@ -7,7 +7,7 @@
 #   - mercatod's peak RSS (VmHWM) after the run
 # In Markdown mode (default) nginx serving a 200-byte JSON file is measured in the same run
 # with the same wrk settings (the HTTP ceiling of this machine) and a Markdown section is
-# printed (--out FILE appends it). In --json mode (tools/bench/compare.py, issue #7's
+# printed (--out FILE appends it). In --json mode (tools/bench/compare.py's
 # contract) nginx is not measured here (the peers do it): every figure is one JSON line on
 # stdout, {"metric", "run", "value", "unit"}; everything human goes to stderr.
 #
@@ -310,7 +310,7 @@ if [ "$JSON" = 0 ]; then
   MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(uname -sr)"
   SECTION=$(cat <<MD
 
-## HTTP (wrk on loopback, issue #5)
+## HTTP (wrk on loopback)
 
 Machine: $MACHINE; wrk, nginx and mercatod share these cores. wrk -t2, ${DURATION} s per
 figure, HTTP/1.1 keep-alive. mercatod: bench profile (rate limits off), durability sync
@@ -322,7 +322,7 @@ $(printf %.0f "${FIG[mercato.http.mixed.c200.max_ms]}") ms. Command: \`tools/ben
 | what | connections | req/s | p50 ms | p99 ms | errors + non-2xx | vs nginx |
 |---|---:|---:|---:|---:|---:|---:|
 $ROWS
-Targets (issue #5): add-to-cart ≥ 0.30× nginx with p99 ≤ 5 ms at 64 connections; product GET ≥ 0.6×.
+Targets (docs/product.md): add-to-cart ≥ 0.30× nginx with p99 ≤ 5 ms at 64 connections; product GET ≥ 0.6×.
 MD
 )
   echo "$SECTION"

@@ -1,4 +1,4 @@
-// Projection benchmark (issue #4 "Benchmark"): rebuild rate of every read model from a large
+// Projection benchmark: rebuild rate of every read model from a large
 // log of realistic domain events, and live lag under a sustained write load. Prints a
 // Markdown section to stdout; --out appends it to a file (docs/benchmarks-detail.md).
 //
@@ -16,7 +16,7 @@
 //      writer appends purchases at --rate events/s for --seconds; for every append, the time
 //      from its acknowledgement until each read model has applied it (host::wait_until).
 //
-// --json (`make bench`, issue #7): only the rebuilds of catalog and orders, --runs times on
+// --json (`make bench`): only the rebuilds of catalog and orders, --runs times on
 // the same log, one JSON line per figure per run on stdout, progress on stderr.
 //
 // Not a test: nothing asserts on timing.

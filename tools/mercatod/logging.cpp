@@ -11,7 +11,7 @@ namespace mercato::node {
 
 namespace {
 
-/// One JSON object per line. spdlog's %v is not JSON-escaped (STACK.md), so the line is
+/// One JSON object per line. spdlog's %v is not JSON-escaped (docs/library-notes.md), so the line is
 /// built with a JSON library.
 class json_formatter final : public spdlog::formatter {
  public:

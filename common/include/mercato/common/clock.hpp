@@ -1,5 +1,5 @@
 #pragma once
-// The wall clock comes in from main (STYLE.md #6) so tests can control time.
+// The wall clock comes in from main (docs/style.md) so tests can control time.
 #include <chrono>
 #include <cstdint>
 #include <functional>

@@ -3,7 +3,7 @@
 //   defaults < YAML file < environment < overrides (command-line flags).
 // Every setting is addressed by its dotted path (`storage.shards`), which is also its YAML
 // path, its override key and, upper-cased with `.` -> `_` and prefixed `MERCATO_`, its
-// environment variable (`MERCATO_STORAGE_SHARDS`). The auth keys also answer to the SPEC's
+// environment variable (`MERCATO_STORAGE_SHARDS`). The auth keys also answer to the
 // plain names `JWT_SECRET`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_EXPIRATION_MINUTES`.
 //
 // Contract of load(): on success every field holds a validated value and no further

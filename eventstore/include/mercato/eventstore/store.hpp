@@ -1,5 +1,5 @@
 #pragma once
-// The durable, sharded, append-only event log of one node (ARCHITECTURE.md "The log").
+// The durable, sharded, append-only event log of one node (docs/architecture.md "The log").
 //
 // Thread safety: every member function may be called from any thread. Appends go to one
 // group-commit writer thread; reads and subscriptions read RocksDB directly and never

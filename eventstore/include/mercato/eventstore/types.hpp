@@ -143,7 +143,7 @@ template <class T>
 using store_result = result<T, store_error>;
 
 /// An 8-byte-aligned, unpacked copy of a stored Envelope (Cap'n Proto needs aligned input:
-/// STACK.md). `bytes()` is the standard flat-array message that `capnp decode` reads.
+/// docs/library-notes.md). `bytes()` is the standard flat-array message that `capnp decode` reads.
 class envelope_bytes {
  public:
   envelope_bytes() = default;

@@ -28,8 +28,8 @@ struct bucket_policy {
 
 struct rate_limit_options {
   bool enabled = true;
-  bucket_policy general{100, std::chrono::seconds{60}};  ///< SPEC: 100 requests/min
-  bucket_policy auth{10, std::chrono::seconds{3600}};    ///< SPEC: 10/hour on auth routes
+  bucket_policy general{100, std::chrono::seconds{60}};  ///< product default: 100 requests/min
+  bucket_policy auth{10, std::chrono::seconds{3600}};    ///< product default: 10/hour on auth routes
   std::size_t max_clients = 100000;                      ///< per class
 };
 

@@ -1,5 +1,5 @@
 #pragma once
-// Admin figures (issue #4 "Read models"): revenue and orders per day, top products,
+// Admin figures: revenue and orders per day, top products,
 // low-stock products.
 //
 // Definitions (all days are UTC dates of the event's commit time, "YYYY-MM-DD"):

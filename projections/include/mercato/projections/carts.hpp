@@ -1,5 +1,5 @@
 #pragma once
-// Carts as shoppers see them (issue #4 "Read models"; GET /api/v1/cart).
+// Carts as shoppers see them (GET /api/v1/cart).
 //
 // Keys (relative to the keyspace prefix):
 //   "c/" + cart id → the cart (compact binary). A user's cart id is domain::cart_id_for(user)

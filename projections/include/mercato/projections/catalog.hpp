@@ -1,5 +1,5 @@
 #pragma once
-// The catalog read model (issue #4 "Read models"): products with current price, active
+// The catalog read model: products with current price, active
 // flag, category and available stock; paged search with text, category and price filters,
 // sorted by name, price or newest.
 //

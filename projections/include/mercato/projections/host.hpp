@@ -1,7 +1,7 @@
 #pragma once
 // The projection host: runs every read model of a node, each in a *generation keyspace*,
 // rebuilds a projection into a fresh generation while the old one keeps serving, and swaps
-// them atomically (issue #4 "Framework"; docs/decisions on generations and swap).
+// them atomically (docs/decisions/0006-projection-generations.md).
 //
 // Keyspaces. A projection's read model and its per-shard checkpoints live under
 //   prefix = "proj/<name>/v<version>/g<generation>/"

@@ -1,5 +1,5 @@
 #pragma once
-// Each user's notification inbox (issue #4 "Read models"; GET /api/v1/notifications).
+// Each user's notification inbox (GET /api/v1/notifications).
 //
 // Keys (relative to the keyspace prefix):
 //   "n/" + user id + '\0' + ~emitted_ns (8 bytes BE) + notification id → the notification

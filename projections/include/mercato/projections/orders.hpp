@@ -1,5 +1,5 @@
 #pragma once
-// Orders and payments as their owners see them (issue #4 "Read models"):
+// Orders and payments as their owners see them:
 // GET /api/v1/orders (history, newest first, paged), GET /api/v1/orders/{id} (details with
 // status timeline, payments and refunds), GET /api/v1/payments/{id}.
 //

@@ -1,5 +1,5 @@
 #pragma once
-// The notification outbox (issue #4 "Notification delivery"; docs/webhooks.md).
+// The notification outbox (docs/webhooks.md).
 //
 // Two halves that share one keyspace of the projection column family:
 //

@@ -1,6 +1,6 @@
 #pragma once
 // A projection: a named, versioned, deterministic fold of the whole log (all shards) into
-// read-model keys of the store's `projections` column family (ARCHITECTURE.md
+// read-model keys of the store's `projections` column family (docs/architecture.md
 // "Projections"). Projections never talk to actors; they only see recorded events.
 //
 // Key layout: a projection writes under a keyspace prefix given to its runner (the host's

@@ -2,7 +2,7 @@
 // What every read-model query shares: paging and the keyspace prefix a query reads.
 //
 // Queries are constructed per use as X_query(store, prefix), where prefix is the active
-// keyspace of the projection (host::active_prefix(name), CONTRACT.md §2); construction is
+// keyspace of the projection (host::active_prefix(name)); construction is
 // cheap (no I/O). Until a host runs, tests use default_prefix<P>(): the keyspace
 // projection_runner writes, key_prefix(P::projection_name, P::current_version).
 #include <cstdint>

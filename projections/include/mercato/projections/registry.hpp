@@ -1,5 +1,5 @@
 #pragma once
-// Every query read model of a node, for the host (CONTRACT.md §2). The notification outbox
+// Every query read model of a node, for the host. The notification outbox
 // is NOT here: rebuilding it would re-deliver.
 #include <memory>
 #include <vector>

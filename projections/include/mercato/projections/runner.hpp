@@ -1,6 +1,6 @@
 #pragma once
 // Runs one projection on its own thread: catch up from its per-shard checkpoints, then
-// follow live commits (issue #4 "Framework").
+// follow live commits (docs/architecture.md "Projections").
 //
 // Exactly-once contract: for every polled batch, the read-model writes AND the new
 // checkpoints of the shards the batch touched go into ONE event_store::commit(aux_batch)

@@ -1,5 +1,5 @@
 #pragma once
-// The event type and stream catalog for tools (issue #4 "Read models"): which streams exist
+// The event type and stream catalog for tools: which streams exist
 // (by entity kind, paged), their lengths and first/last event times; events per type.
 //
 // Keys (relative to the keyspace prefix):

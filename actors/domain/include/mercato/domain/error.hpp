@@ -1,5 +1,5 @@
 #pragma once
-// Refusals of domain commands. A refusal is a value (STYLE.md #4): `decide` returns it and
+// Refusals of domain commands. A refusal is a value (docs/style.md): `decide` returns it and
 // appends nothing. The codes mirror schemas/errors.capnp `DomainError` ordinal for ordinal
 // (checked by static_asserts in codec), so they cross processes and land in stored records.
 #include <cstdint>

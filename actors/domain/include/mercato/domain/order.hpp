@@ -1,5 +1,5 @@
 #pragma once
-// Orders and their state machine, exactly as in the SPEC:
+// Orders and their state machine, exactly as in docs/product.md:
 //
 //   pending → stock_reserved → payment_authorized → confirmed → shipped → delivered
 //   cancelled  from pending, stock_reserved, payment_authorized or confirmed (before shipped)
@@ -38,7 +38,7 @@ struct order_state {
   bool operator==(const order_state&) const = default;
 };
 
-/// True iff the SPEC's state machine allows `from → to`.
+/// True iff the order state machine (docs/product.md) allows `from → to`.
 bool transition_allowed(order_status from, order_status to) noexcept;
 
 // ---- commands -------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 #pragma once
-// Demo data for the development profile: a small catalog (prod-001 …) and the SPEC's demo
+// Demo data for the development profile: a small catalog (prod-001 …) and the demo
 // customer (test@example.com / Password123!), created through the same commands as real
 // data. Only into an empty data directory; a seeding interrupted by a crash is finished
 // at the next start (every command carries an idempotency key).

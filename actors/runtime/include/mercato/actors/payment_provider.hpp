@@ -1,6 +1,6 @@
 #pragma once
 // Payment providers behind one interface. The built-in simulated provider follows the
-// SPEC's Stripe-like test tokens and can be told to delay or fail, so tests drive every path.
+// Stripe-like test tokens (docs/product.md) and can be told to delay or fail, so tests drive every path.
 #include <chrono>
 #include <functional>
 #include <memory>
