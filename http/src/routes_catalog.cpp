@@ -1,8 +1,7 @@
 // Catalog: GET /api/v1/products (search, category, price range, sort, paging),
 // GET /api/v1/products/{id}; admin: POST /api/v1/products, PUT /api/v1/products/{id},
 // POST /api/v1/products/{id}/deactivate, POST /api/v1/products/{id}/restock.
-#include <random>
-
+#include <mercato/common/ids.hpp>
 #include <mercato/domain/product.hpp>
 #include <mercato/http/validate.hpp>
 #include <mercato/projections/catalog.hpp>
@@ -66,12 +65,7 @@ const body_schema& restock_schema() {
 }
 
 std::string new_product_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id = "prod-";
-  auto v = rng();
-  for (int i = 0; i < 12; ++i) id.push_back(hex[(v >> (i * 4)) & 15]);
-  return id;
+  return "prod-" + ids::random_id();
 }
 
 /// Answers a product command with the product as the engine now has it.

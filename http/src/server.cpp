@@ -13,13 +13,13 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
-#include <random>
 #include <sstream>
 #include <thread>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <mercato/common/ids.hpp>
 #include <mercato/http/cors.hpp>
 #include <mercato/http/jwt.hpp>
 #include <mercato/http/rate_limit.hpp>
@@ -64,18 +64,6 @@ bool acceptable_request_id(const std::string& id) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' || c == '-'))
       return false;
   return true;
-}
-
-std::string new_request_id() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string id(32, '0');
-  auto a = rng(), b = rng();
-  for (int i = 0; i < 16; ++i) {
-    id[static_cast<std::size_t>(i)] = hex[(a >> (i * 4)) & 15];
-    id[static_cast<std::size_t>(16 + i)] = hex[(b >> (i * 4)) & 15];
-  }
-  return id;
 }
 
 void parse_query(std::string_view raw, std::map<std::string, std::string>& out) {
@@ -175,7 +163,7 @@ struct server::impl {
       req.path = "?";
     }
     auto rid = req.header("x-request-id");
-    if (!acceptable_request_id(rid)) rid = new_request_id();
+    if (!acceptable_request_id(rid)) rid = ids::random_id();
     in_flight.fetch_add(1);
     ctx.http_figures.in_flight().add(1);
     auto ex = std::make_shared<exchange>(

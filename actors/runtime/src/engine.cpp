@@ -5,6 +5,8 @@
 #include <thread>
 #include <unordered_map>
 
+#include <mercato/common/ids.hpp>
+
 #include "checkout_driver.hpp"
 
 namespace mercato::actors {
@@ -38,29 +40,9 @@ namespace {
 constexpr std::string_view open_checkouts_begin = "runtime/open-checkouts/";
 constexpr std::string_view open_checkouts_end = "runtime/open-checkouts0";
 
-/// 128 random bits as hex: new entity ids.
-std::string random_id() {
-  unsigned char raw[16];
-  randombytes_buf(raw, sizeof raw);
-  char hex[33];
-  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
-  return hex;
-}
-
-/// A stable id derived from `parts` (BLAKE2b): the same request key gives the same entity.
-std::string derived_id(std::string_view a, std::string_view b) {
-  unsigned char out[16];
-  crypto_generichash_state st;
-  crypto_generichash_init(&st, nullptr, 0, sizeof out);
-  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(a.data()), a.size());
-  const unsigned char sep = 0;
-  crypto_generichash_update(&st, &sep, 1);
-  crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(b.data()), b.size());
-  crypto_generichash_final(&st, out, sizeof out);
-  char hex[33];
-  sodium_bin2hex(hex, sizeof hex, out, sizeof out);
-  return hex;
-}
+// New entity ids: random, or derived from the request's idempotency key (mercato/common/ids.hpp).
+using ids::derived_id;
+using ids::random_id;
 
 template <class State>
 void refuse(const reply_fn<State>& done, domain::domain_errc code, std::string message) {
