@@ -64,8 +64,13 @@ const body_schema& restock_schema() {
   return schema;
 }
 
-std::string new_product_id() {
-  return "prod-" + ids::random_id();
+/// The id of a product created without one: derived from the admin and the request's
+/// Idempotency-Key, so a retried request names (and finds) the same product and the store's
+/// idempotency check answers it with the first result; random without a key.
+std::string new_product_id(const exchange& ex) {
+  const auto key = ex.req().header("idempotency-key");
+  const auto admin = ex.who ? ex.who->user_id : std::string();
+  return "prod-" + (key.empty() ? ids::random_id() : ids::derived_id("product", admin, key));
 }
 
 /// Answers a product command with the product as the engine now has it.
@@ -156,7 +161,7 @@ void add_catalog_routes(route_table& t, api_context& ctx) {
              return;
            }
            domain::create_product c;
-           c.id = domain::product_id{body->optional_text("id").value_or(new_product_id())};
+           c.id = domain::product_id{body->optional_text("id").value_or(new_product_id(*ex))};
            c.sku = body->optional_text("sku").value_or(c.id.value());
            c.name = body->text("name");
            c.description = body->optional_text("description").value_or("");
