@@ -164,10 +164,11 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
-/// The candidate nearest to `word` when it is plausibly a typo of it, else "".
-std::string nearest(std::string_view word, const std::vector<std::string>& candidates) {
+/// The candidate nearest to `word` within `max_distance` edits, else "".
+std::string nearest(std::string_view word, const std::vector<std::string>& candidates,
+                    std::size_t max_distance) {
   std::string best;
-  std::size_t best_distance = std::max<std::size_t>(2, word.size() / 4) + 1;
+  std::size_t best_distance = max_distance + 1;
   for (const auto& candidate : candidates) {
     const std::size_t d = edit_distance(word, candidate);
     if (d < best_distance) {
@@ -232,7 +233,7 @@ std::string known_under(std::string_view section) {
 std::string nearest_key(std::string_view path) {
   std::vector<std::string> paths;
   for (const auto& key : key_table()) paths.emplace_back(key.path);
-  return nearest(path, paths);
+  return nearest(path, paths, std::max<std::size_t>(2, path.size() / 4));
 }
 
 std::string nearest_env(std::string_view name) {
@@ -241,7 +242,7 @@ std::string nearest_env(std::string_view name) {
     names.push_back(key.env_name());
     if (!key.alias_env.empty()) names.emplace_back(key.alias_env);
   }
-  return nearest(name, names);
+  return nearest(name, names, 2);
 }
 
 }  // namespace mercato::config::detail

@@ -41,7 +41,9 @@ std::string known_under(std::string_view section);
 
 /// The key path nearest to `path` by edit distance, when it is plausibly a typo; else "".
 std::string nearest_key(std::string_view path);
-/// The same for an environment variable name (MERCATO_* names and JWT_* aliases).
+/// The environment name (MERCATO_* names and JWT_* aliases) at most two edits from `name`,
+/// else "". Stricter than nearest_key: an unknown MERCATO_* variable is often no typo at all
+/// (Kubernetes service links, wrapper scripts), and a far-fetched guess would mislead.
 std::string nearest_env(std::string_view name);
 
 }  // namespace mercato::config::detail

@@ -1,8 +1,10 @@
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <mercato/config/config.hpp>
 
@@ -62,20 +64,35 @@ const key_descriptor* key_for_env(std::string_view name) {
   return nullptr;
 }
 
-mercato::result<settings, config_error> read_environment(const std::map<std::string, std::string>& env) {
+/// One warning naming every MERCATO_* variable that is no setting (names only: a value
+/// may be a secret), with the setting each one probably meant.
+std::optional<config_warning> unknown_variables_warning(const std::vector<std::string>& names) {
+  if (names.empty()) return std::nullopt;
+  config_warning w{names, {}};
+  std::string list;
+  for (const auto& name : names) list += (list.empty() ? "" : ", ") + name + did_you_mean(nearest_env(name));
+  w.message = "ignoring " + std::to_string(names.size()) + " MERCATO_* environment variable" +
+              (names.size() == 1 ? " that names" : "s that name") + " no setting: " + list +
+              " (Kubernetes service links and wrapper scripts set such names; a misspelt setting "
+              "keeps its default)";
+  return w;
+}
+
+mercato::result<settings, config_error> read_environment(const std::map<std::string, std::string>& env,
+                                                         std::vector<config_warning>& warnings) {
   settings out;
+  std::vector<std::string> unknown;
   std::map<std::string_view, const raw_setting*> by_key;  // to catch MERCATO_X vs alias clashes
   for (const auto& [name, text] : env) {
     if (name == config_file_env) continue;
     const key_descriptor* key = key_for_env(name);
     if (key == nullptr) {
-      if (!name.starts_with(env_prefix)) continue;
-      return mercato::fail(config_error{
-          name, name + " from the environment: is not a known setting" + did_you_mean(nearest_env(name)) +
-                    "; every MERCATO_* variable must name a setting (or be MERCATO_CONFIG, the file)"});
+      if (name.starts_with(env_prefix)) unknown.push_back(name);
+      continue;
     }
     out.push_back({key, text, name + " (" + std::string(key->path) + ")", "from the environment", name});
   }
+  if (auto w = unknown_variables_warning(unknown)) warnings.push_back(std::move(*w));
   for (const auto& s : out) {
     const auto [it, fresh] = by_key.emplace(s.key->path, &s);
     if (!fresh && it->second->text != s.text) {
@@ -164,21 +181,28 @@ bool needs_quotes(std::string_view text) {
 
 }  // namespace
 
-mercato::result<node_config, config_error> load(const load_inputs& inputs) {
-  node_config config = defaults();
+mercato::result<loaded_config, config_error> load_with_warnings(const load_inputs& inputs) {
+  loaded_config loaded{defaults(), {}};
+  node_config& config = loaded.config;
   if (const auto file = config_file(inputs)) {
     if (auto applied = apply_source(read_yaml_file(*file), config); !applied) {
       return mercato::fail(applied.error());
     }
   }
-  if (auto applied = apply_source(read_environment(inputs.env), config); !applied) {
+  if (auto applied = apply_source(read_environment(inputs.env, loaded.warnings), config); !applied) {
     return mercato::fail(applied.error());
   }
   if (auto applied = apply_source(read_overrides(inputs.overrides), config); !applied) {
     return mercato::fail(applied.error());
   }
   if (auto checked = check_combination(config); !checked) return mercato::fail(checked.error());
-  return config;
+  return loaded;
+}
+
+mercato::result<node_config, config_error> load(const load_inputs& inputs) {
+  auto loaded = load_with_warnings(inputs);
+  if (!loaded) return mercato::fail(loaded.error());
+  return std::move(loaded->config);
 }
 
 std::map<std::string, std::string> environment_from(const char* const* envp) {

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 #include <string_view>
@@ -34,6 +35,13 @@ std::filesystem::path write_file(const temp_dir& dir, const std::string& text,
 
 /// The refusal must name `key`, both in config_error::key and in the message, and say
 /// what is accepted.
+/// load_with_warnings() that must succeed.
+cfg::loaded_config load_warned(const cfg::load_inputs& in) {
+  auto r = cfg::load_with_warnings(in);
+  REQUIRE_MESSAGE(r.has_value(), (r.has_value() ? "" : r.error().message));
+  return *r;
+}
+
 void check_names_key(const cfg::config_error& e, const std::string& key) {
   INFO(e.message);
   CHECK(e.key == key);
@@ -220,12 +228,73 @@ TEST_CASE("YAML shape errors name the key") {
   }
 }
 
-TEST_CASE("unknown MERCATO_ variable is refused by name") {
-  const auto e = load_error({.env = {{"MERCATO_STORAGE_SHARDZ", "8"}}});
-  INFO(e.message);
-  CHECK(e.key == "MERCATO_STORAGE_SHARDZ");
-  CHECK(contains(e.message, "MERCATO_STORAGE_SHARDZ"));
-  CHECK(contains(e.message, "did you mean MERCATO_STORAGE_SHARDS?"));
+TEST_CASE("unknown MERCATO_ variables are ignored with one warning naming them all") {
+  // What Kubernetes injects into every pod of a namespace with a Service named `mercato`.
+  const std::map<std::string, std::string> env{{"MERCATO_SERVICE_HOST", "10.0.0.1"},
+                                               {"MERCATO_SERVICE_PORT", "8080"},
+                                               {"MERCATO_PORT_8080_TCP_ADDR", "10.0.0.1"},
+                                               {"MERCATO_WRAPPER_SECRET", "hunter2"},
+                                               {"MERCATO_STORAGE_SHARDS", "16"}};
+  const auto loaded = load_warned({.env = env});
+  CHECK(loaded.config == load_ok({.env = {{"MERCATO_STORAGE_SHARDS", "16"}}}));
+  REQUIRE(loaded.warnings.size() == 1);
+  const auto& w = loaded.warnings.front();
+  INFO(w.message);
+  CHECK(w.keys == std::vector<std::string>{"MERCATO_PORT_8080_TCP_ADDR", "MERCATO_SERVICE_HOST",
+                                           "MERCATO_SERVICE_PORT", "MERCATO_WRAPPER_SECRET"});
+  for (const auto& name : w.keys) CHECK(contains(w.message, name));
+  CHECK(contains(w.message, "4 MERCATO_* environment variables that name no setting"));
+  CHECK_FALSE(contains(w.message, "MERCATO_STORAGE_SHARDS"));  // known, not warned about
+  CHECK_FALSE(contains(w.message, "hunter2"));                 // names only, never values
+  CHECK_FALSE(contains(w.message, "10.0.0.1"));
+  CHECK_FALSE(contains(w.message, "did you mean"));  // none of them looks like a setting
+  CHECK(std::count(w.message.begin(), w.message.end(), '\n') == 0);
+
+  // load() accepts the same inputs; it only drops the warning.
+  CHECK(load_ok({.env = env}) == loaded.config);
+}
+
+TEST_CASE("an unknown MERCATO_ variable close to a setting's name gets a did-you-mean") {
+  const auto loaded = load_warned({.env = {{"MERCATO_STORAGE_SHARD", "8"},
+                                           {"MERCATO_LOG_LEVLE", "debug"},
+                                           {"MERCATO_SERVICE_HOST", "10.0.0.1"}}});
+  CHECK(loaded.config == load_ok({}));  // the misspelt settings keep their defaults
+  REQUIRE(loaded.warnings.size() == 1);
+  const auto& w = loaded.warnings.front();
+  INFO(w.message);
+  CHECK(w.keys.size() == 3);
+  CHECK(contains(w.message, "MERCATO_STORAGE_SHARD (did you mean MERCATO_STORAGE_SHARDS?)"));
+  CHECK(contains(w.message, "MERCATO_LOG_LEVLE (did you mean MERCATO_LOG_LEVEL?)"));
+  CHECK(contains(w.message, "MERCATO_SERVICE_HOST,"));  // no guess for a service link
+  CHECK(contains(w.message, "3 MERCATO_* environment variables that name no setting"));
+
+  const auto one = load_warned({.env = {{"MERCATO_AUTH_JWT_SECRT", "x"}}});
+  REQUIRE(one.warnings.size() == 1);
+  INFO(one.warnings.front().message);
+  CHECK(contains(one.warnings.front().message, "1 MERCATO_* environment variable that names no setting"));
+  CHECK(contains(one.warnings.front().message, "did you mean MERCATO_AUTH_JWT_SECRET?"));
+}
+
+TEST_CASE("known variables, MERCATO_CONFIG and other names give no warning") {
+  temp_dir dir;
+  const auto file = write_file(dir, "node: {id: from-file}\n");
+  const auto loaded = load_warned({.env = {{"MERCATO_CONFIG", file.string()},
+                                           {"MERCATO_LOG_LEVEL", "debug"},
+                                           {"JWT_ISSUER", "me"},
+                                           {"JWT_SOMETHING_ELSE", "x"},
+                                           {"MERCATOR", "x"},
+                                           {"PATH", "/usr/bin"}}});
+  CHECK(loaded.warnings.empty());
+  CHECK(loaded.config.node.id == "from-file");
+}
+
+TEST_CASE("a bad value of a known MERCATO_ variable is still refused beside unknown ones") {
+  const auto e =
+      load_error({.env = {{"MERCATO_SERVICE_HOST", "10.0.0.1"}, {"MERCATO_STORAGE_SHARDS", "abc"}}});
+  check_names_key(e, "MERCATO_STORAGE_SHARDS");
+  CHECK(contains(e.message, "storage.shards"));
+  CHECK_FALSE(contains(e.message, "MERCATO_SERVICE_HOST"));
+  CHECK_FALSE(cfg::load_with_warnings({.env = {{"MERCATO_SERVICE_HOST", "x"}, {"MERCATO_PROFILE", "qa"}}}));
 }
 
 TEST_CASE("unknown override key is refused by name") {

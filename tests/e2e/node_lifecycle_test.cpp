@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <vector>
 
 #include <doctest/doctest.h>
 
@@ -115,10 +116,12 @@ TEST_CASE("a data directory in use by another node is refused") {
 
 TEST_CASE("bad configuration exits 2 naming the key") {
   temp_dir dir;
-  SUBCASE("unknown MERCATO_ variable") {
-    process p(MERCATOD_PATH, {"--data-dir", (dir / "d").string()}, {{"MERCATO_SHARDZ", "4"}}, dir / "log");
+  SUBCASE("bad value of a known MERCATO_ variable") {
+    process p(MERCATOD_PATH, {"--data-dir", (dir / "d").string(), "--listen", "127.0.0.1:0"},
+              {{"MERCATO_STORAGE_SHARDS", "abc"}, {"MERCATO_SERVICE_HOST", "10.0.0.1"}}, dir / "log");
     REQUIRE(p.wait(30s) == 2);
-    CHECK(p.output().find("MERCATO_SHARDZ") != std::string::npos);
+    CHECK(p.output().find("MERCATO_STORAGE_SHARDS") != std::string::npos);
+    CHECK(p.output().find("storage.shards") != std::string::npos);
   }
   SUBCASE("bad listen address") {
     process p(MERCATOD_PATH, {"--listen", "nowhere"}, {}, dir / "log");
@@ -140,6 +143,30 @@ TEST_CASE("bad configuration exits 2 naming the key") {
     REQUIRE(p.wait(30s) == 2);
   }
   CHECK_FALSE(std::filesystem::exists(dir / "d"));
+}
+
+TEST_CASE("unknown MERCATO_ variables (Kubernetes service links) are logged once and the node starts") {
+  temp_dir dir;
+  node_process node(dir / "data", dir / "node.log", {},
+                    {{"MERCATO_SERVICE_HOST", "10.0.0.1"}, {"MERCATO_PORT_8080_TCP_ADDR", "10.0.0.1"}});
+  auto r = http_request(node.port, "GET", "/health/live");
+  CHECK(r.status == 200);
+  node.proc.signal(SIGTERM);
+  REQUIRE(node.proc.wait(30s) == 0);  // the log is complete: every line whole
+
+  std::istringstream lines(node.proc.output());
+  std::string line;
+  std::vector<nlohmann::json> naming;  // log lines that name the variables
+  while (std::getline(lines, line)) {
+    auto j = nlohmann::json::parse(line);
+    if (j["msg"].get<std::string>().find("MERCATO_SERVICE_HOST") != std::string::npos) naming.push_back(j);
+  }
+  REQUIRE(naming.size() == 1);
+  const auto msg = naming.front()["msg"].get<std::string>();
+  INFO(msg);
+  CHECK(naming.front()["level"].get<std::string>().starts_with("warn"));
+  CHECK(msg.find("MERCATO_PORT_8080_TCP_ADDR") != std::string::npos);
+  CHECK(msg.find("10.0.0.1") == std::string::npos);  // names only, never values
 }
 
 TEST_CASE("--version and --help exit 0") {

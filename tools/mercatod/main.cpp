@@ -192,11 +192,12 @@ int main(int argc, char** argv) {
   if (!data_dir.empty()) in.overrides["data_dir"] = data_dir;
   if (!listen.empty()) in.overrides["listen"] = listen;
   if (!profile.empty()) in.overrides["profile"] = profile;
-  auto cfg = config::load(in);
+  auto cfg = config::load_with_warnings(in);
   if (!cfg) {
     std::cerr << "mercatod: configuration error: " << cfg.error().message << "\n";
     return 2;
   }
-  node::setup_logging(cfg->log.level, cfg->log.format);
-  return run(*cfg, stop_signals);
+  node::setup_logging(cfg->config.log.level, cfg->config.log.format);
+  for (const auto& w : cfg->warnings) spdlog::warn("configuration: {}", w.message);
+  return run(cfg->config, stop_signals);
 }

@@ -9,6 +9,8 @@
 // Contract of load(): on success every field holds a validated value and no further
 // checking is needed by the component that reads it; on failure nothing is returned but
 // one config_error naming the offending key (or file / variable) and what is accepted.
+// What is accepted but worth an operator's eye (MERCATO_* variables that name no setting)
+// comes back as warnings from load_with_warnings(); the caller logs them.
 // load() is a pure function of its inputs (it reads the named file, nothing else: the
 // environment is passed in), so it is safe to call from any thread.
 #include <chrono>
@@ -144,19 +146,39 @@ struct config_error {
   std::string message;
 };
 
+/// Something in the inputs that does not stop the node but its operator should see.
+struct config_warning {
+  /// What it is about: the environment variables' names (never their values).
+  std::vector<std::string> keys;
+  /// One line for the log, naming every key (with a did-you-mean for likely typos).
+  std::string message;
+};
+
 struct load_inputs {
   /// The YAML file (`--config`). When empty, the environment variable MERCATO_CONFIG, if
   /// set, names the file; with neither, only defaults, environment and overrides apply.
   std::optional<std::filesystem::path> file = std::nullopt;
   /// The process environment (see environment_from); only `MERCATO_*` and `JWT_*` names
-  /// are looked at. A `MERCATO_*` name that is no key (nor MERCATO_CONFIG) is an error.
+  /// are looked at. `MERCATO_*` names that are no key (nor MERCATO_CONFIG) are ignored with
+  /// one warning naming them all: Kubernetes injects MERCATO_SERVICE_HOST, MERCATO_PORT_…
+  /// into every pod of a namespace with a Service named `mercato`, and wrapper scripts set
+  /// their own. A bad value of a known variable is an error.
   std::map<std::string, std::string> env = {};
   /// Command-line values keyed by dotted path (`{"data_dir", "/var/lib/mercato"}`).
   std::map<std::string, std::string> overrides = {};
 };
 
+/// A configuration with what load noticed but accepted.
+struct loaded_config {
+  node_config config;
+  std::vector<config_warning> warnings;  ///< at most one today: the unknown MERCATO_* variables
+};
+
 /// Builds the configuration. Every value given is validated, even one a higher-precedence
 /// source replaces, so a broken file is reported even while a flag hides it.
+mercato::result<loaded_config, config_error> load_with_warnings(const load_inputs& inputs);
+
+/// load_with_warnings() without the warnings, for callers with no log to put them in.
 mercato::result<node_config, config_error> load(const load_inputs& inputs);
 
 /// Copies a NULL-terminated `NAME=value` array (main's `environ`) into a map.
