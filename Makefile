@@ -19,7 +19,9 @@ $(BUILD)/build.ninja $(BUILD)/Makefile:
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j$(JOBS)
 
-run: build
+# Only the node and what it links: tests and benchmarks are not built for a run.
+run: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j$(JOBS) --target mercatod
 	$(BUILD)/tools/mercatod --data-dir $(DATA_DIR) --listen $(LISTEN) --profile dev
 
 test: build
@@ -57,10 +59,10 @@ bench-detail: build
 	tools/bench/http_bench.sh --build $(BUILD) --out docs/benchmarks-detail.md
 
 format:
-	find common config eventstore http tools tests actors projections cluster -name '*.[ch]pp' | xargs clang-format -i
+	find common config eventstore codec http tools tests actors projections cluster -name '*.[ch]pp' | xargs clang-format -i
 
 format-check:
-	find common config eventstore http tools tests actors projections cluster -name '*.[ch]pp' | xargs clang-format --dry-run --Werror
+	find common config eventstore codec http tools tests actors projections cluster -name '*.[ch]pp' | xargs clang-format --dry-run --Werror
 
 clean:
 	rm -rf $(BUILD) $(ASAN)

@@ -8,7 +8,9 @@
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("mercato::schema");
 
-struct Money {
+using M = import "mercato.capnp";
+
+struct Money $M.cxxType("money") {
   # An amount of money in one currency. Never floating point.
   minorUnits @0 :Int64;   # amount in the currency's minor unit (cents for EUR/USD, yen for JPY)
   currency @1 :Text;      # ISO 4217 alphabetic code, upper case, e.g. "EUR"
@@ -16,20 +18,20 @@ struct Money {
 
 struct OrderLine {
   # One line of an order (and of a checkout), frozen when the cart is checked out.
-  productId @0 :Text;
+  productId @0 :Text $M.id("product");
   name @1 :Text;          # product name as the cart saw it when the item was added
   quantity @2 :UInt32;    # units ordered (1..99 by default; the cart's configured range)
   unitPrice @3 :Money;    # price of one unit, as seen when the item was added to the cart
   lineTotal @4 :Money;    # unitPrice × quantity, same currency
 }
 
-enum Role {
+enum Role $M.unknownAs("customer") {
   # A user's role. Every registered user has exactly one.
   customer @0;
   admin @1;
 }
 
-enum CancelReason {
+enum CancelReason $M.unknownAs("unspecified") {
   # Why an order was cancelled, a checkout compensated, or a stock reservation released.
   # The accompanying `detail` text says more, for people.
   unspecified @0;         # not set; never written on purpose
@@ -40,7 +42,7 @@ enum CancelReason {
   checkoutFailed @5;      # any other failure inside the checkout; see detail
 }
 
-enum PaymentFailureReason {
+enum PaymentFailureReason $M.unknownAs("unspecified") {
   # Why a payment authorization failed.
   unspecified @0;         # not set; never written on purpose
   declined @1;            # the provider declined the charge (e.g. token "tok_chargeDeclined")

@@ -1,14 +1,17 @@
 # The envelope every stored event is wrapped in. One envelope is one RocksDB value in the
 # `events` column family, keyed by (shard, sequence) in big-endian.
 #
+# The envelope knows nothing of commerce: the event travels inside it as opaque bytes with
+# its type name and schema id (the codec library above the event store writes and reads
+# them). Records written before that embed the event union of events.capnp in
+# `legacyEvent` instead (docs/storage-format.md).
+#
 # Evolution rules (docs/schema-evolution.md): add fields and union members at the end with
 # the next ordinal; never renumber, retype, rename-with-new-meaning or remove a field.
 @0xcf866f6249617046;
 
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("mercato::schema");
-
-using Events = import "events.capnp";
 
 struct Envelope {
   streamId @0 :Text;          # the entity's stream, e.g. "cart-6f1c..."
@@ -21,6 +24,13 @@ struct Envelope {
   correlationId @7 :Text;     # request that caused the command (X-Request-Id)
   causationId @8 :Text;       # message/command that directly caused this event
   idempotencyKey @9 :Text;    # the command's idempotency key, if it had one
-  event @10 :Events.Event;    # the domain event itself
+  legacyEvent @10 :AnyPointer;
+  # Records of the first form only: the event as a member of the Event union of
+  # events.capnp (this field was `event :Events.Event`; a struct pointer may become
+  # AnyPointer without changing the bytes). Never written now.
   nodeId @11 :Text;           # node that committed the event (added later: old records read "")
+  payload @12 :Data;
+  # The event: a flat-array Cap'n Proto message whose root is the struct `schemaId`
+  # (e.g. events.capnp CartItemAdded). Empty in records of the first form.
+  schemaId @13 :UInt64;       # Cap'n Proto id of the payload's root struct
 }

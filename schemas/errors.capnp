@@ -11,6 +11,8 @@
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("mercato::schema");
 
+using M = import "mercato.capnp";
+
 enum StoreError {
   # Failures of the event store (eventstore/).
   none @0;
@@ -26,7 +28,7 @@ enum StoreError {
   timeout @10;              # the operation did not finish in time
 }
 
-enum DomainError {
+enum DomainError $M.cxxName("domain_errc") $M.unknownAs("invalidRequest") {
   # Refusals of domain commands (the rules of docs/product.md). A refusal appends nothing.
   none @0;
 
@@ -92,4 +94,10 @@ enum ClusterError {
   notCoordinator @6;        # a coordinator-only request reached another member
   incompatibleVersion @7;   # the peer speaks a protocol or format this node does not
   shuttingDown @8;          # this node is leaving the cluster
+}
+
+struct Refusal $M.cxxName("domain_error") {
+  # A refused command: what kind (for programs) and a message a person can act on.
+  code @0 :DomainError;
+  message @1 :Text;
 }

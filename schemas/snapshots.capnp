@@ -8,6 +8,8 @@
 using Cxx = import "/capnp/c++.capnp";
 $Cxx.namespace("mercato::schema");
 
+using M = import "mercato.capnp";
+
 using Common = import "common.capnp";
 using Money = Common.Money;
 using OrderLine = Common.OrderLine;
@@ -40,25 +42,25 @@ struct Snapshot {
 
 struct UserState {
   # A user account.
-  userId @0 :Text;
-  email @1 :Text;             # as given at registration
-  emailNormalized @2 :Text;   # lower-cased
+  userId @0 :Text $M.id("user");
+  email @1 :Text $M.personal;             # as given at registration
+  emailNormalized @2 :Text $M.personal;   # lower-cased
   passwordHash @3 :Text;      # Argon2id PHC string
   role @4 :Role;
-  displayName @5 :Text;
+  displayName @5 :Text $M.personal;
   registeredAtNs @6 :Int64;   # commit time of UserRegistered, ns since the Unix epoch
 }
 
 struct EmailClaimState {
   # The reservation of one normalized e-mail address.
   emailNormalized @0 :Text;
-  userId @1 :Text;            # the holder while claimed; the last holder once released
+  userId @1 :Text $M.id("user");            # the holder while claimed; the last holder once released
   claimed @2 :Bool;
 }
 
 struct ProductState {
   # A catalog product and its inventory.
-  productId @0 :Text;
+  productId @0 :Text $M.id("product");
   sku @1 :Text;
   name @2 :Text;
   description @3 :Text;
@@ -73,7 +75,7 @@ struct ProductState {
 
 struct StockReservation {
   # Units of one product held for one order.
-  orderId @0 :Text;
+  orderId @0 :Text $M.id("order");
   quantity @1 :UInt32;
 }
 
@@ -84,17 +86,17 @@ enum CartStatus {
 
 struct CartState {
   # A user's cart.
-  cartId @0 :Text;
-  userId @1 :Text;
+  cartId @0 :Text $M.id("cart");
+  userId @1 :Text $M.id("user");
   status @2 :CartStatus;
   lines @3 :List(CartLine);   # in the order they were added
-  lastCheckoutId @4 :Text;    # the checkout of the last CartCheckedOut; empty if none
-  lastOrderId @5 :Text;       # its order; empty if none
+  lastCheckoutId @4 :Text $M.id("checkout");  # the checkout of the last CartCheckedOut; empty if none
+  lastOrderId @5 :Text $M.id("order");  # its order; empty if none
 }
 
 struct CartLine {
   # One product in a cart.
-  productId @0 :Text;
+  productId @0 :Text $M.id("product");
   productName @1 :Text;
   quantity @2 :UInt32;
   unitPrice @3 :Money;        # the price seen when the line was added
@@ -113,14 +115,14 @@ enum OrderStatus {
 
 struct OrderState {
   # An order.
-  orderId @0 :Text;
-  userId @1 :Text;
-  cartId @2 :Text;
-  checkoutId @3 :Text;
+  orderId @0 :Text $M.id("order");
+  userId @1 :Text $M.id("user");
+  cartId @2 :Text $M.id("cart");
+  checkoutId @3 :Text $M.id("checkout");
   lines @4 :List(OrderLine);
   total @5 :Money;
   status @6 :OrderStatus;
-  paymentId @7 :Text;         # empty until the payment is authorized
+  paymentId @7 :Text $M.id("payment");         # empty until the payment is authorized
   tracking @8 :Text;          # empty unless shipped with a tracking reference
   carrier @9 :Text;
   cancelReason @10 :CancelReason;  # meaningful when status is cancelled
@@ -142,9 +144,9 @@ enum PaymentStatus {
 
 struct PaymentState {
   # A payment of one order.
-  paymentId @0 :Text;
-  orderId @1 :Text;
-  userId @2 :Text;
+  paymentId @0 :Text $M.id("payment");
+  orderId @1 :Text $M.id("order");
+  userId @2 :Text $M.id("user");
   status @3 :PaymentStatus;
   amount @4 :Money;           # amount requested (the order total)
   authorized @5 :Money;       # amount authorized
@@ -161,7 +163,7 @@ struct PaymentState {
 
 struct RefundRecord {
   # One refund of a payment.
-  refundId @0 :Text;
+  refundId @0 :Text $M.id("refund");
   amount @1 :Money;
   providerReference @2 :Text;
 }
@@ -185,11 +187,11 @@ enum LineStockState {
 struct CheckoutState {
   # A checkout process manager: where it is and what it has done, so it resumes after a
   # crash and ends confirmed or compensated.
-  checkoutId @0 :Text;
-  userId @1 :Text;
-  cartId @2 :Text;
-  orderId @3 :Text;
-  paymentId @4 :Text;
+  checkoutId @0 :Text $M.id("checkout");
+  userId @1 :Text $M.id("user");
+  cartId @2 :Text $M.id("cart");
+  orderId @3 :Text $M.id("order");
+  paymentId @4 :Text $M.id("payment");
   paymentToken @5 :Text;      # the provider's opaque token, never card data
   lines @6 :List(OrderLine);
   total @7 :Money;
@@ -211,7 +213,7 @@ struct CheckoutState {
 
 struct CheckoutLineProgress {
   # How far one line's stock reservation got.
-  productId @0 :Text;
+  productId @0 :Text $M.id("product");
   quantity @1 :UInt32;
   state @2 :LineStockState;
   failureReason @3 :Errors.DomainError;  # meaningful when state is failed

@@ -642,3 +642,15 @@ std::unique_ptr<subscription> event_store::subscribe(std::vector<shard_id> shard
 }
 
 }  // namespace mercato::es
+
+namespace mercato::es {
+
+envelope_ids read_envelope_ids(const recorded_event& e) {
+  envelope_reader r(e);
+  auto env = r.envelope();
+  auto str = [](capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); };
+  return {str(env.getCorrelationId()), str(env.getCausationId()), str(env.getIdempotencyKey()),
+          str(env.getNodeId())};
+}
+
+}  // namespace mercato::es

@@ -2,6 +2,7 @@
 // WriteBatch, writes it with sync=true, and only then acknowledges each request.
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <future>
 #include <optional>
 #include <unordered_map>
@@ -197,14 +198,9 @@ append_result stage(event_store::impl& s, staged_batch& b, const staged_batch* p
     for (std::size_t i = 0; i < req.events.size(); ++i) {
       const auto& ev = req.events[i];
       const std::uint64_t version = current + 1 + i, seq = head + 1 + i, global = b.global + 1 + i;
-      // A std::string's heap buffer is normally word-aligned; copy only when it is not.
-      std::optional<envelope_bytes> copy;
-      if (reinterpret_cast<std::uintptr_t>(ev.event.data()) % alignof(capnp::word) != 0)
-        copy.emplace(ev.event);
-      const auto* words = reinterpret_cast<const capnp::word*>(copy ? copy->bytes().data() : ev.event.data());
-      const std::size_t word_count = ev.event.size() / sizeof(capnp::word);
-      capnp::FlatArrayMessageReader in(kj::ArrayPtr<const capnp::word>(words, word_count));
-      capnp::MallocMessageBuilder out(static_cast<capnp::uint>(64 + word_count));
+      // The payload is opaque here: it is copied into the envelope as it is, never parsed.
+      const std::size_t payload_words = ev.payload.size() / sizeof(capnp::word);
+      capnp::MallocMessageBuilder out(static_cast<capnp::uint>(64 + payload_words));
       auto env = out.initRoot<schema::Envelope>();
       env.setStreamId(stream);
       env.setVersion(version);
@@ -217,7 +213,9 @@ append_result stage(event_store::impl& s, staged_batch& b, const staged_batch* p
       if (!ev.causation_id.empty()) env.setCausationId(ev.causation_id);
       if (!req.idempotency_key.empty()) env.setIdempotencyKey(req.idempotency_key);
       env.setNodeId(s.info.node_id);
-      env.setEvent(in.getRoot<schema::Event>());
+      env.setPayload(
+          capnp::Data::Reader(reinterpret_cast<const kj::byte*>(ev.payload.data()), ev.payload.size()));
+      env.setSchemaId(ev.schema_id);
       // Stored packed: ~35% fewer bytes through the synced WAL (docs/storage-format.md).
       kj::VectorOutputStream packed(512);
       capnp::writePackedMessage(packed, out);
@@ -229,7 +227,7 @@ append_result stage(event_store::impl& s, staged_batch& b, const staged_batch* p
     }
   } catch (const kj::Exception& ex) {
     (void)b.wb.RollbackToSavePoint();
-    return fail(error(append_errc::invalid_request, "an event of the command is not a valid Event message: " +
+    return fail(error(append_errc::invalid_request, "an event of the command cannot be stored: " +
                                                         std::string(ex.getDescription().cStr())));
   }
   (void)b.wb.PopSavePoint();
@@ -355,6 +353,30 @@ void event_store::impl::commit_batch(staged_batch& b, const std::function<void()
 
 // ---- public append API -----------------------------------------------------------------
 
+namespace {
+
+std::uint32_t le32(const char* p) {
+  std::uint32_t v;
+  std::memcpy(&v, p, sizeof v);
+  return v;  // the platforms we build for are little-endian, as Cap'n Proto's wire format
+}
+
+/// True when `bytes` is framed as one flat-array Cap'n Proto message: a segment table whose
+/// sizes add up to exactly the bytes that follow it. The content is not looked at (the
+/// payload is opaque to the store); this only keeps a torn or foreign blob out of the log.
+bool is_message_frame(std::string_view bytes) {
+  if (bytes.empty() || bytes.size() % 8 != 0) return false;
+  const std::uint64_t segments = std::uint64_t{le32(bytes.data())} + 1;
+  if (segments > 512) return false;
+  const std::uint64_t table_bytes = (4 + 4 * segments + 7) / 8 * 8;
+  if (table_bytes > bytes.size()) return false;
+  std::uint64_t words = 0;
+  for (std::uint64_t i = 0; i < segments; ++i) words += le32(bytes.data() + 4 + 4 * i);
+  return table_bytes + words * 8 == bytes.size();
+}
+
+}  // namespace
+
 void event_store::append_async(append_request request, std::function<void(append_result)> done) {
   auto refuse = [&](append_errc c, std::string m) { done(fail(error(c, std::move(m)))); };
   if (impl_->options.read_only) return refuse(append_errc::closed, "store is open read-only");
@@ -367,8 +389,9 @@ void event_store::append_async(append_request request, std::function<void(append
                       " events, this one has " + std::to_string(request.events.size()));
   for (const auto& e : request.events) {
     if (e.type.empty()) return refuse(append_errc::invalid_request, "an event has no type");
-    if (e.event.empty() || e.event.size() % 8 != 0)
-      return refuse(append_errc::invalid_request, "an event's body is not a Cap'n Proto message");
+    if (!is_message_frame(e.payload))
+      return refuse(append_errc::invalid_request,
+                    "an event's payload is not a flat-array Cap'n Proto message");
   }
   {
     std::lock_guard lk(impl_->queue_mutex);

@@ -11,7 +11,7 @@ std::string currency_of(const domain::money& m) {
 }  // namespace
 
 nlohmann::json product_json(const domain::product_state& p) {
-  return {{"id", p.id.value()},
+  return {{"id", p.product_id.value()},
           {"sku", p.sku},
           {"name", p.name},
           {"description", p.description},
@@ -20,7 +20,7 @@ nlohmann::json product_json(const domain::product_state& p) {
           {"currency", currency_of(p.price)},
           {"images", p.images},
           {"active", p.active},
-          {"stock", p.available}};
+          {"stock", p.stock}};
 }
 
 nlohmann::json cart_json(const domain::cart_state& c) {
@@ -29,53 +29,53 @@ nlohmann::json cart_json(const domain::cart_state& c) {
   std::uint32_t count = 0;
   std::string currency;
   for (const auto& l : c.lines) {
-    const auto line_total = l.unit_price.minor_units * static_cast<std::int64_t>(l.qty.value());
+    const auto line_total = l.unit_price.minor_units * static_cast<std::int64_t>(l.quantity);
     total += line_total;
-    count += l.qty.value();
+    count += l.quantity;
     currency = currency_of(l.unit_price);
-    lines.push_back({{"productId", l.product.value()},
-                     {"name", l.name},
+    lines.push_back({{"productId", l.product_id.value()},
+                     {"name", l.product_name},
                      {"unitPrice", l.unit_price.minor_units},
-                     {"quantity", l.qty.value()},
+                     {"quantity", l.quantity},
                      {"lineTotal", line_total}});
   }
-  return {{"id", c.id.value()},
-          {"userId", c.user.value()},
+  return {{"id", c.cart_id.value()},
+          {"userId", c.user_id.value()},
           {"items", std::move(lines)},
           {"itemCount", count},
           {"total", total},
           {"currency", currency},
-          {"lastOrderId",
-           c.last_order.value().empty() ? nlohmann::json(nullptr) : nlohmann::json(c.last_order.value())}};
+          {"lastOrderId", c.last_order_id.value().empty() ? nlohmann::json(nullptr)
+                                                          : nlohmann::json(c.last_order_id.value())}};
 }
 
 nlohmann::json order_json(const domain::order_state& o) {
   auto lines = nlohmann::json::array();
   std::uint32_t count = 0;
   for (const auto& l : o.lines) {
-    count += l.qty.value();
-    lines.push_back({{"productId", l.product.value()},
+    count += l.quantity;
+    lines.push_back({{"productId", l.product_id.value()},
                      {"name", l.name},
-                     {"quantity", l.qty.value()},
+                     {"quantity", l.quantity},
                      {"unitPrice", l.unit_price.minor_units},
                      {"lineTotal", l.line_total.minor_units}});
   }
-  nlohmann::json j{
-      {"id", o.id.value()},
-      {"userId", o.user.value()},
-      {"status", domain::to_string(o.status)},
-      {"items", std::move(lines)},
-      {"itemCount", count},
-      {"total", o.total.minor_units},
-      {"currency", currency_of(o.total)},
-      {"refunded", o.refunded.minor_units},
-      {"paymentId", o.payment.value().empty() ? nlohmann::json(nullptr) : nlohmann::json(o.payment.value())},
-      {"placedAt", iso_time(o.placed_at_ns)},
-      {"updatedAt", iso_time(o.updated_at_ns)}};
+  nlohmann::json j{{"id", o.order_id.value()},
+                   {"userId", o.user_id.value()},
+                   {"status", domain::to_string(o.status)},
+                   {"items", std::move(lines)},
+                   {"itemCount", count},
+                   {"total", o.total.minor_units},
+                   {"currency", currency_of(o.total)},
+                   {"refunded", o.refunded.minor_units},
+                   {"paymentId", o.payment_id.value().empty() ? nlohmann::json(nullptr)
+                                                              : nlohmann::json(o.payment_id.value())},
+                   {"placedAt", iso_time(o.placed_at_ns)},
+                   {"updatedAt", iso_time(o.updated_at_ns)}};
   if (!o.tracking.empty() || !o.carrier.empty())
     j["shipping"] = {{"tracking", o.tracking}, {"carrier", o.carrier}};
   if (o.status == domain::order_status::cancelled)
-    j["cancellation"] = {{"reason", domain::to_string(o.cancellation)}, {"detail", o.cancel_detail}};
+    j["cancellation"] = {{"reason", domain::to_string(o.cancel_reason)}, {"detail", o.cancel_detail}};
   return j;
 }
 

@@ -5,7 +5,7 @@
 //   POST /api/v1/admin/projections/{name}/rebuild      rebuild from zero while the old one serves → 202
 #include <spdlog/spdlog.h>
 
-#include <mercato/eventstore/json.hpp>
+#include <mercato/codec/json.hpp>
 #include <mercato/eventstore/maintenance.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/projections/host.hpp>
@@ -18,7 +18,7 @@ namespace {
 
 nlohmann::json backup_json(const es::backup_entry& b) {
   return {{"id", b.id},
-          {"takenAt", es::format_timestamp(b.timestamp_s * 1'000'000'000)},
+          {"takenAt", codec::format_timestamp(b.timestamp_s * 1'000'000'000)},
           {"sizeBytes", b.size_bytes},
           {"files", b.files}};
 }

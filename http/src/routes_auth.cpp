@@ -33,7 +33,7 @@ const body_schema& login_schema() {
 /// Answers with a fresh token for `user`.
 void answer_token(api_context& ctx, const exchange_ptr& ex, const domain::user_state& user, int status,
                   header_list headers = {}) {
-  auto token = ctx.jwt.issue({user.id.value(), std::string(domain::to_string(user.user_role)), user.email});
+  auto token = ctx.jwt.issue({user.user_id.value(), std::string(domain::to_string(user.role)), user.email});
   if (!token) {
     ex->fail(internal_error());
     return;
@@ -43,10 +43,10 @@ void answer_token(api_context& ctx, const exchange_ptr& ex, const domain::user_s
             {"tokenType", "Bearer"},
             {"expiresIn", token->expires_in},
             {"user",
-             {{"id", user.id.value()},
+             {{"id", user.user_id.value()},
               {"email", user.email},
               {"displayName", user.display_name},
-              {"role", domain::to_string(user.user_role)}}}},
+              {"role", domain::to_string(user.role)}}}},
            std::move(headers));
 }
 
@@ -113,7 +113,7 @@ void add_auth_routes(route_table& t, api_context& ctx) {
                refuse_after_equal_work(ctx, ex, password);
                return;
              }
-             engine->get(claim->state.holder, [&ctx, ex, password](actors::reply<domain::user_state> user) {
+             engine->get(claim->state.user_id, [&ctx, ex, password](actors::reply<domain::user_state> user) {
                if (!user) {
                  ex->fail(user.error().what == actors::command_error::kind::unavailable
                               ? problem_of(user.error())

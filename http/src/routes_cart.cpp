@@ -124,19 +124,20 @@ void add_cart_routes(route_table& t, api_context& ctx) {
                                                      engine](actors::reply_value<domain::checkout_state> r) {
                  auto checkout = r.state;
                  nlohmann::json outcome{
-                     {"id", checkout.id.value()},
+                     {"id", checkout.checkout_id.value()},
                      {"outcome",
                       checkout.outcome == domain::checkout_outcome::confirmed ? "confirmed" : "compensated"}};
                  if (checkout.outcome != domain::checkout_outcome::confirmed)
                    outcome["reason"] = {{"code", domain::to_string(checkout.compensation_reason)},
                                         {"detail", checkout.compensation_detail}};
-                 engine->get(checkout.order,
+                 engine->get(checkout.order_id,
                              on_reply<domain::order_state>(
                                  ex, [&ctx, ex, outcome](actors::reply_value<domain::order_state> o) {
                                    auto order = order_json(o.state);
                                    order["checkout"] = outcome;
                                    auto headers = head_token(*ctx.deps.store);
-                                   headers.emplace_back("Location", "/api/v1/orders/" + o.state.id.value());
+                                   headers.emplace_back("Location",
+                                                        "/api/v1/orders/" + o.state.order_id.value());
                                    ex->data(201, std::move(order), std::move(headers));
                                  }));
                }));

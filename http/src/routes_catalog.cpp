@@ -161,16 +161,16 @@ void add_catalog_routes(route_table& t, api_context& ctx) {
              return;
            }
            domain::create_product c;
-           c.id = domain::product_id{body->optional_text("id").value_or(new_product_id(*ex))};
-           c.sku = body->optional_text("sku").value_or(c.id.value());
+           c.product_id = domain::product_id{body->optional_text("id").value_or(new_product_id(*ex))};
+           c.sku = body->optional_text("sku").value_or(c.product_id.value());
            c.name = body->text("name");
            c.description = body->optional_text("description").value_or("");
            c.category = body->optional_text("category").value_or("");
            c.price = *price;
            c.images = body->texts("images");
            c.initial_stock = body->optional_integer("stock").value_or(0);
-           ex->extra_headers.emplace_back("Location", "/api/v1/products/" + c.id.value());
-           auto id = c.id;
+           ex->extra_headers.emplace_back("Location", "/api/v1/products/" + c.product_id.value());
+           auto id = c.product_id;
            ctx.deps.engine->send(id, std::move(c), meta_of(*ex), product_answer(ex, 201));
          }});
 

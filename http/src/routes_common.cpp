@@ -82,7 +82,8 @@ int status_of(domain_errc code) {
 http::problem problem_of(const actors::command_error& e) {
   if (e.what == actors::command_error::kind::unavailable)
     return service_unavailable("The node could not complete the request; retry shortly.", 1);
-  const auto slug = kebab(domain::to_string(e.error.code));
+  // The schema's name ("insufficientStock"), not to_string's snake_case: problem types stay stable.
+  const auto slug = kebab(domain::wire_name(e.error.code));
   const int status = status_of(e.error.code);
   auto detail = e.error.message.empty() ? title_of(slug) + "." : e.error.message;
   if (e.error.code == domain_errc::forbidden) return not_found();

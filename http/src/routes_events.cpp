@@ -3,10 +3,10 @@
 //   GET /api/v1/events/streams/{kind}/{id}?from=V&limit=N  one stream ("order/o-1")
 //   GET /api/v1/events/live?after=<global>                  Server-Sent Events (long-polled, see
 //                                                           poll_log), `id:` = global position
-// Events are rendered by the event store's generic JSON (eventstore/json.hpp).
+// Events are rendered by the codec's generic JSON (codec/json.hpp).
 #include <charconv>
 
-#include <mercato/eventstore/json.hpp>
+#include <mercato/codec/json.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/eventstore/subscription.hpp>
 #include <mercato/http/validate.hpp>
@@ -37,11 +37,11 @@ const query_schema& stream_schema() {
 /// serves them (not even to admins).
 void append_event(std::string& out, const es::recorded_event& e) {
   if (e.type != "UserRegistered" && e.type != "UserPasswordChanged") {
-    es::append_event_json(out, e);
+    codec::append_event_json(out, e);
     return;
   }
   std::string raw;
-  es::append_event_json(raw, e);
+  codec::append_event_json(raw, e);
   auto j = nlohmann::json::parse(raw, nullptr, false);
   if (j.is_discarded() || !j.contains("data") || !j["data"].is_object()) {
     out += R"({"globalPosition":)" + std::to_string(e.global.value()) + R"(,"type":")" + e.type +

@@ -1,7 +1,7 @@
 // The admin read model: figures per UTC day, per product, top sellers and low stock.
 #include <algorithm>
 
-#include <mercato/eventstore/json.hpp>
+#include <mercato/codec/json.hpp>
 #include <mercato/projections/admin.hpp>
 #include <mercato/projections/json.hpp>
 
@@ -172,7 +172,7 @@ es::store_result<std::vector<product_figures>> figures_of_index(
 }  // namespace
 
 std::string utc_date(std::int64_t ns) {
-  return es::format_timestamp(ns).substr(0, 10);
+  return codec::format_timestamp(ns).substr(0, 10);
 }
 
 void admin_projection::apply(batch_writer& out, const es::recorded_event& event) {

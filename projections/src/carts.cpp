@@ -1,6 +1,7 @@
 // The carts read model: fold of cart events into what the shopper sees.
 #include <algorithm>
 
+#include <mercato/domain/types.hpp>
 #include <mercato/projections/carts.hpp>
 #include <mercato/projections/json.hpp>
 
@@ -74,33 +75,34 @@ void carts_projection::apply(batch_writer& out, const es::recorded_event& event)
   cart_view c = stored ? std::move(*stored) : cart_view{};
   if (!stored) c.id = event.stream.substr(cart_stream_prefix.size());
   bool relevant = true;
-  std::visit(overloaded{
-                 [&](const domain::cart_item_added& e) {
-                   if (c.user_id.empty()) c.user_id = e.user.value();
-                   c.checked_out = false;
-                   auto it = line_of(c, e.product);
-                   if (it == c.lines.end()) {
-                     c.lines.push_back({e.product.value(), e.product_name, e.unit_price.minor_units, 0, 0});
-                     it = std::prev(c.lines.end());
-                   }
-                   it->quantity = e.line_quantity.value();
-                   c.currency = std::string(e.unit_price.currency.code());
-                 },
-                 [&](const domain::cart_item_quantity_changed& e) {
-                   if (auto it = line_of(c, e.product); it != c.lines.end()) it->quantity = e.qty.value();
-                 },
-                 [&](const domain::cart_item_removed& e) {
-                   if (auto it = line_of(c, e.product); it != c.lines.end()) c.lines.erase(it);
-                 },
-                 [&](const domain::cart_cleared&) { c.lines.clear(); },
-                 [&](const domain::cart_checked_out& e) {
-                   c.lines.clear();
-                   c.checked_out = true;
-                   c.last_order_id = e.order.value();
-                 },
-                 [&](const auto&) { relevant = false; },
-             },
-             decoded);
+  std::visit(
+      overloaded{
+          [&](const domain::cart_item_added& e) {
+            if (c.user_id.empty()) c.user_id = e.user_id.value();
+            c.checked_out = false;
+            auto it = line_of(c, e.product_id);
+            if (it == c.lines.end()) {
+              c.lines.push_back({e.product_id.value(), e.product_name, e.unit_price.minor_units, 0, 0});
+              it = std::prev(c.lines.end());
+            }
+            it->quantity = e.line_quantity;
+            c.currency = std::string(e.unit_price.currency.code());
+          },
+          [&](const domain::cart_item_quantity_changed& e) {
+            if (auto it = line_of(c, e.product_id); it != c.lines.end()) it->quantity = e.quantity;
+          },
+          [&](const domain::cart_item_removed& e) {
+            if (auto it = line_of(c, e.product_id); it != c.lines.end()) c.lines.erase(it);
+          },
+          [&](const domain::cart_cleared&) { c.lines.clear(); },
+          [&](const domain::cart_checked_out& e) {
+            c.lines.clear();
+            c.checked_out = true;
+            c.last_order_id = e.order_id.value();
+          },
+          [&](const auto&) { relevant = false; },
+      },
+      decoded);
   if (!relevant) return;
   c.version = event.version.value();
   c.updated_ns = event.timestamp_ns;

@@ -122,7 +122,7 @@ bool fold_product(std::optional<catalog_product>& current, const domain::any_eve
   std::visit(overloaded{
                  [&](const domain::product_created& e) {
                    catalog_product p;
-                   p.id = e.id.value();
+                   p.id = e.product_id.value();
                    p.sku = e.sku;
                    p.name = e.name;
                    p.description = e.description;
@@ -148,21 +148,21 @@ bool fold_product(std::optional<catalog_product>& current, const domain::any_eve
                  },
                  [&](const domain::product_deactivated&) { existing().active = false; },
                  [&](const domain::product_reactivated&) { existing().active = true; },
-                 [&](const domain::product_restocked& e) { existing().available += e.qty.value(); },
+                 [&](const domain::product_restocked& e) { existing().available += e.quantity; },
                  [&](const domain::product_stock_reserved& e) {
                    auto& p = existing();
-                   p.available = minus_saturating(p.available, e.qty.value());
-                   p.reserved += e.qty.value();
+                   p.available = minus_saturating(p.available, e.quantity);
+                   p.reserved += e.quantity;
                  },
                  [&](const domain::product_reservation_released& e) {
                    auto& p = existing();
-                   p.reserved = minus_saturating(p.reserved, e.qty.value());
-                   p.available += e.qty.value();
+                   p.reserved = minus_saturating(p.reserved, e.quantity);
+                   p.available += e.quantity;
                  },
                  [&](const domain::product_reservation_committed& e) {
                    auto& p = existing();
-                   p.reserved = minus_saturating(p.reserved, e.qty.value());
-                   p.sold += e.qty.value();
+                   p.reserved = minus_saturating(p.reserved, e.quantity);
+                   p.sold += e.quantity;
                  },
                  [&](const auto&) { relevant = false; },
              },

@@ -1,6 +1,5 @@
 // Private helpers shared by the read models.
-#include <mercato/domain/codec.hpp>
-#include <mercato/eventstore/envelope.hpp>
+#include <mercato/codec/codec.hpp>
 
 #include "common.hpp"
 
@@ -103,8 +102,7 @@ std::string prefix_end_of(std::string_view prefix) {
 }
 
 domain::any_event decode(const es::recorded_event& event, std::string_view model) {
-  es::envelope_reader reader(event);
-  auto decoded = domain::decode_event(reader.event());
+  auto decoded = codec::decode_event(event);
   if (!decoded)
     throw projection_error(std::string(model) + ": " + event.stream + " v" +
                            std::to_string(event.version.value()) + ": " + decoded.error().message);

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include <mercato/domain/events.hpp>
+#include <mercato/codec/events.types.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/projections/catalog.hpp>
 #include <mercato/projections/projection.hpp>
@@ -76,7 +76,8 @@ std::string lower_ascii(std::string_view s);
 /// prefix is all 0xff).
 std::string prefix_end_of(std::string_view prefix);
 
-/// The event's domain form. Throws projection_error naming `model` when undecodable.
+/// The event's domain form (codec::decode_event). Throws projection_error naming `model`
+/// when undecodable.
 domain::any_event decode(const es::recorded_event& event, std::string_view model);
 
 /// Throws projection_error "<model>: undecodable read-model value at <key>".

@@ -1,38 +1,14 @@
 // The read models' views as the API's JSON (json.hpp).
 #include <mercato/projections/json.hpp>
 
-#include <mercato/eventstore/json.hpp>
+#include <mercato/codec/json.hpp>
 
 namespace mercato::projections {
 
-namespace {
-
-std::string_view payment_status_name(domain::payment_status s) {
-  switch (s) {
-    case domain::payment_status::requested:
-      return "requested";
-    case domain::payment_status::authorized:
-      return "authorized";
-    case domain::payment_status::authorization_failed:
-      return "authorization_failed";
-    case domain::payment_status::captured:
-      return "captured";
-    case domain::payment_status::voided:
-      return "voided";
-    case domain::payment_status::partially_refunded:
-      return "partially_refunded";
-    case domain::payment_status::refunded:
-      return "refunded";
-  }
-  return "unknown";
-}
-
-}  // namespace
-
 nlohmann::json iso_time(std::int64_t ns) {
   if (ns <= 0) return nullptr;
-  auto t = es::format_timestamp(ns);  // "…:ss.nnnnnnnnnZ"
-  t.resize(t.size() - 7);             // milliseconds
+  auto t = codec::format_timestamp(ns);  // "…:ss.nnnnnnnnnZ"
+  t.resize(t.size() - 7);                // milliseconds
   t.push_back('Z');
   return t;
 }
@@ -123,7 +99,7 @@ nlohmann::json payment_json(const payment_view& p) {
         {{"id", r.refund_id}, {"amount", r.amount_minor}, {"reason", r.reason}, {"at", iso_time(r.at_ns)}});
   nlohmann::json j{{"id", p.id},
                    {"orderId", p.order_id},
-                   {"status", payment_status_name(p.status)},
+                   {"status", domain::to_string(p.status)},
                    {"amount", p.amount_minor},
                    {"authorized", p.authorized_minor},
                    {"captured", p.captured_minor},
@@ -142,7 +118,7 @@ nlohmann::json payment_json(const payment_view& p) {
 
 nlohmann::json notification_json(const notification_view& n) {
   return {
-      {"id", n.id},     {"kind", to_string(n.kind)},          {"orderId", n.order_id}, {"subject", n.subject},
+      {"id", n.id},     {"kind", domain::to_string(n.kind)},  {"orderId", n.order_id}, {"subject", n.subject},
       {"body", n.body}, {"createdAt", iso_time(n.created_ns)}};
 }
 

@@ -42,33 +42,15 @@ std::optional<notification_view> decode_notification(std::string_view bytes) {
 
 }  // namespace
 
-std::string_view to_string(domain::notification_kind k) noexcept {
-  using nk = domain::notification_kind;
-  switch (k) {
-    case nk::order_confirmed:
-      return "order_confirmed";
-    case nk::order_shipped:
-      return "order_shipped";
-    case nk::order_delivered:
-      return "order_delivered";
-    case nk::order_cancelled:
-      return "order_cancelled";
-    case nk::payment_failed:
-      return "payment_failed";
-    case nk::refund_issued:
-      return "refund_issued";
-  }
-  return "unknown";
-}
-
 void notifications_projection::apply(batch_writer& out, const es::recorded_event& event) {
   if (event.type != domain::notification_emitted::type_name) return;
   const auto decoded = decode(event, model);
   const auto* e = std::get_if<domain::notification_emitted>(&decoded);
   if (!e)
     throw projection_error("notifications: " + event.stream + ": type NotificationEmitted but another event");
-  notification_view n{e->id.value(), e->user.value(),    e->kind,      e->order.value(),     e->subject,
-                      e->body,       event.timestamp_ns, event.stream, event.version.value()};
+  notification_view n{e->notification_id.value(), e->user_id.value(), e->kind,
+                      e->order_id.value(),        e->subject,         e->body,
+                      event.timestamp_ns,         event.stream,       event.version.value()};
   out.put(user_range(n.user_id) + inverted_i64(n.created_ns) + n.id, encode_notification(n));
 }
 

@@ -162,13 +162,13 @@ void apply_order(batch_writer& out, const es::recorded_event& event) {
                  [&](const domain::order_placed& e) {
                    order_view o;
                    o.id = id;
-                   o.user_id = e.user.value();
-                   o.cart_id = e.cart.value();
-                   o.checkout_id = e.checkout.value();
+                   o.user_id = e.user_id.value();
+                   o.cart_id = e.cart_id.value();
+                   o.checkout_id = e.checkout_id.value();
                    for (const auto& l : e.lines) {
-                     o.lines.push_back({l.product.value(), l.name, l.qty.value(), l.unit_price.minor_units,
+                     o.lines.push_back({l.product_id.value(), l.name, l.quantity, l.unit_price.minor_units,
                                         l.line_total.minor_units});
-                     o.item_count += l.qty.value();
+                     o.item_count += l.quantity;
                    }
                    o.total_minor = e.total.minor_units;
                    o.currency = std::string(e.total.currency.code());
@@ -180,7 +180,7 @@ void apply_order(batch_writer& out, const es::recorded_event& event) {
                  [&](const domain::order_stock_reserved&) { set_status(st::stock_reserved); },
                  [&](const domain::order_payment_authorized& e) {
                    set_status(st::payment_authorized);
-                   current->payment_id = e.payment.value();
+                   current->payment_id = e.payment_id.value();
                  },
                  [&](const domain::order_confirmed&) { set_status(st::confirmed); },
                  [&](const domain::order_shipped& e) {
@@ -202,8 +202,8 @@ void apply_order(batch_writer& out, const es::recorded_event& event) {
                  [&](const domain::order_refunded& e) {
                    set_status(st::refunded);
                    current->refunded_minor += e.amount.minor_units;
-                   current->refunds.push_back({e.refund.value(), e.payment.value(), e.amount.minor_units,
-                                               e.reason, event.timestamp_ns});
+                   current->refunds.push_back({e.refund_id.value(), e.payment_id.value(),
+                                               e.amount.minor_units, e.reason, event.timestamp_ns});
                  },
                  [&](const auto&) { relevant = false; },
              },
@@ -234,8 +234,8 @@ void apply_payment(batch_writer& out, const es::recorded_event& event) {
           [&](const domain::payment_authorization_requested& e) {
             payment_view p;
             p.id = id;
-            p.order_id = e.order.value();
-            p.user_id = e.user.value();
+            p.order_id = e.order_id.value();
+            p.user_id = e.user_id.value();
             p.amount_minor = e.amount.minor_units;
             p.currency = std::string(e.amount.currency.code());
             p.provider = e.provider;
@@ -269,7 +269,7 @@ void apply_payment(batch_writer& out, const es::recorded_event& event) {
           [&](const domain::payment_refunded& e) {
             auto& p = existing();
             p.refunded_minor += e.amount.minor_units;
-            p.refunds.push_back({e.refund.value(), e.amount.minor_units, e.reason, event.timestamp_ns});
+            p.refunds.push_back({e.refund_id.value(), e.amount.minor_units, e.reason, event.timestamp_ns});
             p.status = p.refunded_minor >= p.captured_minor ? ps::refunded : ps::partially_refunded;
           },
           [&](const auto&) { relevant = false; },

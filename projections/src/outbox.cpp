@@ -7,9 +7,7 @@
 #include <sodium.h>
 #include <nlohmann/json.hpp>
 
-#include <mercato/domain/codec.hpp>
-#include <mercato/eventstore/envelope.hpp>
-#include <mercato/projections/notifications.hpp>
+#include <mercato/codec/codec.hpp>
 #include <mercato/projections/outbox.hpp>
 
 #include "outbox_records.hpp"
@@ -129,10 +127,10 @@ std::string webhook_body(const domain::notification_emitted& n, const std::strin
                          std::int64_t created_ns) {
   nlohmann::ordered_json j;
   j["id"] = id;
-  j["notification_id"] = n.id.value();
-  j["kind"] = projections::to_string(n.kind);
-  j["user_id"] = n.user.value();
-  j["order_id"] = n.order.value();
+  j["notification_id"] = n.notification_id.value();
+  j["kind"] = domain::to_string(n.kind);
+  j["user_id"] = n.user_id.value();
+  j["order_id"] = n.order_id.value();
   j["created_at"] = rfc3339(created_ns);
   j["payload"] = {{"subject", n.subject}, {"body", n.body}};
   return j.dump();
@@ -171,8 +169,7 @@ outbox_projection::outbox_projection(std::vector<std::string> webhook_urls)
 
 void outbox_projection::apply(batch_writer& out, const es::recorded_event& event) {
   if (urls_.empty() || event.type != domain::notification_emitted::type_name) return;
-  es::envelope_reader reader(event);
-  auto decoded = domain::decode_event(reader.event());
+  auto decoded = codec::decode_event(event);
   const auto* n = decoded ? std::get_if<domain::notification_emitted>(&*decoded) : nullptr;
   if (n == nullptr)
     throw projection_error("outbox: " + event.stream + " v" + std::to_string(event.version.value()) + ": " +
@@ -181,8 +178,8 @@ void outbox_projection::apply(batch_writer& out, const es::recorded_event& event
   if (!enqueued) throw projection_error("outbox: " + std::string(keys::enqueued) + " is not a number");
   for (const auto& url : urls_) {
     outbox_record r;
-    r.id = delivery_id(n->id.value(), url);
-    r.notification_id = n->id.value();
+    r.id = delivery_id(n->notification_id.value(), url);
+    r.notification_id = n->notification_id.value();
     r.url = url;
     r.body = webhook_body(*n, r.id, event.timestamp_ns);
     r.created_ns = event.timestamp_ns;

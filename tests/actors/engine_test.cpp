@@ -3,10 +3,11 @@
 #include <atomic>
 #include <thread>
 
-#include <mercato/domain/codec.hpp>
-#include <mercato/eventstore/envelope.hpp>
+#include <mercato/codec/codec.hpp>
+#include <mercato/domain/events.hpp>
 
 #include "engine_fixture.hpp"
+#include "wait.hpp"
 
 using namespace mercato;
 using namespace mercato::test;
@@ -19,7 +20,7 @@ TEST_CASE("an entity's state after a restart equals its state before") {
   REQUIRE(f.send(product_id{"prod-1"}, domain::product_command{domain::restock_product{7}}));
   auto before = f.get(product_id{"prod-1"});
   REQUIRE(before);
-  CHECK(before->state.available == 12);
+  CHECK(before->state.stock == 12);
   f.restart();
   auto after = f.get(product_id{"prod-1"});
   REQUIRE(after);
@@ -36,11 +37,11 @@ TEST_CASE("refusals append nothing and say why") {
   CHECK(f.store->global_head().value() == 0);
   auto u = f.register_user("a@example.com");
   REQUIRE(u);
-  auto missing = f.add_to_cart(u->state.id, "nope", 1);
+  auto missing = f.add_to_cart(u->state.user_id, "nope", 1);
   REQUIRE_FALSE(missing);
   CHECK(missing.error().error.code == domain::domain_errc::product_not_found);
   f.create_product("p1", 5);
-  auto too_many = f.add_to_cart(u->state.id, "p1", 100);
+  auto too_many = f.add_to_cart(u->state.user_id, "p1", 100);
   REQUIRE_FALSE(too_many);
   CHECK(too_many.error().error.code == domain::domain_errc::quantity_out_of_range);
 }
@@ -59,7 +60,7 @@ TEST_CASE("concurrent commands to one entity serialise") {
   for (auto& t : threads) t.join();
   CHECK(ok == n);
   auto s = f.get(product_id{"hot"});
-  CHECK(s->state.available == n);
+  CHECK(s->state.stock == n);
   CHECK(s->version.value() == n + 1);
   auto events = f.store->read_stream(*es::stream_id::make("product/hot"), es::stream_version{1},
                                      es::read_direction::forward, 1000);
@@ -78,12 +79,12 @@ TEST_CASE("an idempotency key returns the first result and appends nothing, acro
   REQUIRE(again);
   CHECK(again->replayed);
   CHECK(again->positions == first->positions);
-  CHECK(again->state.available == 5);
+  CHECK(again->state.stock == 5);
   f.restart();
   auto after = f.send(product_id{"p"}, domain::product_command{domain::restock_product{5}}, m);
   REQUIRE(after);
   CHECK(after->replayed);
-  CHECK(after->state.available == 5);
+  CHECK(after->state.stock == 5);
   CHECK(f.store->global_head() == head);
 }
 
@@ -92,13 +93,11 @@ TEST_CASE("idle entities passivate and come back with their state") {
   f.options.passivate_after = 50ms;
   f.restart();
   f.create_product("p", 3);
-  for (int i = 0; i < 200 && f.engine->stats().passivated == 0; ++i) std::this_thread::sleep_for(10ms);
-  CHECK(f.engine->stats().passivated >= 1);
-  for (int i = 0; i < 200 && f.engine->stats().live_entities > 0; ++i) std::this_thread::sleep_for(10ms);
-  CHECK(f.engine->stats().live_entities == 0);
+  CHECK(wait_until([&] { return f.engine->stats().passivated >= 1; }));
+  CHECK(wait_until([&] { return f.engine->stats().live_entities == 0; }));
   auto s = f.send(product_id{"p"}, domain::product_command{domain::restock_product{1}});
   REQUIRE(s);
-  CHECK(s->state.available == 4);
+  CHECK(s->state.stock == 4);
   CHECK(f.engine->stats().spawned >= 2);
 }
 
@@ -109,8 +108,7 @@ TEST_CASE("snapshot plus tail replay equals full replay") {
   f.create_product("p", 0);
   for (int i = 0; i < 34; ++i)
     REQUIRE(f.send(product_id{"p"}, domain::product_command{domain::restock_product{1}}));
-  for (int i = 0; i < 200 && f.engine->stats().snapshots < 3; ++i) std::this_thread::sleep_for(10ms);
-  CHECK(f.engine->stats().snapshots >= 3);
+  CHECK(wait_until([&] { return f.engine->stats().snapshots >= 3; }));
   f.restart();
   auto from_snapshot = f.get(product_id{"p"});
   REQUIRE(from_snapshot);
@@ -123,13 +121,14 @@ TEST_CASE("snapshot plus tail replay equals full replay") {
   auto events = f.store->read_stream(*es::stream_id::make("product/p"), es::stream_version{1},
                                      es::read_direction::forward, 1000);
   for (const auto& e : *events) {
-    es::envelope_reader r(e);
-    auto ev = domain::decode_event_as<domain::product_event>(r.event());
+    auto any = codec::decode_event(e);
+    REQUIRE(any);
+    auto ev = domain::as_entity_event<domain::product_event>(*any);
     REQUIRE(ev);
     full = domain::apply(std::move(full), *ev);
   }
   CHECK(from_snapshot->state == full);
-  CHECK(full.available == 34);
+  CHECK(full.stock == 34);
 }
 
 TEST_CASE("e-mail addresses are unique, case-insensitively, even when registrations race") {
@@ -162,23 +161,23 @@ TEST_CASE("checkout with tok_visa confirms the order and takes the stock") {
   f.create_product("p2", 5, 250);
   auto u = f.register_user("buyer@example.com");
   REQUIRE(u);
-  REQUIRE(f.add_to_cart(u->state.id, "p1", 2));
-  REQUIRE(f.add_to_cart(u->state.id, "p2", 1));
-  auto c = f.checkout(u->state.id, "tok_visa");
+  REQUIRE(f.add_to_cart(u->state.user_id, "p1", 2));
+  REQUIRE(f.add_to_cart(u->state.user_id, "p2", 1));
+  auto c = f.checkout(u->state.user_id, "tok_visa");
   REQUIRE_MESSAGE(c, (c ? "" : c.error().error.message));
   CHECK(c->state.step == domain::checkout_step::completed);
   CHECK(c->state.outcome == domain::checkout_outcome::confirmed);
-  auto order = f.get(c->state.order);
+  auto order = f.get(c->state.order_id);
   REQUIRE(order);
   CHECK(order->state.status == domain::order_status::confirmed);
   CHECK(order->state.total == eur(3250));
-  auto pay = f.get(c->state.payment);
+  auto pay = f.get(c->state.payment_id);
   CHECK(pay->state.status == domain::payment_status::authorized);
-  CHECK(f.get(product_id{"p1"})->state.available == 3);
-  auto cart = f.get(domain::cart_id_for(u->state.id));
+  CHECK(f.get(product_id{"p1"})->state.stock == 3);
+  auto cart = f.get(domain::cart_id_for(u->state.user_id));
   CHECK(cart->state.lines.empty());
   // A notification was emitted with the confirmation, on the order's stream.
-  auto events = f.store->read_stream(*es::stream_id::make("order/" + c->state.order.value()),
+  auto events = f.store->read_stream(*es::stream_id::make("order/" + c->state.order_id.value()),
                                      es::stream_version{1}, es::read_direction::forward, 100);
   bool notified = false;
   for (const auto& e : *events) notified |= e.type == "NotificationEmitted";
@@ -189,34 +188,34 @@ TEST_CASE("checkout with tok_chargeDeclined cancels the order and releases the s
   engine_fixture f;
   f.create_product("p1", 5);
   auto u = f.register_user("declined@example.com");
-  REQUIRE(f.add_to_cart(u->state.id, "p1", 2));
-  auto c = f.checkout(u->state.id, "tok_chargeDeclined");
+  REQUIRE(f.add_to_cart(u->state.user_id, "p1", 2));
+  auto c = f.checkout(u->state.user_id, "tok_chargeDeclined");
   REQUIRE(c);
   CHECK(c->state.outcome == domain::checkout_outcome::compensated);
   CHECK(c->state.compensation_reason == domain::cancel_reason::payment_failed);
-  CHECK(f.get(c->state.order)->state.status == domain::order_status::cancelled);
+  CHECK(f.get(c->state.order_id)->state.status == domain::order_status::cancelled);
   auto p = f.get(product_id{"p1"});
-  CHECK(p->state.available == 5);
+  CHECK(p->state.stock == 5);
   CHECK(p->state.reservations.empty());
-  CHECK(f.get(c->state.payment)->state.status == domain::payment_status::authorization_failed);
+  CHECK(f.get(c->state.payment_id)->state.status == domain::payment_status::authorization_failed);
 }
 
 TEST_CASE("checkout of an empty cart is refused; a keyed repeat joins the first checkout") {
   engine_fixture f;
   auto u = f.register_user("e@example.com");
-  auto empty = f.checkout(u->state.id, "tok_visa");
+  auto empty = f.checkout(u->state.user_id, "tok_visa");
   REQUIRE_FALSE(empty);
   CHECK(empty.error().error.code == domain::domain_errc::cart_empty);
 
   f.create_product("p", 3);
-  REQUIRE(f.add_to_cart(u->state.id, "p", 1));
+  REQUIRE(f.add_to_cart(u->state.user_id, "p", 1));
   actors::command_meta m{"checkout-key", ""};
-  auto first = f.checkout(u->state.id, "tok_visa", m);
+  auto first = f.checkout(u->state.user_id, "tok_visa", m);
   REQUIRE(first);
-  auto again = f.checkout(u->state.id, "tok_visa", m);
+  auto again = f.checkout(u->state.user_id, "tok_visa", m);
   REQUIRE(again);
-  CHECK(again->state.id == first->state.id);
-  CHECK(f.get(product_id{"p"})->state.available == 2);
+  CHECK(again->state.checkout_id == first->state.checkout_id);
+  CHECK(f.get(product_id{"p"})->state.stock == 2);
 }
 
 namespace {
@@ -230,30 +229,30 @@ TEST_CASE("shipping captures the payment and commits the stock; refunds record t
   engine_fixture f;
   f.create_product("p", 5, 1000);
   auto u = f.register_user("ship@example.com");
-  REQUIRE(f.add_to_cart(u->state.id, "p", 2));
-  auto c = f.checkout(u->state.id, "tok_visa");
+  REQUIRE(f.add_to_cart(u->state.user_id, "p", 2));
+  auto c = f.checkout(u->state.user_id, "tok_visa");
   REQUIRE(c);
-  auto shipped = ship(f, c->state.order);
+  auto shipped = ship(f, c->state.order_id);
   REQUIRE_MESSAGE(shipped, (shipped ? "" : shipped.error().error.message));
   CHECK(shipped->state.status == domain::order_status::shipped);
   CHECK(shipped->state.tracking == "TRACK-1");
-  auto pay = f.get(c->state.payment);
+  auto pay = f.get(c->state.payment_id);
   CHECK(pay->state.captured == eur(2000));
   auto p = f.get(product_id{"p"});
   CHECK(p->state.sold == 2);
   CHECK(p->state.reservations.empty());
-  CHECK(p->state.available == 3);
+  CHECK(p->state.stock == 3);
   // Shipping again changes nothing.
   const auto head = f.store->global_head();
-  REQUIRE(ship(f, c->state.order));
+  REQUIRE(ship(f, c->state.order_id));
   CHECK(f.store->global_head() == head);
 
   auto refunded = actors::await<domain::order_state>([&](auto done) {
-    f.engine->refund_order(c->state.order, std::nullopt, "damaged", {}, std::move(done));
+    f.engine->refund_order(c->state.order_id, std::nullopt, "damaged", {}, std::move(done));
   });
   REQUIRE_MESSAGE(refunded, (refunded ? "" : refunded.error().error.message));
   CHECK(refunded->state.status == domain::order_status::refunded);
-  CHECK(f.get(c->state.payment)->state.refunded == eur(2000));
+  CHECK(f.get(c->state.payment_id)->state.refunded == eur(2000));
   CHECK(f.get(product_id{"p"})->state.sold == 2);  // a refund releases nothing
 }
 
@@ -262,24 +261,24 @@ TEST_CASE("a customer cancels their confirmed order: stock released, payment voi
   f.create_product("p", 5);
   auto u = f.register_user("cancel@example.com");
   auto other = f.register_user("other@example.com");
-  REQUIRE(f.add_to_cart(u->state.id, "p", 3));
-  auto c = f.checkout(u->state.id, "tok_visa");
+  REQUIRE(f.add_to_cart(u->state.user_id, "p", 3));
+  auto c = f.checkout(u->state.user_id, "tok_visa");
   REQUIRE(c);
   auto cancel = [&](const domain::user_id& by) {
     return actors::await<domain::order_state>([&](auto done) {
-      f.engine->cancel_order(c->state.order, by, false, "changed my mind", {}, std::move(done));
+      f.engine->cancel_order(c->state.order_id, by, false, "changed my mind", {}, std::move(done));
     });
   };
-  auto foreign = cancel(other->state.id);
+  auto foreign = cancel(other->state.user_id);
   REQUIRE_FALSE(foreign);
   CHECK(foreign.error().error.code == domain::domain_errc::order_not_found);
-  auto mine = cancel(u->state.id);
+  auto mine = cancel(u->state.user_id);
   REQUIRE(mine);
   CHECK(mine->state.status == domain::order_status::cancelled);
-  CHECK(f.get(product_id{"p"})->state.available == 5);
-  CHECK(f.get(c->state.payment)->state.status == domain::payment_status::voided);
+  CHECK(f.get(product_id{"p"})->state.stock == 5);
+  CHECK(f.get(c->state.payment_id)->state.status == domain::payment_status::voided);
   // Shipping a cancelled order is refused.
-  auto s = ship(f, c->state.order);
+  auto s = ship(f, c->state.order_id);
   REQUIRE_FALSE(s);
   CHECK(s.error().error.code == domain::domain_errc::invalid_transition);
 }
@@ -291,21 +290,23 @@ TEST_CASE("provider failures and insufficient funds compensate with the reason r
   f.restart();
   f.create_product("p", 10);
   auto u = f.register_user("pf@example.com");
-  REQUIRE(f.add_to_cart(u->state.id, "p", 1));
+  REQUIRE(f.add_to_cart(u->state.user_id, "p", 1));
   sim->fail_next(1);
   sim->set_delay(20ms);
-  auto failed = f.checkout(u->state.id, "tok_visa");
+  auto failed = f.checkout(u->state.user_id, "tok_visa");
   REQUIRE(failed);
   CHECK(failed->state.outcome == domain::checkout_outcome::compensated);
   CHECK(failed->state.compensation_reason == domain::cancel_reason::payment_failed);
-  CHECK(f.get(failed->state.payment)->state.failure == domain::payment_failure_reason::provider_error);
+  CHECK(f.get(failed->state.payment_id)->state.failure_reason ==
+        domain::payment_failure_reason::provider_error);
 
   sim->set_delay(0ms);
-  REQUIRE(f.add_to_cart(u->state.id, "p", 1));
-  auto poor = f.checkout(u->state.id, "tok_insufficientFunds");
+  REQUIRE(f.add_to_cart(u->state.user_id, "p", 1));
+  auto poor = f.checkout(u->state.user_id, "tok_insufficientFunds");
   REQUIRE(poor);
   CHECK(poor->state.outcome == domain::checkout_outcome::compensated);
-  CHECK(f.get(poor->state.payment)->state.failure == domain::payment_failure_reason::insufficient_funds);
-  CHECK(f.get(product_id{"p"})->state.available == 10);
+  CHECK(f.get(poor->state.payment_id)->state.failure_reason ==
+        domain::payment_failure_reason::insufficient_funds);
+  CHECK(f.get(product_id{"p"})->state.stock == 10);
   CHECK(sim->calls() == 2);
 }

@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "engine_fixture.hpp"
+#include "wait.hpp"
 
 using namespace mercato;
 using namespace mercato::test;
@@ -20,8 +21,8 @@ TEST_CASE("200 concurrent checkouts for 10 units sell exactly 10") {
   for (int i = 0; i < buyers; ++i) {
     auto u = f.register_user("buyer" + std::to_string(i) + "@example.com");
     REQUIRE(u);
-    users.push_back(u->state.id);
-    REQUIRE(f.add_to_cart(u->state.id, "scarce", 1));
+    users.push_back(u->state.user_id);
+    REQUIRE(f.add_to_cart(u->state.user_id, "scarce", 1));
   }
 
   std::atomic<bool> done{false};
@@ -31,13 +32,16 @@ TEST_CASE("200 concurrent checkouts for 10 units sell exactly 10") {
       auto p = f.get(domain::product_id{"scarce"});
       if (p) {
         std::uint64_t reserved = 0;
-        for (const auto& r : p->state.reservations) reserved += r.qty.value();
-        if (p->state.available > 10 || p->state.available + reserved + p->state.sold != 10) ++violations;
+        for (const auto& r : p->state.reservations) reserved += r.quantity;
+        if (p->state.stock > 10 || p->state.stock + reserved + p->state.sold != 10) ++violations;
         ++observations;
       }
       std::this_thread::sleep_for(1ms);
     }
   });
+
+  // The race starts once the watcher is looking.
+  REQUIRE(wait_until([&] { return observations > 0; }));
 
   std::mutex m;
   std::condition_variable cv;
@@ -61,10 +65,10 @@ TEST_CASE("200 concurrent checkouts for 10 units sell exactly 10") {
     REQUIRE(r->state.step == domain::checkout_step::completed);
     if (r->state.outcome == domain::checkout_outcome::confirmed) {
       ++confirmed;
-      CHECK(f.get(r->state.order)->state.status == domain::order_status::confirmed);
+      CHECK(f.get(r->state.order_id)->state.status == domain::order_status::confirmed);
     } else if (r->state.compensation_reason == domain::cancel_reason::stock_unavailable) {
       ++compensated;
-      CHECK(f.get(r->state.order)->state.status == domain::order_status::cancelled);
+      CHECK(f.get(r->state.order_id)->state.status == domain::order_status::cancelled);
     } else {
       ++other;
     }
@@ -73,7 +77,7 @@ TEST_CASE("200 concurrent checkouts for 10 units sell exactly 10") {
   CHECK(compensated == buyers - 10);
   CHECK(other == 0);
   auto p = f.get(domain::product_id{"scarce"});
-  CHECK(p->state.available == 0);
+  CHECK(p->state.stock == 0);
   CHECK(p->state.reservations.size() == 10);
   MESSAGE("stock observed " << observations.load() << " times during the race");
   CHECK(observations > 0);

@@ -1,5 +1,7 @@
 // Child of saga_crash_test: runs checkouts in a loop against a real store until it is
 // killed. Setup (products, users) is idempotent, so every run continues the same shop.
+// It says "READY" when its setup is done, then "END <checkout id> confirmed|compensated"
+// for every checkout that has ended (each line one write(), so whole on the way out).
 //
 // Usage: actors_saga_child <data-dir>
 #include <unistd.h>
@@ -7,6 +9,7 @@
 #include <atomic>
 #include <cstdio>
 #include <random>
+#include <string>
 #include <thread>
 
 #include <mercato/actors/engine.hpp>
@@ -14,6 +17,15 @@
 #include <mercato/eventstore/store.hpp>
 
 using namespace mercato;
+
+namespace {
+
+void say(const std::string& line) {
+  const auto s = line + "\n";
+  if (write(STDOUT_FILENO, s.data(), s.size()) != static_cast<ssize_t>(s.size())) std::_Exit(1);
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc != 2) return 2;
@@ -51,8 +63,9 @@ int main(int argc, char** argv) {
                       domain::role::customer, {"register-" + std::to_string(u), ""}, done);
     });
     if (!r) return 1;
-    users.push_back(r->state.id);
+    users.push_back(r->state.user_id);
   }
+  say("READY");
 
   std::mt19937 rng(static_cast<unsigned>(getpid()));
   std::atomic<int> in_flight{0};
@@ -66,6 +79,11 @@ int main(int argc, char** argv) {
     });
     if (!added) continue;  // e.g. a line at its maximum
     ++in_flight;
-    e.checkout(user, token, {}, [&](actors::reply<domain::checkout_state>) { --in_flight; });
+    e.checkout(user, token, {}, [&](actors::reply<domain::checkout_state> r) {
+      if (r && r->state.step == domain::checkout_step::completed)
+        say("END " + r->state.checkout_id.value() + " " +
+            (r->state.outcome == domain::checkout_outcome::confirmed ? "confirmed" : "compensated"));
+      --in_flight;
+    });
   }
 }

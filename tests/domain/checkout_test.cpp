@@ -12,7 +12,7 @@ using ca = checkout_action;
 namespace {
 
 order_line line(const char* product, std::uint32_t qty) {
-  return *make_order_line(product_id{product}, product, quantity{qty}, eur(500));
+  return *make_order_line(product_id{product}, product, qty, eur(500));
 }
 
 start_checkout starting(std::vector<order_line> lines = {line("p-1", 1), line("p-2", 2), line("p-3", 3)}) {
@@ -34,10 +34,10 @@ struct script {
 };
 
 checkout_command reserve_answer(const checkout_state& s, std::size_t i, const script& sc) {
-  const auto& p = s.progress[i];
+  const auto& p = s.line_progress[i];
   if (sc.stock_fails_at == i)
-    return record_stock_reservation_failed{p.product, domain_errc::insufficient_stock, "sold out"};
-  return record_stock_reserved{p.product, p.qty};
+    return record_stock_reservation_failed{p.product_id, domain_errc::insufficient_stock, "sold out"};
+  return record_stock_reserved{p.product_id, p.quantity};
 }
 
 checkout_command answer(const checkout_state& s, checkout_next n, const script& sc) {
@@ -61,7 +61,7 @@ checkout_command answer(const checkout_state& s, checkout_next n, const script& 
     case ca::mark_cart_checked_out:
       return record_cart_checked_out{};
     case ca::release_line:
-      return record_stock_released{s.progress[n.line].product, s.progress[n.line].qty};
+      return record_stock_released{s.line_progress[n.line].product_id, s.line_progress[n.line].quantity};
     case ca::void_payment:
       return record_payment_voided{};
     case ca::cancel_order:
@@ -104,9 +104,9 @@ TEST_CASE("start records everything needed to finish or compensate") {
   CHECK(e.total == eur(3000));
   CHECK(e.payment_token == "tok_visa");
   CHECK(s.step == checkout_step::placing_order);
-  REQUIRE(s.progress.size() == 3);
-  CHECK(s.progress[2].qty == quantity{3});
-  CHECK(s.progress[2].state == line_stock_state::pending);
+  REQUIRE(s.line_progress.size() == 3);
+  CHECK(s.line_progress[2].quantity == 3);
+  CHECK(s.line_progress[2].state == line_stock_state::pending);
   CHECK(next_step(s) == checkout_next{ca::place_order});
 }
 
@@ -117,7 +117,7 @@ TEST_CASE("start refusals") {
   no_token.payment_token.clear();
   CHECK(refused(checkout_state{}, no_token) == domain_errc::invalid_payment_token);
   auto no_payment = starting();
-  no_payment.payment = payment_id{};
+  no_payment.payment_id = payment_id{};
   CHECK(refused(checkout_state{}, no_payment) == domain_errc::invalid_request);
   auto s = started();
   drive(s, {});
@@ -151,7 +151,8 @@ TEST_CASE("the coarse step follows the progress") {
   CHECK(s.step == checkout_step::placing_order);
   run(s, record_order_placed{});
   CHECK(s.step == checkout_step::reserving_stock);
-  for (std::size_t i = 0; i < 3; ++i) run(s, record_stock_reserved{s.progress[i].product, s.progress[i].qty});
+  for (std::size_t i = 0; i < 3; ++i)
+    run(s, record_stock_reserved{s.line_progress[i].product_id, s.line_progress[i].quantity});
   CHECK(s.step == checkout_step::reserving_stock);
   run(s, record_order_stock_reserved{});
   CHECK(s.step == checkout_step::authorizing_payment);
@@ -178,10 +179,10 @@ TEST_CASE("out of stock on a line: release the lines reserved before it, cancel 
   CHECK(s.outcome == checkout_outcome::compensated);
   CHECK(s.compensation_reason == cancel_reason::stock_unavailable);
   CHECK(s.compensation_detail.find("p-2") != std::string::npos);
-  CHECK(s.progress[0].state == line_stock_state::released);
-  CHECK(s.progress[1].state == line_stock_state::failed);
-  CHECK(s.progress[1].failure == domain_errc::insufficient_stock);
-  CHECK(s.progress[2].state == line_stock_state::pending);
+  CHECK(s.line_progress[0].state == line_stock_state::released);
+  CHECK(s.line_progress[1].state == line_stock_state::failed);
+  CHECK(s.line_progress[1].failure_reason == domain_errc::insufficient_stock);
+  CHECK(s.line_progress[2].state == line_stock_state::pending);
   CHECK_FALSE(s.payment_voided);
   CHECK(s.order_cancelled);
 }
@@ -237,7 +238,7 @@ TEST_CASE("every forward step can fail and always ends compensated") {
     drive(s, script{std::nullopt, false, failing});
     CHECK(s.step == checkout_step::completed);
     CHECK(s.outcome == checkout_outcome::compensated);
-    for (const auto& p : s.progress) CHECK(p.state != line_stock_state::reserved);
+    for (const auto& p : s.line_progress) CHECK(p.state != line_stock_state::reserved);
     CHECK(s.payment_voided == s.payment_authorized);
     CHECK(s.order_cancelled == s.order_placed);
   }
@@ -246,16 +247,16 @@ TEST_CASE("every forward step can fail and always ends compensated") {
 TEST_CASE("answers that are not for the awaited step are refused") {
   auto s = started();
   CHECK(refused(s, record_order_confirmed{}) == domain_errc::invalid_transition);
-  CHECK(refused(s, record_stock_reserved{product_id{"p-1"}, quantity{1}}) == domain_errc::invalid_transition);
+  CHECK(refused(s, record_stock_reserved{product_id{"p-1"}, 1}) == domain_errc::invalid_transition);
   CHECK(refused(s, record_payment_voided{}) == domain_errc::invalid_transition);
   run(s, record_order_placed{});
   CHECK(refused(s, record_order_placed{}) == domain_errc::invalid_transition);
-  CHECK(refused(s, record_stock_reserved{product_id{"p-2"}, quantity{2}}) == domain_errc::invalid_request);
-  CHECK(refused(s, record_stock_reserved{product_id{"p-1"}, quantity{5}}) == domain_errc::invalid_request);
+  CHECK(refused(s, record_stock_reserved{product_id{"p-2"}, 2}) == domain_errc::invalid_request);
+  CHECK(refused(s, record_stock_reserved{product_id{"p-1"}, 5}) == domain_errc::invalid_request);
   CHECK(refused(s, record_stock_reservation_failed{product_id{"p-3"}, domain_errc::insufficient_stock, ""}) ==
         domain_errc::invalid_request);
   CHECK(refused(s, record_payment_failed{}) == domain_errc::invalid_transition);
-  CHECK(refused(s, record_stock_released{product_id{"p-1"}, quantity{1}}) == domain_errc::invalid_transition);
+  CHECK(refused(s, record_stock_released{product_id{"p-1"}, 1}) == domain_errc::invalid_transition);
 }
 
 TEST_CASE("after confirmation nothing can fail; during compensation nothing can fail twice") {
@@ -265,12 +266,12 @@ TEST_CASE("after confirmation nothing can fail; during compensation nothing can 
   CHECK(refused(s, record_step_failed{{domain_errc::cart_empty, ""}}) == domain_errc::invalid_transition);
   auto t = started();
   run(t, record_order_placed{});
-  run(t, record_stock_reserved{product_id{"p-1"}, quantity{1}});
+  run(t, record_stock_reserved{product_id{"p-1"}, 1});
   run(t, record_stock_reservation_failed{product_id{"p-2"}, domain_errc::product_inactive, ""});
   CHECK(t.step == checkout_step::compensating);
   CHECK(refused(t, record_step_failed{{domain_errc::invalid_request, ""}}) ==
         domain_errc::invalid_transition);
-  CHECK(refused(t, record_stock_reserved{product_id{"p-3"}, quantity{3}}) == domain_errc::invalid_transition);
+  CHECK(refused(t, record_stock_reserved{product_id{"p-3"}, 3}) == domain_errc::invalid_transition);
 }
 
 TEST_CASE("after a crash at any point the saga resumes from its state alone") {
@@ -303,12 +304,12 @@ TEST_CASE("idempotency keys name the checkout, the action and the line") {
 TEST_CASE("the commands the steps send") {
   auto s = started();
   const auto place = place_order_for(s);
-  CHECK(place.id == order_id{"o-1"});
-  CHECK(place.checkout == checkout_id{"c-1"});
+  CHECK(place.order_id == order_id{"o-1"});
+  CHECK(place.checkout_id == checkout_id{"c-1"});
   CHECK(place.lines == s.lines);
   const auto reserve = reserve_line_for(s, 2);
-  CHECK(reserve.order == order_id{"o-1"});
-  CHECK(reserve.qty == 3);
+  CHECK(reserve.order_id == order_id{"o-1"});
+  CHECK(reserve.quantity == 3);
   run(s, record_step_failed{{domain_errc::invalid_request, "x"}});
   CHECK(release_line_for(s, 0).reason == cancel_reason::checkout_failed);
   CHECK(cancel_order_for(s).reason == cancel_reason::checkout_failed);

@@ -37,7 +37,7 @@ State fold(State state, const std::vector<Event>& events) {
 template <class State, class Command, class... Extra>
 auto run(State& state, const Command& command, const Extra&... extra) {
   auto d = decide(state, command, extra...);
-  if (!d) FAIL_CHECK("refused: " << std::string(to_string(d.error().code)) << ": " << d.error().message);
+  if (!d) FAIL_CHECK("refused: " << std::string(wire_name(d.error().code)) << ": " << d.error().message);
   REQUIRE(d.has_value());
   state = fold(std::move(state), *d);
   return *d;

@@ -10,15 +10,17 @@ using namespace mercato::domain;
 using namespace mercato::domain::test;
 
 TEST_CASE("currency codes are upper-case ISO 4217 codes") {
-  CHECK(currency_code::make("EUR").has_value());
-  CHECK(currency_code::make("JPY").has_value());
-  CHECK(currency_code::make("XXX").has_value());
-  CHECK(currency_code::make("EUR")->code() == "EUR");
+  CHECK(make_currency("EUR").has_value());
+  CHECK(make_currency("JPY").has_value());
+  CHECK(make_currency("XXX").has_value());
+  CHECK(make_currency("EUR")->code() == "EUR");
+  CHECK(currency_code::parse("EUR").has_value());
   for (const char* bad : {"eur", "EU", "EURO", "", "ABC", "E1R", "ZZZ"}) {
     CAPTURE(bad);
-    auto c = currency_code::make(bad);
+    auto c = make_currency(bad);
     REQUIRE_FALSE(c.has_value());
     CHECK(c.error().code == domain_errc::invalid_price);
+    CHECK_FALSE(currency_code::parse(bad).has_value());
   }
 }
 
@@ -89,9 +91,11 @@ TEST_CASE("ids are distinct types; the cart id is derived from the user id") {
 }
 
 TEST_CASE("refusal codes have stable names") {
-  CHECK(to_string(domain_errc::none) == "none");
-  CHECK(to_string(domain_errc::insufficient_stock) == "insufficientStock");
-  CHECK(to_string(domain_errc::not_found) == "notFound");
+  CHECK(wire_name(domain_errc::none) == "none");
+  CHECK(wire_name(domain_errc::insufficient_stock) == "insufficientStock");
+  CHECK(wire_name(domain_errc::not_found) == "notFound");
+  CHECK(wire_name(static_cast<domain_errc>(999)) == "unknown");
+  CHECK(to_string(domain_errc::insufficient_stock) == "insufficient_stock");
   CHECK(to_string(static_cast<domain_errc>(999)) == "unknown");
   CHECK(to_string(order_status::payment_authorized) == "payment_authorized");
   CHECK(to_string(role::admin) == "admin");

@@ -15,7 +15,7 @@ order_state order() {
                      user_id{"u-1"},
                      cart_id{"cart-u-1"},
                      checkout_id{"c-1"},
-                     {*make_order_line(product_id{"p-1"}, "Mug", quantity{2}, eur(500))}});
+                     {*make_order_line(product_id{"p-1"}, "Mug", 2, eur(500))}});
   return s;
 }
 
@@ -32,35 +32,36 @@ TEST_CASE("notification ids come from the causing event's stream and version") {
 TEST_CASE("order events that notify the order's owner") {
   const auto o = order();
   const std::vector<std::pair<order_event, notification_kind>> cases{
-      {order_confirmed{o.id}, notification_kind::order_confirmed},
-      {order_shipped{o.id, "TRK-1", "DHL"}, notification_kind::order_shipped},
-      {order_delivered{o.id}, notification_kind::order_delivered},
-      {order_cancelled{o.id, cancel_reason::stock_unavailable, "mug sold out", {}},
+      {order_confirmed{o.order_id}, notification_kind::order_confirmed},
+      {order_shipped{o.order_id, "TRK-1", "DHL"}, notification_kind::order_shipped},
+      {order_delivered{o.order_id}, notification_kind::order_delivered},
+      {order_cancelled{o.order_id, cancel_reason::stock_unavailable, "mug sold out", {}},
        notification_kind::order_cancelled},
-      {order_refunded{o.id, eur(300), "broken", {}, {}}, notification_kind::refund_issued},
+      {order_refunded{o.order_id, eur(300), "broken", {}, {}}, notification_kind::refund_issued},
   };
   for (const auto& [event, kind] : cases) {
     CAPTURE(event_type_name(event));
     const auto notes = notifications_for(o, event, origin);
     REQUIRE(notes.size() == 1);
     CHECK(notes[0].kind == kind);
-    CHECK(notes[0].user == user_id{"u-1"});
-    CHECK(notes[0].order == o.id);
-    CHECK(notes[0].id == notification_id{"ntf-order-o-1-4"});
+    CHECK(notes[0].user_id == user_id{"u-1"});
+    CHECK(notes[0].order_id == o.order_id);
+    CHECK(notes[0].notification_id == notification_id{"ntf-order-o-1-4"});
     CHECK_FALSE(notes[0].subject.empty());
     CHECK_FALSE(notes[0].body.empty());
     CHECK(notes == notifications_for(o, event, origin));  // replays give the same
   }
-  CHECK(notifications_for(o, order_event{order_shipped{o.id, "TRK-1", "DHL"}}, origin)[0].body.find(
+  CHECK(notifications_for(o, order_event{order_shipped{o.order_id, "TRK-1", "DHL"}}, origin)[0].body.find(
             "TRK-1") != std::string::npos);
-  CHECK(notifications_for(o, order_event{order_confirmed{o.id}}, origin)[0].body.find("10.00 EUR") !=
+  CHECK(notifications_for(o, order_event{order_confirmed{o.order_id}}, origin)[0].body.find("10.00 EUR") !=
         std::string::npos);
 }
 
 TEST_CASE("other order events notify nobody") {
   const auto o = order();
-  CHECK(notifications_for(o, order_event{order_stock_reserved{o.id}}, origin).empty());
-  CHECK(notifications_for(o, order_event{order_payment_authorized{o.id, payment_id{"p"}}}, origin).empty());
+  CHECK(notifications_for(o, order_event{order_stock_reserved{o.order_id}}, origin).empty());
+  CHECK(notifications_for(o, order_event{order_payment_authorized{o.order_id, payment_id{"p"}}}, origin)
+            .empty());
 }
 
 TEST_CASE("a failed payment notifies its user; other payment events do not") {
@@ -69,14 +70,17 @@ TEST_CASE("a failed payment notifies its user; other payment events do not") {
                            "simulated", "", "",
                            provider_declined{payment_failure_reason::declined, "card declined"}});
   const event_origin at{"payment-pay-1", 2};
-  const auto notes = notifications_for(p,
-                                       payment_event{payment_authorization_failed{
-                                           p.id, p.order, payment_failure_reason::declined, "card declined"}},
-                                       at);
+  const auto notes =
+      notifications_for(p,
+                        payment_event{payment_authorization_failed{
+                            p.payment_id, p.order_id, payment_failure_reason::declined, "card declined"}},
+                        at);
   REQUIRE(notes.size() == 1);
   CHECK(notes[0].kind == notification_kind::payment_failed);
-  CHECK(notes[0].user == user_id{"u-1"});
+  CHECK(notes[0].user_id == user_id{"u-1"});
   CHECK(notes[0].body.find("card declined") != std::string::npos);
-  CHECK(notifications_for(p, payment_event{payment_voided{p.id, p.order, ""}}, at).empty());
-  CHECK(notifications_for(p, payment_event{payment_refunded{p.id, p.order, eur(1), {}, "", ""}}, at).empty());
+  CHECK(notifications_for(p, payment_event{payment_voided{p.payment_id, p.order_id, ""}}, at).empty());
+  CHECK(
+      notifications_for(p, payment_event{payment_refunded{p.payment_id, p.order_id, eur(1), {}, "", ""}}, at)
+          .empty());
 }

@@ -16,7 +16,7 @@ constexpr st all_statuses[] = {st::pending, st::stock_reserved, st::payment_auth
                                st::shipped, st::delivered,      st::cancelled,          st::refunded};
 
 order_line line(const char* product, std::uint32_t qty, std::int64_t unit_cents) {
-  return *make_order_line(product_id{product}, product, quantity{qty}, eur(unit_cents));
+  return *make_order_line(product_id{product}, product, qty, eur(unit_cents));
 }
 
 place_order placing(std::vector<order_line> lines = {line("p-1", 2, 500), line("p-2", 1, 250)}) {
@@ -94,7 +94,7 @@ TEST_CASE("place: a pending order with its lines and computed total") {
   CHECK(s.total == eur(1250));
   CHECK(s.refunded == eur(0));
   CHECK(s.lines.size() == 2);
-  CHECK(s.user == user_id{"u-1"});
+  CHECK(s.user_id == user_id{"u-1"});
 }
 
 TEST_CASE("place refusals") {
@@ -102,14 +102,14 @@ TEST_CASE("place refusals") {
   auto bad_total = line("p-1", 2, 500);
   bad_total.line_total = eur(999);
   CHECK(refused(order_state{}, placing({bad_total})) == domain_errc::invalid_request);
-  auto dollars = *make_order_line(product_id{"p-2"}, "x", quantity{1}, usd(100));
+  auto dollars = *make_order_line(product_id{"p-2"}, "x", 1, usd(100));
   CHECK(refused(order_state{}, placing({line("p-1", 1, 1), dollars})) == domain_errc::currency_mismatch);
   CHECK(refused(order_state{}, placing({line("p-1", 1, 1), line("p-1", 2, 1)})) ==
         domain_errc::invalid_request);
   CHECK(refused(order_state{}, placing({line("p-1", 0, 1)})) == domain_errc::quantity_out_of_range);
   CHECK(refused(order_state{}, placing({line("p-1", 1, -1)})) == domain_errc::invalid_price);
   auto no_id = placing();
-  no_id.id = order_id{};
+  no_id.order_id = order_id{};
   CHECK(refused(order_state{}, no_id) == domain_errc::invalid_request);
 }
 
@@ -161,7 +161,7 @@ TEST_CASE("commands on a missing order") {
 TEST_CASE("status changes keep their details") {
   auto s = in_status(st::stock_reserved);
   run(s, mark_order_payment_authorized{payment_id{"pay-9"}});
-  CHECK(s.payment == payment_id{"pay-9"});
+  CHECK(s.payment_id == payment_id{"pay-9"});
   CHECK(refused(in_status(st::stock_reserved), mark_order_payment_authorized{}) ==
         domain_errc::invalid_request);
   s = in_status(st::confirmed);
@@ -170,7 +170,7 @@ TEST_CASE("status changes keep their details") {
   CHECK(s.carrier == "UPS");
   s = in_status(st::payment_authorized);
   run(s, cancel_order{cancel_reason::payment_failed, "declined", user_id{}});
-  CHECK(s.cancellation == cancel_reason::payment_failed);
+  CHECK(s.cancel_reason == cancel_reason::payment_failed);
   CHECK(s.cancel_detail == "declined");
 }
 
@@ -183,7 +183,7 @@ TEST_CASE("refund records the money returned, never more than the total") {
   auto s = confirmed;
   const auto e = only<order_refunded>(
       run(s, refund_order{eur(1250), "all of it", payment_id{"pay-1"}, refund_id{"r-1"}}));
-  CHECK(e.refund == refund_id{"r-1"});
+  CHECK(e.refund_id == refund_id{"r-1"});
   CHECK(s.status == st::refunded);
   CHECK(s.refunded == eur(1250));
 }
@@ -191,7 +191,7 @@ TEST_CASE("refund records the money returned, never more than the total") {
 TEST_CASE("commit times: placed_at once, updated_at on every change") {
   order_state s;
   s = apply(s, order_event{only<order_placed>(*decide(s, placing()))}, 100);
-  s = apply(s, order_event{order_stock_reserved{s.id}}, 200);
+  s = apply(s, order_event{order_stock_reserved{s.order_id}}, 200);
   CHECK(s.placed_at_ns == 100);
   CHECK(s.updated_at_ns == 200);
 }

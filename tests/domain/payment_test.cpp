@@ -9,6 +9,8 @@ using ps = payment_status;
 
 namespace {
 
+using provider_answer = decltype(authorize_payment::answer);
+
 authorize_payment authorization(provider_answer answer = provider_approved{"auth-1"}) {
   return authorize_payment{payment_id{"pay-1"}, order_id{"o-1"}, user_id{"u-1"}, eur(1000),
                            eur(1000),           "simulated",     "visa",         mask_token("tok_visa"),
@@ -59,7 +61,7 @@ TEST_CASE("a declined authorization is recorded, not refused") {
     REQUIRE(events.size() == 2);
     CHECK(std::get<payment_authorization_failed>(events[1]).reason == reason);
     CHECK(s.status == ps::authorization_failed);
-    CHECK(s.failure == reason);
+    CHECK(s.failure_reason == reason);
     CHECK(refused(s, capture_payment{eur(1), ""}) == domain_errc::invalid_transition);
     CHECK(refused(s, void_payment{}) == domain_errc::invalid_transition);
   }
@@ -81,7 +83,7 @@ TEST_CASE("authorize refusals") {
   wrong.amount = wrong.order_total = eur(-1);
   CHECK(refused(payment_state{}, wrong) == domain_errc::invalid_request);
   wrong = authorization();
-  wrong.order = order_id{};
+  wrong.order_id = order_id{};
   CHECK(refused(payment_state{}, wrong) == domain_errc::invalid_request);
 }
 

@@ -43,12 +43,12 @@ TEST_CASE("e-mail addresses are validated and normalized to lower case") {
 TEST_CASE("register records the address as given and normalized, and the hash") {
   user_state s;
   const auto e = only<user_registered>(run(s, registration()));
-  CHECK(e.id == user_id{"u-1"});
+  CHECK(e.user_id == user_id{"u-1"});
   CHECK(e.email == "Ann@Example.COM");
   CHECK(e.email_normalized == "ann@example.com");
   CHECK(e.password_hash == fake_hash);
-  CHECK(e.user_role == role::customer);
-  CHECK(s.exists());
+  CHECK(e.role == role::customer);
+  CHECK(exists(s));
   CHECK(s.email_normalized == "ann@example.com");
   CHECK(s.display_name == "Ann");
 }
@@ -60,10 +60,10 @@ TEST_CASE("register refusals") {
   plain.password_hash = "Password123!";
   CHECK(refused(user_state{}, plain) == domain_errc::invalid_request);
   auto no_id = registration();
-  no_id.id = user_id{};
+  no_id.user_id = user_id{};
   CHECK(refused(user_state{}, no_id) == domain_errc::invalid_request);
   auto bad_role = registration();
-  bad_role.initial_role = static_cast<role>(9);
+  bad_role.role = static_cast<role>(9);
   CHECK(refused(user_state{}, bad_role) == domain_errc::invalid_role);
   auto long_name = registration();
   long_name.display_name = std::string(201, 'x');
@@ -75,7 +75,7 @@ TEST_CASE("registered_at comes from the commit time") {
   auto events = *decide(s, registration());
   s = apply(s, events.front(), 1234);
   CHECK(s.registered_at_ns == 1234);
-  s = apply(s, user_event{user_password_changed{s.id, fake_hash}}, 9999);
+  s = apply(s, user_event{user_password_changed{s.user_id, fake_hash}}, 9999);
   CHECK(s.registered_at_ns == 1234);
 }
 
@@ -92,10 +92,10 @@ TEST_CASE("only an admin sets roles") {
   auto s = registered();
   CHECK(refused(s, set_role{role::admin, user_id{"u-1"}, role::customer}) == domain_errc::forbidden);
   const auto e = only<user_role_changed>(run(s, set_role{role::admin, user_id{"root"}, role::admin}));
-  CHECK(e.new_role == role::admin);
+  CHECK(e.role == role::admin);
   CHECK(e.previous_role == role::customer);
   CHECK(e.changed_by == user_id{"root"});
-  CHECK(s.user_role == role::admin);
+  CHECK(s.role == role::admin);
   CHECK(run(s, set_role{role::admin, user_id{"root"}, role::admin}).empty());
   CHECK(refused(s, set_role{static_cast<role>(5), user_id{"root"}, role::admin}) ==
         domain_errc::invalid_role);
@@ -147,7 +147,7 @@ TEST_CASE("an e-mail is claimed by one user at a time, case-insensitively") {
   const auto e = only<email_claimed>(run(s, claim_email{"Ann@Example.com", user_id{"u-1"}}));
   CHECK(e.email_normalized == "ann@example.com");
   CHECK(s.claimed);
-  CHECK(s.holder == user_id{"u-1"});
+  CHECK(s.user_id == user_id{"u-1"});
   CHECK(run(s, claim_email{"ann@example.com", user_id{"u-1"}}).empty());  // idempotent
   CHECK(refused(s, claim_email{"ANN@EXAMPLE.COM", user_id{"u-2"}}) == domain_errc::email_taken);
   CHECK(refused(s, claim_email{"bob@example.com", user_id{"u-2"}}) == domain_errc::invalid_request);
@@ -160,9 +160,9 @@ TEST_CASE("releasing a claim frees the address; only the holder may") {
   run(s, claim_email{"ann@example.com", user_id{"u-1"}});
   CHECK(refused(s, release_email{user_id{"u-2"}}) == domain_errc::forbidden);
   const auto e = only<email_released>(run(s, release_email{user_id{"u-1"}}));
-  CHECK(e.user == user_id{"u-1"});
+  CHECK(e.user_id == user_id{"u-1"});
   CHECK_FALSE(s.claimed);
   CHECK(run(s, release_email{user_id{"u-1"}}).empty());
   run(s, claim_email{"ann@example.com", user_id{"u-2"}});
-  CHECK(s.holder == user_id{"u-2"});
+  CHECK(s.user_id == user_id{"u-2"});
 }

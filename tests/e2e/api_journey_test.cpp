@@ -269,11 +269,15 @@ TEST_CASE("live feed: Server-Sent Events from a position, resumed with Last-Even
   const auto admin = mint_token("admin-1", "admin");
   const auto head = api.log_head();
 
-  // A held request is answered as soon as an event after Last-Event-ID is committed.
+  // A held request is answered as soon as an event after Last-Event-ID is committed. The
+  // event is committed once the node holds the request (nothing else is in flight before).
+  in_flight_probe probe(node.port, node.proc);
+  REQUIRE(wait_until([&] { return probe.others() == 0; }));
   http_connection feed("127.0.0.1", node.port);
   feed.send_request("GET", "/api/v1/events/live",
                     {{"Authorization", "Bearer " + admin}, {"Last-Event-ID", std::to_string(head)}});
-  std::this_thread::sleep_for(200ms);
+  REQUIRE_MESSAGE(wait_until([&] { return probe.others() >= 1; }), "the live feed request was never held:\n"
+                                                                       << node.proc.output());
   REQUIRE(api.post("/api/v1/products/prod-005/restock", {{"quantity", 2}}, admin).status() == 200);
   auto r = feed.read_response();
   REQUIRE(r.status == 200);

@@ -35,12 +35,12 @@ TEST_CASE("health, readiness, /openapi.json, request ids and access log lines") 
   node_process node(dir / "data", dir / "node.log", {}, api_env());
   api_client api(node.port);
 
-  auto ready = api.get("/health/ready");
-  for (int i = 0; i < 100 && ready.status() != 200; ++i) {
-    std::this_thread::sleep_for(100ms);
-    ready = api.get("/health/ready");
-  }
-  CHECK(ready.status() == 200);
+  api_result ready;
+  REQUIRE_MESSAGE(wait_until([&] {
+                    ready = api.get("/health/ready");
+                    return ready.status() == 200;
+                  }),
+                  "the node did not get ready: " << ready.raw.body);
   CHECK(ready.body["checks"]["storage"] == "up");
   CHECK(ready.body["checks"]["projections"] == "caught-up");
   auto health = api.get("/health");
@@ -144,13 +144,22 @@ TEST_CASE("SIGTERM: the request in flight is answered, then the node exits 0") {
   REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}}, token).status() ==
           201);
 
+  // SIGTERM once the node has read the request: it is in flight (Argon2id hashing) or
+  // already answered (its access-log line). Nothing else is in flight before it is sent.
+  in_flight_probe probe(node.port, node.proc);
+  REQUIRE(wait_until([&] { return probe.others() == 0; }));
   http_connection in_flight("127.0.0.1", node.port);
   const std::string body = R"({"email":"during-stop@example.com","password":"Password123!"})";
-  in_flight.send_request("POST", "/api/v1/auth/register", {{"Content-Type", "application/json"}}, body);
-  std::this_thread::sleep_for(20ms);  // the node has read it; Argon2id hashing under way or done
+  in_flight.send_request("POST", "/api/v1/auth/register",
+                         {{"Content-Type", "application/json"}, {"X-Request-Id", "during-stop-1"}}, body);
+  REQUIRE_MESSAGE(
+      wait_until([&] { return probe.others() >= 1 || !access_lines(node.proc, "during-stop-1").empty(); }),
+      "the node never received the request:\n"
+          << node.proc.output());
   node.proc.signal(SIGTERM);
   auto r = in_flight.read_response();
   CHECK(r.status == 201);
+  CHECK(r.header("x-request-id") == "during-stop-1");
   auto code = node.proc.wait(60s);
   REQUIRE(code);
   CHECK(*code == 0);

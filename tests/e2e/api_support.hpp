@@ -3,7 +3,10 @@
 // JSON requests with a bearer token, tokens minted for any subject (admin included).
 #include <chrono>
 #include <map>
+#include <regex>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -13,6 +16,7 @@
 #include "http_client.hpp"
 #include "process.hpp"
 #include "temp_dir.hpp"
+#include "wait.hpp"
 
 namespace mercato::test {
 
@@ -103,6 +107,50 @@ class api_client {
 
  private:
   http_connection conn_;
+};
+
+/// The node's access-log lines (JSON) of the request with `request_id`: one per answer.
+inline std::vector<nlohmann::json> access_lines(const process& node, const std::string& request_id) {
+  std::vector<nlohmann::json> found;
+  std::istringstream lines(node.output());
+  for (std::string line; std::getline(lines, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_object() && j.value("event", "") == "http_request" && j.value("request_id", "") == request_id)
+      found.push_back(std::move(j));
+  }
+  return found;
+}
+
+/// Counts what a node is handling, from the http_requests_in_flight gauge of /metrics. A
+/// scrape's answer can reach the client before the server has counted that request
+/// finished, so each scrape first waits for the previous one's access-log line (written
+/// after the count went down): a count never includes an earlier scrape.
+class in_flight_probe {
+ public:
+  in_flight_probe(std::uint16_t port, const process& node) : api_(port), node_(node) {}
+
+  /// Requests in flight besides this scrape.
+  std::uint64_t others() {
+    if (scrapes_ > 0) {
+      const auto previous = "in-flight-probe-" + std::to_string(scrapes_ - 1);
+      if (!wait_until([&] { return !access_lines(node_, previous).empty(); }))
+        throw std::runtime_error("no access-log line for " + previous + ":\n" + node_.output());
+    }
+    const auto id = "in-flight-probe-" + std::to_string(scrapes_++);
+    auto r = api_.call("GET", "/metrics", {}, {}, {{"X-Request-Id", id}});
+    std::smatch m;
+    if (r.status() != 200 ||
+        !std::regex_search(r.raw.body, m, std::regex(R"((?:^|\n)http_requests_in_flight (\d+))")))
+      throw std::runtime_error("no http_requests_in_flight in /metrics: " + r.raw.body.substr(0, 200));
+    const auto all = std::stoull(m[1]);
+    if (all == 0) throw std::runtime_error("http_requests_in_flight does not count the scrape itself");
+    return all - 1;
+  }
+
+ private:
+  api_client api_;
+  const process& node_;
+  std::uint64_t scrapes_ = 0;
 };
 
 /// "?consistentWith=<token>" for a command's answer.

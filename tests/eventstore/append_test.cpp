@@ -160,16 +160,16 @@ TEST_CASE("malformed requests are refused and write nothing") {
     req.events[0].type.clear();
     CHECK(s->append(req).error().code == es::append_errc::invalid_request);
   }
-  SUBCASE("body that is not Cap'n Proto") {
+  SUBCASE("payload that is not a Cap'n Proto message") {
     auto req = request("x", expected_version::any(), {"a", "b"});
-    req.events[1].event = std::string(64, '\xff');
+    req.events[1].payload = std::string(64, '\xff');
     auto r = s->append(req);
     REQUIRE_FALSE(r);
     CHECK(r.error().code == es::append_errc::invalid_request);
   }
-  SUBCASE("body of wrong length") {
+  SUBCASE("payload of wrong length") {
     auto req = request("x", expected_version::any(), {"a"});
-    req.events[0].event += "abc";
+    req.events[0].payload += "abc";
     CHECK(s->append(req).error().code == es::append_errc::invalid_request);
   }
   SUBCASE("too many events") {
@@ -217,6 +217,10 @@ TEST_CASE("envelopes carry metadata") {
   CHECK(std::string(r.envelope().getIdempotencyKey().cStr()) == "idem");
   CHECK(std::string(r.envelope().getNodeId().cStr()) == "node-1");
   CHECK(r.envelope().getShard() == s->shard_of(sid("user-1")).value());
+  // The event itself is opaque: its schema id and bytes come back exactly as appended.
+  CHECK(r.schema_id() == req.events[0].schema_id);
+  CHECK(r.payload() == req.events[0].payload);
+  CHECK_FALSE(r.has_legacy_event());
   CHECK(marker_of(e) == "a");
 }
 

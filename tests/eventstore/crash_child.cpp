@@ -1,8 +1,9 @@
-// Child process of crash_test: appends commands of 1..5 events in a loop from several
-// threads and reports each acknowledged append on stdout, one line per append, written
-// with a single write() (atomic on a pipe). The parent kills it with SIGKILL.
+// Child process of crash_test: opens the store and says "OPEN", then appends commands of
+// 1..5 events in a loop from several threads and reports each acknowledged append on
+// stdout, one line per append, written with a single write() (atomic on a pipe). Commands
+// are named <run>-<n>, so every run's are distinct. The parent kills it with SIGKILL.
 //
-// Usage: eventstore_crash_child <data-dir> <shards>
+// Usage: eventstore_crash_child <data-dir> <shards> <run>
 #include <unistd.h>
 
 #include <atomic>
@@ -19,8 +20,8 @@
 using namespace mercato;
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s <data-dir> <shards>\n", argv[0]);
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s <data-dir> <shards> <run>\n", argv[0]);
     return 2;
   }
   es::store_options o;
@@ -32,7 +33,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& s = **store;
-  const std::string run = std::to_string(getpid());
+  if (write(STDOUT_FILENO, "OPEN\n", 5) != 5) std::_Exit(1);
+  const std::string run = argv[3];
   std::atomic<std::uint64_t> counter{0};
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t) {

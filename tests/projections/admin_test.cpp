@@ -37,11 +37,10 @@ std::vector<projections::product_figures> low(const es::event_store& s, std::uin
 }
 
 domain::product_stock_reserved reserve(const std::string& p, const std::string& o, std::uint32_t q) {
-  return domain::product_stock_reserved{domain::product_id{p}, domain::order_id{o}, domain::quantity{q}, 0};
+  return domain::product_stock_reserved{domain::product_id{p}, domain::order_id{o}, q, 0};
 }
 domain::product_reservation_committed commit(const std::string& p, const std::string& o, std::uint32_t q) {
-  return domain::product_reservation_committed{domain::product_id{p}, domain::order_id{o},
-                                               domain::quantity{q}};
+  return domain::product_reservation_committed{domain::product_id{p}, domain::order_id{o}, q};
 }
 
 }  // namespace
@@ -156,10 +155,10 @@ TEST_CASE(
   CHECK(ids_of(l) == ids{"p2", "p1", "p4"});
   CHECK(l[0].available == 2);
   CHECK(l[0].reserved == 18);
-  caught_up(*runner, cs.at(day0_ns, "product/p2",
-                           {domain::product_reservation_released{
-                               domain::product_id{"p2"}, domain::order_id{"o1"}, domain::quantity{14},
-                               domain::cancel_reason::unspecified, "", 0}}));
+  caught_up(*runner,
+            cs.at(day0_ns, "product/p2",
+                  {domain::product_reservation_released{domain::product_id{"p2"}, domain::order_id{"o1"}, 14,
+                                                        domain::cancel_reason::unspecified, "", 0}}));
   CHECK(ids_of(low(*cs.store, 5)) == ids{"p1", "p4"});
   caught_up(*runner, cs.at(day0_ns, "product/p1", {restocked("p1", 10)}));
   CHECK(ids_of(low(*cs.store, 5)) == ids{"p4"});

@@ -4,6 +4,10 @@
 // run may also ask for an operator rebuild of one read model, so kills land mid-rebuild
 // and mid-swap too. Setup is idempotent, so every run continues the same shop.
 //
+// It says "READY" when its setup is done, then "HEAD <global position>" after every
+// command it has completed: the log's committed head, every event up to it acknowledged
+// (synced). The parent kills it once that head has moved far enough.
+//
 // Usage: projections_crash_child <data-dir> <seed>
 #include <unistd.h>
 
@@ -101,7 +105,7 @@ int main(int argc, char** argv) {
                       {"register-" + std::to_string(u), ""}, done);
     });
     if (!r) return 1;
-    users.push_back(r->state.id);
+    users.push_back(r->state.user_id);
   }
   say("READY");
 
@@ -109,6 +113,7 @@ int main(int argc, char** argv) {
   std::vector<domain::order_id> confirmed;
   std::atomic<int> in_flight{0};
   for (std::uint64_t i = 0;; ++i) {
+    say("HEAD " + std::to_string((*store)->global_head().value()));
     while (in_flight.load() >= 8) std::this_thread::sleep_for(1ms);
     sim->set_delay(std::chrono::milliseconds(rng() % 3));
     const auto& user = users[rng() % users.size()];
@@ -161,7 +166,7 @@ int main(int argc, char** argv) {
     e.checkout(user, token, {}, [&](actors::reply<domain::checkout_state> r) {
       if (r && r->state.outcome == domain::checkout_outcome::confirmed) {
         std::lock_guard lock(orders_mutex);
-        confirmed.push_back(r->state.order);
+        confirmed.push_back(r->state.order_id);
       }
       --in_flight;
     });

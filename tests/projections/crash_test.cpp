@@ -1,12 +1,16 @@
 // Exactly-once under crash: a child runs a shop with every read model hosted (and now and
-// then an operator rebuild) and is killed with SIGKILL at random moments, at least 20 times.
-// After each kill the parent restarts the host on the same data, lets it catch up, and
-// compares every read model, key by key and value by value, with a model folded from zero
-// from the same log into a fresh keyspace.
+// then an operator rebuild) and is killed with SIGKILL 22 times: half the kills at a random
+// moment of its setup (host start, catch-up, engine start), half once it has committed its
+// next 1–150 events (it reports the log's head after every command). After each kill the
+// parent restarts the host on the same data, lets it catch up, and compares every read
+// model, key by key and value by value, with a model folded from zero from the same log
+// into a fresh keyspace. The work is bounded by what the child reports, never by time.
 #include <signal.h>
 
 #include <map>
+#include <optional>
 #include <random>
+#include <sstream>
 #include <thread>
 
 #include <mercato/projections/host.hpp>
@@ -14,6 +18,7 @@
 
 #include "process.hpp"
 #include "projection_fixture.hpp"
+#include "wait.hpp"
 
 using namespace mercato;
 using namespace mercato::test;
@@ -41,6 +46,23 @@ std::string first_difference(const std::map<std::string, std::string>& live,
   return "none";
 }
 
+/// What a child has said so far: whether it is READY, the last log head it reported.
+struct child_report {
+  bool ready = false;
+  std::optional<std::uint64_t> head;
+};
+
+child_report report_of(const std::string& output) {
+  child_report r;
+  std::istringstream in(output);
+  for (std::string line; std::getline(in, line);) {
+    if (in.eof()) break;  // a line cut short by the kill
+    if (line == "READY") r.ready = true;
+    if (line.rfind("HEAD ", 0) == 0) r.head = std::stoull(line.substr(5));
+  }
+  return r;
+}
+
 }  // namespace
 
 TEST_CASE("every read model equals a rebuild from zero after each of 20+ SIGKILLs") {
@@ -49,17 +71,47 @@ TEST_CASE("every read model equals a rebuild from zero after each of 20+ SIGKILL
   std::mt19937 rng(std::random_device{}());
   constexpr int kills = 22;
   std::size_t compared_keys = 0;
-  std::uint64_t events = 0;
+  std::uint64_t events = 0, waited_for = 0;
+  std::chrono::nanoseconds setup_took{0};  // from start to READY, the last time it was seen
+  int setup_kills = 0;
   for (int k = 0; k < kills; ++k) {
+    std::uint64_t acknowledged = 0;  // the last log head the child reported
     {
+      const auto started = std::chrono::steady_clock::now();
       process child(PROJECTIONS_CRASH_CHILD_PATH, {data.string(), std::to_string(rng())}, {},
                     dir / "child.log");
-      // Half the kills while setting up or just after, half deep into the load.
-      std::this_thread::sleep_for(std::chrono::milliseconds(100 + rng() % 900));
+      child_report said;
+      std::optional<std::chrono::nanoseconds> ready_after;
+      // Reads what the child has said; true when it has exited (by itself: a failure).
+      auto look = [&] {
+        said = report_of(child.output());
+        if (said.ready && !ready_after) ready_after = std::chrono::steady_clock::now() - started;
+        return !child.running();
+      };
+      if (k > 0 && rng() % 2 == 0) {
+        // At a random moment of the setup (within the time the last one took), or as soon
+        // as it is READY when it is quicker this time.
+        ++setup_kills;
+        const auto at = std::chrono::nanoseconds(
+            static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(setup_took.count() + 1)));
+        (void)wait_until([&] { return look() || said.ready; },
+                         std::chrono::duration_cast<std::chrono::milliseconds>(at), 1ms);
+      } else {
+        // Once the child has committed its next 1–150 events.
+        const auto target = events + 1 + rng() % 150;
+        const bool reached = wait_until([&] { return look() || said.head.value_or(0) >= target; });
+        CHECK_MESSAGE(reached, "kill " << k << ": the child reported head " << said.head.value_or(0)
+                                       << ", waited for " << target << "\n"
+                                       << child.output());
+        waited_for = target;
+      }
+      if (ready_after) setup_took = *ready_after;
       child.signal(SIGKILL);
       auto code = child.wait(30s);
       REQUIRE(code);
       REQUIRE_MESSAGE(*code == 128 + SIGKILL, child.output());
+      said = report_of(child.output());
+      acknowledged = said.head.value_or(0);
     }
 
     auto store = open_store(data, 8);
@@ -74,9 +126,9 @@ TEST_CASE("every read model equals a rebuild from zero after each of 20+ SIGKILL
     const auto at = heads(*store);
     for (const auto& name : names) {
       // An interrupted rebuild resumes and swaps; then the serving generation catches up.
-      for (int i = 0; i < 3000 && host.status(name)->rebuilding; ++i) std::this_thread::sleep_for(10ms);
-      REQUIRE_MESSAGE(!host.status(name)->rebuilding, name << " did not finish its rebuild");
-      REQUIRE_MESSAGE(host.wait_until(name, at, 60s),
+      REQUIRE_MESSAGE(wait_until([&] { return !host.status(name)->rebuilding; }),
+                      name << " did not finish its rebuild");
+      REQUIRE_MESSAGE(host.wait_until(name, at, patience),
                       name << " did not catch up: " << host.status(name)->last_error.value_or(""));
       CHECK_MESSAGE(!host.status(name)->last_error,
                     name << ": " << host.status(name)->last_error.value_or(""));
@@ -103,7 +155,11 @@ TEST_CASE("every read model equals a rebuild from zero after each of 20+ SIGKILL
       REQUIRE(store->commit(std::move(drop)));
     }
     events = store->global_head().value();
+    // Every event the child reported committed is in the log (they were synced).
+    CHECK_MESSAGE(events >= acknowledged,
+                  "kill " << k << ": the child saw head " << acknowledged << ", the log has " << events);
   }
-  MESSAGE(kills << " kills, " << events << " events in the log, " << compared_keys << " keys compared");
-  CHECK(events > 1000);
+  MESSAGE(kills << " kills (" << setup_kills << " during setup), " << events << " events in the log, "
+                << compared_keys << " keys compared");
+  CHECK(events >= waited_for);
 }

@@ -8,6 +8,7 @@
 #include <mercato/projections/host.hpp>
 
 #include "projection_fixture.hpp"
+#include "wait.hpp"
 
 using namespace mercato;
 using namespace mercato::test;
@@ -98,13 +99,8 @@ std::unique_ptr<host> start_host(es::event_store& s, std::vector<std::shared_ptr
 }
 
 template <class Pred>
-bool eventually(Pred pred, std::chrono::milliseconds limit = 20s) {
-  const auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
-    std::this_thread::sleep_for(2ms);
-  }
-  return true;
+bool eventually(Pred pred) {
+  return wait_until(pred);
 }
 
 }  // namespace
@@ -322,7 +318,10 @@ TEST_CASE("rebuild while serving: every read sees a complete model, the swap is 
     REQUIRE(h->rebuild("tally").has_value());
     CHECK_FALSE(h->rebuild("tally").has_value());  // one at a time
     REQUIRE(eventually([&] { return h->status("tally")->rebuilding.has_value(); }));
-    std::this_thread::sleep_for(30ms);
+    // The build is stuck on its first batch; the reader reads the serving model meanwhile.
+    REQUIRE(eventually([&] { return h->status("tally")->last_error.has_value(); }));
+    const int reads_before = reads;
+    REQUIRE(eventually([&] { return reads >= reads_before + 5; }));
     CHECK(h->active_prefix("tally") == "proj/tally/v1/g" + std::to_string(gen - 1) + "/");
     p->holding = false;
     const auto want = "proj/tally/v1/g" + std::to_string(gen) + "/";
@@ -450,11 +449,19 @@ TEST_CASE("bad host input is refused with a clear error") {
 
 TEST_CASE("fold_offline equals the live model, and stops at a time when asked") {
   temp_dir dir;
-  auto s = open_store(dir.path(), 4);
+  // The store's clock is the test's: the first 90 events are recorded before `cut`, the
+  // other 40 after it.
+  std::atomic<std::int64_t> now_ns{1'700'000'000'000'000'000};
+  es::store_options so;
+  so.data_dir = dir.path();
+  so.shard_count = 4;
+  so.clock = [&now_ns] { return now_ns.load(); };
+  auto opened = es::event_store::open(so);
+  REQUIRE_MESSAGE(opened.has_value(), (opened ? "" : opened.error().message));
+  auto s = std::move(*opened);
   append_many(*s, 90);
-  std::this_thread::sleep_for(5ms);
-  const auto cut = system_now_ns();
-  std::this_thread::sleep_for(5ms);
+  const auto cut = now_ns += 1'000'000'000;
+  now_ns += 1'000'000'000;
   append_many(*s, 40);
 
   auto h = start_host(*s, {std::make_shared<tally_projection>()});

@@ -39,7 +39,7 @@ TEST_CASE("the inbox lists a user's notifications newest first, from order and p
   const auto& n3 = all.items[0];
   CHECK(n3.user_id == "u1");
   CHECK(n3.kind == domain::notification_kind::payment_failed);
-  CHECK(projections::to_string(n3.kind) == "payment_failed");
+  CHECK(domain::to_string(n3.kind) == "payment_failed");
   CHECK(n3.order_id == "o2");
   CHECK(n3.subject == "subject n3");
   CHECK(n3.body == "body n3");

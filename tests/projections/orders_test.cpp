@@ -3,6 +3,7 @@
 #include <mercato/projections/orders.hpp>
 
 #include "read_model_fixture.hpp"
+#include "wait.hpp"
 
 using namespace mercato;
 using namespace mercato::test;
@@ -254,9 +255,7 @@ TEST_CASE("an order event before OrderPlaced stalls the projection instead of sk
   cs.at(day0_ns, "order/o1", {domain::order_confirmed{o1}});
   auto r = projections::projection_runner::start(*cs.store, std::make_shared<orders_projection>());
   REQUIRE(r.has_value());
-  for (int i = 0; i < 200 && !(*r)->last_error(); ++i)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  REQUIRE((*r)->last_error().has_value());
+  REQUIRE(wait_until([&] { return (*r)->last_error().has_value(); }));
   CHECK((*r)->last_error()->find("before OrderPlaced") != std::string::npos);
   CHECK((*r)->checkpoints() == std::vector<es::shard_seq>(cs.store->info().shard_count, es::shard_seq{0}));
 }

@@ -15,6 +15,7 @@
 #include <mercato/projections/runner.hpp>
 
 #include "projection_fixture.hpp"
+#include "wait.hpp"
 #include "webhook_receiver.hpp"
 
 using namespace mercato;
@@ -100,24 +101,20 @@ struct rig {
   }
   /// Polls the counters until `done` holds (bounded only to fail instead of hanging).
   bool wait_counts(const std::function<bool(const projections::outbox_counts&)>& done) const {
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      if (done(counts())) return true;
-      std::this_thread::sleep_for(2ms);
-    }
-    return false;
+    return wait_until([&] { return done(counts()); });
   }
   /// Waits until the deliverer has scanned `n` more times (progress without a clock).
   void wait_passes(std::uint64_t n) const {
     const auto target = deliverer->stats().passes + n;
-    while (deliverer->stats().passes < target) std::this_thread::sleep_for(1ms);
+    REQUIRE_MESSAGE(wait_until([&] { return deliverer->stats().passes >= target; }, patience, 1ms),
+                    "the deliverer stopped scanning at pass " << deliverer->stats().passes);
   }
 };
 
 std::set<std::string> expected_ids(int from, int to, const std::vector<std::string>& urls) {
   std::set<std::string> ids;
   for (int n = from; n < to; ++n)
-    for (const auto& u : urls) ids.insert(projections::delivery_id(note(n).id.value(), u));
+    for (const auto& u : urls) ids.insert(projections::delivery_id(note(n).notification_id.value(), u));
   return ids;
 }
 
@@ -428,9 +425,7 @@ TEST_CASE("the host runs the outbox but refuses to rebuild it (a rebuild would r
   REQUIRE(d.has_value());
   emit(*s, 0, 3);
   outbox_query q(*s, active);
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (q.counts()->delivered < 3 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(2ms);
+  REQUIRE(wait_until([&] { return q.counts()->delivered >= 3; }));
   CHECK(q.counts()->delivered == 3);
   const auto refused = (*h)->rebuild(outbox_projection::projection_name);
   REQUIRE_FALSE(refused.has_value());

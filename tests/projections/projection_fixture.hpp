@@ -1,16 +1,15 @@
 #pragma once
-// Stores in temp dirs and real product events (built with the domain codec) for the
-// projection tests.
+// Stores in temp dirs and real product events (encoded by the codec) for the projection
+// tests.
 #include <map>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include <capnp/message.h>
 #include <doctest/doctest.h>
 
-#include <mercato/domain/codec.hpp>
-#include <mercato/eventstore/envelope.hpp>
+#include <mercato/codec/codec.hpp>
+#include <mercato/domain/money.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/projections/host.hpp>
 
@@ -29,9 +28,7 @@ inline std::unique_ptr<es::event_store> open_store(const std::filesystem::path& 
 }
 
 inline es::event_data to_data(const domain::any_event& e) {
-  capnp::MallocMessageBuilder msg;
-  const auto type = domain::encode_event(e, msg);
-  return es::event_data{std::string(type), es::encode_event(msg), {}};
+  return codec::to_event_data(e);
 }
 
 /// Appends `events` to `stream` atomically; returns their positions.
@@ -60,7 +57,7 @@ inline domain::product_created created(const std::string& id, const std::string&
 }
 
 inline domain::product_restocked restocked(const std::string& id, std::uint32_t qty) {
-  return domain::product_restocked{domain::product_id{id}, domain::quantity{qty}, 0};
+  return domain::product_restocked{domain::product_id{id}, qty, 0};
 }
 
 /// Every key and value under `prefix`, keys relative to it (one RocksDB iterator: one

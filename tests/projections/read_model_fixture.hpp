@@ -7,6 +7,7 @@
 #include <memory>
 #include <thread>
 
+#include <mercato/domain/order_line.hpp>
 #include <mercato/projections/query.hpp>
 #include <mercato/projections/runner.hpp>
 
@@ -60,8 +61,7 @@ inline void caught_up(const projections::projection_runner& r, const std::vector
 }
 
 inline domain::order_line line(const std::string& product, std::uint32_t qty, std::int64_t unit_cents) {
-  auto l = domain::make_order_line(domain::product_id{product}, "name of " + product, domain::quantity{qty},
-                                   eur(unit_cents));
+  auto l = domain::make_order_line(domain::product_id{product}, "name of " + product, qty, eur(unit_cents));
   REQUIRE(l.has_value());
   return *l;
 }

@@ -40,25 +40,23 @@ std::vector<es::position> shop(clocked_store& cs) {
     const domain::order_id od{o};
     const domain::payment_id pd{pay};
     const domain::cart_id cart{"cart-" + u};
-    at("cart/cart-" + u, {domain::cart_item_added{cart, domain::user_id{u}, domain::product_id{p1}, "n",
-                                                  domain::quantity{1}, eur(100), domain::quantity{1}}});
-    at("cart/cart-" + u, {domain::cart_item_added{cart, domain::user_id{u}, domain::product_id{p2}, "n",
-                                                  domain::quantity{2}, eur(300), domain::quantity{2}}});
+    at("cart/cart-" + u,
+       {domain::cart_item_added{cart, domain::user_id{u}, domain::product_id{p1}, "n", 1, eur(100), 1}});
+    at("cart/cart-" + u,
+       {domain::cart_item_added{cart, domain::user_id{u}, domain::product_id{p2}, "n", 2, eur(300), 2}});
     at("order/" + o, {placed(o, u, {line(p1, 1, 100), line(p2, 2, 300)})});
-    at("product/" + p1, {domain::product_stock_reserved{domain::product_id{p1}, od, domain::quantity{1}, 0}});
-    at("product/" + p2, {domain::product_stock_reserved{domain::product_id{p2}, od, domain::quantity{2}, 0}});
+    at("product/" + p1, {domain::product_stock_reserved{domain::product_id{p1}, od, 1, 0}});
+    at("product/" + p2, {domain::product_stock_reserved{domain::product_id{p2}, od, 2, 0}});
     at("order/" + o, {domain::order_stock_reserved{od}});
     at("payment/" + pay, {payment_requested(pay, o, u, 700)});
     if (i % 5 == 4) {  // declined: compensate
       at("payment/" + pay,
          {domain::payment_authorization_failed{pd, od, domain::payment_failure_reason::declined, "no"},
           note("n-f" + o, u, o, domain::notification_kind::payment_failed)});
-      at("product/" + p1,
-         {domain::product_reservation_released{domain::product_id{p1}, od, domain::quantity{1},
-                                               domain::cancel_reason::payment_failed, "", 0}});
-      at("product/" + p2,
-         {domain::product_reservation_released{domain::product_id{p2}, od, domain::quantity{2},
-                                               domain::cancel_reason::payment_failed, "", 0}});
+      at("product/" + p1, {domain::product_reservation_released{
+                              domain::product_id{p1}, od, 1, domain::cancel_reason::payment_failed, "", 0}});
+      at("product/" + p2, {domain::product_reservation_released{
+                              domain::product_id{p2}, od, 2, domain::cancel_reason::payment_failed, "", 0}});
       at("order/" + o, {domain::order_cancelled{od, domain::cancel_reason::payment_failed, "declined", {}},
                         note("n-c" + o, u, o, domain::notification_kind::order_cancelled)});
       continue;
@@ -69,10 +67,8 @@ std::vector<es::position> shop(clocked_store& cs) {
     at("cart/cart-" + u, {domain::cart_checked_out{cart, od, domain::checkout_id{"co-" + o}}});
     if (i % 3 == 0) continue;  // confirmed, not shipped
     at("payment/" + pay, {domain::payment_captured{pd, od, eur(700), "ref"}});
-    at("product/" + p1,
-       {domain::product_reservation_committed{domain::product_id{p1}, od, domain::quantity{1}}});
-    at("product/" + p2,
-       {domain::product_reservation_committed{domain::product_id{p2}, od, domain::quantity{2}}});
+    at("product/" + p1, {domain::product_reservation_committed{domain::product_id{p1}, od, 1}});
+    at("product/" + p2, {domain::product_reservation_committed{domain::product_id{p2}, od, 2}});
     at("order/" + o, {domain::order_shipped{od, "T" + o, "DHL"},
                       note("n-s" + o, u, o, domain::notification_kind::order_shipped)});
     if (i % 4 == 1) {

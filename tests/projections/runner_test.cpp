@@ -6,6 +6,7 @@
 #include <mercato/projections/runner.hpp>
 
 #include "projection_fixture.hpp"
+#include "wait.hpp"
 
 using namespace mercato;
 using namespace mercato::test;
@@ -84,8 +85,12 @@ TEST_CASE("exactly once across many batches, live appends and restarts") {
   auto proj = std::make_shared<counting_projection>();
   for (int round = 0; round < 8; ++round) {
     auto runner = start(*s, proj, 7);
-    std::this_thread::sleep_for(30ms);
-  }  // each destructor stops mid-flow
+    // Stopped once it has committed a few batches: the writer keeps it busy, so the
+    // destructor stops it mid-flow.
+    REQUIRE_MESSAGE(wait_until([&] { return runner->stats().batches >= 3; }),
+                    "round " << round << ": " << runner->stats().batches << " batches, "
+                             << runner->last_error().value_or("no error"));
+  }
   writing = false;
   writer.join();
 
@@ -135,9 +140,8 @@ TEST_CASE("lag per shard reaches zero and checkpoints equal the shard heads") {
   for (int i = 0; i < 500; ++i) append(*s, "product/p-" + std::to_string(i % 20), {restocked("p", 1)});
   auto proj = std::make_shared<counting_projection>();
   auto runner = start(*s, proj, 16);
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (runner->total_lag() > 0 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(5ms);
+  REQUIRE_MESSAGE(wait_until([&] { return runner->total_lag() == 0; }), runner->total_lag()
+                                                                            << " events behind");
   const auto lag = runner->lag();
   REQUIRE(lag.size() == 4);
   for (const auto& l : lag) {

@@ -39,13 +39,11 @@
 #include <utility>
 #include <vector>
 
-#include <capnp/message.h>
 #include <CLI/CLI.hpp>
 
 #include <mercato/actors/engine.hpp>
-#include <mercato/domain/codec.hpp>
+#include <mercato/codec/codec.hpp>
 #include <mercato/domain/money.hpp>
-#include <mercato/eventstore/envelope.hpp>
 #include <mercato/eventstore/store.hpp>
 
 #include "bench_util.hpp"
@@ -98,7 +96,7 @@ std::int64_t rss_bytes() {
 
 std::string describe(const actors::command_error& e) {
   return std::string(e.what == actors::command_error::kind::refused ? "refused " : "unavailable ") +
-         std::string(domain::to_string(e.error.code)) + ": " + e.error.message;
+         std::string(domain::wire_name(e.error.code)) + ": " + e.error.message;
 }
 
 /// Median and range of one figure over several runs.
@@ -432,11 +430,8 @@ commands_run commands_once(const fs::path& dir, const sizes& z, std::uint64_t se
 
 // ---- 3: rehydration ------------------------------------------------------------------------
 
-es::event_data restock_event(const domain::product_id& id, std::uint32_t new_available) {
-  capnp::MallocMessageBuilder msg(64);
-  const auto type = domain::encode_event(
-      domain::product_event{domain::product_restocked{id, domain::quantity{1u}, new_available}}, msg);
-  return {std::string(type), es::encode_event(msg), {}};
+es::event_data restock_event(const domain::product_id& id, std::uint32_t new_stock) {
+  return codec::to_event_data(domain::product_event{domain::product_restocked{id, 1u, new_stock}});
 }
 
 /// Starts a fresh engine on `store` and times engine::get(id) from the call to its answer.
@@ -454,10 +449,10 @@ double first_get_us(es::event_store& store, const domain::product_id& id, std::u
     });
   });
   if (!r) die("get after restart failed: " + describe(r.error()));
-  if (r->version.value() != expect_version || r->state.available != expect_available)
+  if (r->version.value() != expect_version || r->state.stock != expect_available)
     die("rebuilt product at version " + std::to_string(r->version.value()) + " with " +
-        std::to_string(r->state.available) + " available; expected " + std::to_string(expect_version) +
-        " and " + std::to_string(expect_available));
+        std::to_string(r->state.stock) + " available; expected " + std::to_string(expect_version) + " and " +
+        std::to_string(expect_available));
   e.reset();
   return static_cast<double>(end - start) / 1000.0;
 }

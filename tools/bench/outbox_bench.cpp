@@ -27,12 +27,10 @@
 #include <string>
 #include <thread>
 
-#include <capnp/message.h>
 #include <curl/curl.h>
 #include <CLI/CLI.hpp>
 
-#include <mercato/domain/codec.hpp>
-#include <mercato/eventstore/envelope.hpp>
+#include <mercato/codec/codec.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/projections/outbox.hpp>
 #include <mercato/projections/runner.hpp>
@@ -82,9 +80,7 @@ void emit(es::event_store& s, int n) {
                                      domain::order_id{oid},
                                      "Order " + oid + " confirmed",
                                      "Thank you for your order. We will ship soon."};
-      capnp::MallocMessageBuilder msg;
-      const auto type = domain::encode_event(domain::any_event{e}, msg);
-      r.events.push_back(es::event_data{std::string(type), es::encode_event(msg), {}});
+      r.events.push_back(codec::to_event_data(domain::notification_event{std::move(e)}));
     }
     if (auto ok = s.append(std::move(r)); !ok) throw std::runtime_error("append: " + ok.error().message);
   }

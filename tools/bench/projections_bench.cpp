@@ -3,7 +3,7 @@
 // Markdown section to stdout; --out appends it to a file (docs/benchmarks-detail.md).
 //
 //   1. Setup: a log of --events events (default 5M) of a synthetic shop, built with the
-//      domain codec (the same Cap'n Proto events the engine writes): products created, users
+//      codec library (the same Cap'n Proto events the engine writes): products created, users
 //      registered, then purchases — cart adds, checkout, order placed / stock reserved /
 //      paid / confirmed with notifications, product reservations, payment requested /
 //      authorized, a third shipped (captured, committed) and delivered, a few cancelled and
@@ -36,12 +36,9 @@
 #include <thread>
 #include <vector>
 
-#include <capnp/message.h>
 #include <CLI/CLI.hpp>
 
-#include <mercato/domain/codec.hpp>
-#include <mercato/domain/money.hpp>
-#include <mercato/eventstore/envelope.hpp>
+#include <mercato/codec/codec.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/eventstore/subscription.hpp>
 #include <mercato/projections/host.hpp>
@@ -68,13 +65,12 @@ std::string fmt(double v) {
 }
 
 es::event_data to_data(const domain::any_event& e) {
-  capnp::MallocMessageBuilder msg;
-  const auto type = domain::encode_event(e, msg);
-  return es::event_data{std::string(type), es::encode_event(msg), {}};
+  return codec::to_event_data(e);
 }
 
 domain::money eur(std::int64_t cents) {
-  return *domain::make_money(cents, "EUR");
+  static const auto code = *domain::currency_code::parse("EUR");
+  return domain::money{cents, code};
 }
 
 struct append_job {
@@ -132,12 +128,11 @@ class shop {
     for (int l = 0; l < n_lines; ++l) {
       const int p = static_cast<int>((rng_() % products + static_cast<std::uint64_t>(l) * 7) % products);
       const auto qty = static_cast<std::uint32_t>(1 + rng_() % 2);
-      lines.push_back(domain::order_line{domain::product_id{pid(p)}, "Product " + std::to_string(p),
-                                         domain::quantity{qty}, eur(price(p)), eur(price(p) * qty)});
+      lines.push_back(domain::order_line{domain::product_id{pid(p)}, "Product " + std::to_string(p), qty,
+                                         eur(price(p)), eur(price(p) * qty)});
       total += price(p) * qty;
-      cart_job.events.push_back(domain::cart_item_added{cart, user, domain::product_id{pid(p)},
-                                                        "Product " + std::to_string(p), domain::quantity{qty},
-                                                        eur(price(p)), domain::quantity{qty}});
+      cart_job.events.push_back(domain::cart_item_added{
+          cart, user, domain::product_id{pid(p)}, "Product " + std::to_string(p), qty, eur(price(p)), qty});
     }
     cart_job.events.push_back(domain::cart_checked_out{cart, order, co});
     out.push_back(std::move(cart_job));
@@ -149,16 +144,16 @@ class shop {
                        {domain::payment_authorization_requested{pay, order, user, eur(total), "simulated",
                                                                 "visa", "**** 4242"}}};
     for (const auto& l : lines)
-      out.push_back(
-          {"product/" + l.product.value(), {domain::product_stock_reserved{l.product, order, l.qty, 0}}});
+      out.push_back({"product/" + l.product_id.value(),
+                     {domain::product_stock_reserved{l.product_id, order, l.quantity, 0}}});
     if (declined) {
       pay_job.events.push_back(domain::payment_authorization_failed{
           pay, order, domain::payment_failure_reason::declined, "declined"});
       order_job.events.push_back(
           domain::order_cancelled{order, domain::cancel_reason::payment_failed, "declined", user});
       for (const auto& l : lines)
-        out.push_back({"product/" + l.product.value(),
-                       {domain::product_reservation_released{l.product, order, l.qty,
+        out.push_back({"product/" + l.product_id.value(),
+                       {domain::product_reservation_released{l.product_id, order, l.quantity,
                                                              domain::cancel_reason::payment_failed, "", 0}}});
       order_job.events.push_back(domain::notification_emitted{
           domain::notification_id{"n-pf-" + order.value()}, user, domain::notification_kind::payment_failed,
@@ -180,8 +175,8 @@ class shop {
         pay_job.events.push_back(
             domain::payment_captured{pay, order, eur(total), "cap-" + std::to_string(i)});
         for (const auto& l : lines)
-          out.push_back({"product/" + l.product.value(),
-                         {domain::product_reservation_committed{l.product, order, l.qty}}});
+          out.push_back({"product/" + l.product_id.value(),
+                         {domain::product_reservation_committed{l.product_id, order, l.quantity}}});
         if (i % 6 == 0) order_job.events.push_back(domain::order_delivered{order});
       }
     }
@@ -520,7 +515,7 @@ int main(int argc, char** argv) {
      << "Log: " << total << " events of a synthetic shop (" << shop::products << " products, " << purchases
      << " purchases: registrations, cart adds, checkouts, orders placed / reserved / paid / confirmed, "
      << "notifications, stock reservations, payments, a third shipped and captured, 5% declined and "
-     << "cancelled), encoded with the domain codec, 64 shards, appended with `durability::async` (setup "
+     << "cancelled), encoded with the codec library, 64 shards, appended with `durability::async` (setup "
         "only). "
      << "Each read model is folded from zero by a `projection_runner` with the host's rebuild settings "
      << "(batches of " << g_build_batch << " events, async commits until the swap) "

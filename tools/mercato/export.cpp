@@ -13,7 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include <mercato/actors/history.hpp>
-#include <mercato/eventstore/json.hpp>
+#include <mercato/codec/json.hpp>
+#include <mercato/eventstore/envelope.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/eventstore/subscription.hpp>
 
@@ -170,7 +171,7 @@ struct csv_row {
               std::move(ids.idempotency_key),
               std::move(ids.node_id),
               {}};
-    es::append_event_data_json(r.data, e);
+    codec::append_event_data_json(r.data, e);
     return r;
   }
   static csv_row of(const nlohmann::json& e) {
@@ -193,7 +194,7 @@ struct csv_row {
     append_csv_field(out, stream);
     out += ',' + std::to_string(version) + ',';
     append_csv_field(out, type);
-    out += ',' + es::format_timestamp(timestamp_ns) + ',' + std::to_string(timestamp_ns);
+    out += ',' + codec::format_timestamp(timestamp_ns) + ',' + std::to_string(timestamp_ns);
     for (const auto* f : {&correlation_id, &causation_id, &idempotency_key, &node_id, &data}) {
       out.push_back(',');
       append_csv_field(out, *f);
@@ -455,7 +456,7 @@ int events_export(const export_args& a) {
       if (!f.matches(e)) continue;
       ++written;
       if (a.format == "ndjson") {
-        es::append_event_json(out.buffer, e);
+        codec::append_event_json(out.buffer, e);
         out.buffer.push_back('\n');
       } else if (a.format == "csv") {
         csv_row::of(e).append_to(out.buffer);
@@ -559,11 +560,11 @@ int stream_show(const fs::path& data_dir, const std::string& stream, const std::
     for (const auto& e : *page) {
       line.clear();
       if (format == "ndjson") {
-        es::append_event_json(line, e);
+        codec::append_event_json(line, e);
       } else {
-        line += "v" + std::to_string(e.version.value()) + "  " + es::format_timestamp(e.timestamp_ns) + "  " +
-                e.type + "  ";
-        es::append_event_data_json(line, e);
+        line += "v" + std::to_string(e.version.value()) + "  " + codec::format_timestamp(e.timestamp_ns) +
+                "  " + e.type + "  ";
+        codec::append_event_data_json(line, e);
       }
       line.push_back('\n');
       std::fwrite(line.data(), 1, line.size(), stdout);
@@ -587,13 +588,13 @@ int entity_state(const fs::path& data_dir, const std::string& stream, const std:
   auto view = actors::entity_state_at(*store, id, point);
   if (!view) throw tool_error(exit_failure, view.error());
   std::string out = "{\"stream\":";
-  es::append_json_string(out, stream);
+  codec::append_json_string(out, stream);
   out += ",\"kind\":\"" + view->kind + "\",\"version\":" + std::to_string(view->version.value());
   out += ",\"at\":";
   if (view->version.value() == 0)
     out += "null";
   else
-    out += "\"" + es::format_timestamp(view->at_ns) + "\"";
+    out += "\"" + codec::format_timestamp(view->at_ns) + "\"";
   out += ",\"state\":" + view->state_json + "}\n";
   std::fwrite(out.data(), 1, out.size(), stdout);
   if (view->version.value() == 0)

@@ -3,9 +3,9 @@
 #include <map>
 #include <unordered_map>
 
-#include <mercato/domain/codec.hpp>
+#include <mercato/codec/codec.hpp>
+#include <mercato/codec/json.hpp>
 #include <mercato/eventstore/envelope.hpp>
-#include <mercato/eventstore/json.hpp>
 #include <mercato/eventstore/maintenance.hpp>
 #include <mercato/eventstore/store.hpp>
 
@@ -28,11 +28,11 @@ int node_info(const fs::path& data_dir, bool json) {
   const auto bytes = es::directory_bytes(data_dir);
   if (json) {
     std::string out = "{\"dataDir\":";
-    es::append_json_string(out, data_dir.string());
+    codec::append_json_string(out, data_dir.string());
     out += ",\"formatVersion\":" + std::to_string(info.format_version) + ",\"nodeId\":";
-    es::append_json_string(out, info.node_id);
+    codec::append_json_string(out, info.node_id);
     out += ",\"shards\":" + std::to_string(info.shard_count) + ",\"createdAt\":\"" +
-           es::format_timestamp(info.created_at_ns) + "\",\"events\":" + std::to_string(events) +
+           codec::format_timestamp(info.created_at_ns) + "\",\"events\":" + std::to_string(events) +
            ",\"globalPosition\":" + std::to_string(store->global_head().value()) +
            ",\"diskBytes\":" + std::to_string(bytes) + ",\"shardHeads\":[";
     for (std::size_t i = 0; i < heads.size(); ++i) out += (i ? "," : "") + std::to_string(heads[i]);
@@ -44,7 +44,7 @@ int node_info(const fs::path& data_dir, bool json) {
   std::printf("format version  %u\n", info.format_version);
   std::printf("node id         %s\n", info.node_id.c_str());
   std::printf("shards          %u\n", info.shard_count);
-  std::printf("created         %s\n", es::format_timestamp(info.created_at_ns).c_str());
+  std::printf("created         %s\n", codec::format_timestamp(info.created_at_ns).c_str());
   std::printf("events          %llu (global position %llu)\n", static_cast<unsigned long long>(events),
               static_cast<unsigned long long>(store->global_head().value()));
   std::printf("disk use        %.1f MiB (%llu bytes)\n", static_cast<double>(bytes) / (1024.0 * 1024.0),
@@ -98,7 +98,7 @@ int doctor(const fs::path& data_dir, bool quiet) {
             problem("shard " + std::to_string(s) + " sequence " + std::to_string(e.pos.seq.value()) +
                     ": the envelope says shard " + std::to_string(env.getShard()) + " sequence " +
                     std::to_string(env.getSequence()));
-          if (auto d = domain::decode_event(r.event()); !d)
+          if (auto d = codec::decode_event(e); !d)
             problem(e.stream + " v" + std::to_string(e.version.value()) + " (" + e.type +
                     "): " + d.error().message);
         } catch (const std::exception& ex) {
@@ -158,7 +158,8 @@ int backup_list(const fs::path& backup_dir) {
   if (!list) throw tool_error(exit_failure, list.error().message);
   std::printf("%-6s %-30s %12s %6s\n", "id", "taken", "bytes", "files");
   for (const auto& b : *list)
-    std::printf("%-6u %-30s %12llu %6u\n", b.id, es::format_timestamp(b.timestamp_s * 1'000'000'000).c_str(),
+    std::printf("%-6u %-30s %12llu %6u\n", b.id,
+                codec::format_timestamp(b.timestamp_s * 1'000'000'000).c_str(),
                 static_cast<unsigned long long>(b.size_bytes), b.files);
   return exit_ok;
 }

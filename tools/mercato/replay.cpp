@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include <mercato/eventstore/json.hpp>
+#include <mercato/codec/json.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/projections/host.hpp>
 #include <mercato/projections/registry.hpp>
@@ -96,7 +96,7 @@ int replay(const replay_args& a) {
       prefix, projections::prefix_end(prefix), [&](std::string_view key, std::string_view value) {
         const auto relative = key.substr(prefix.size());
         line = "{\"key\":";
-        es::append_json_bytes(line, relative);
+        codec::append_json_bytes(line, relative);
         line += ",\"value\":";
         // The model describes its records in the API's JSON shapes; what it cannot describe is
         // shown as stored: JSON as JSON, anything else as {"base64": …}.
@@ -106,7 +106,7 @@ int replay(const replay_args& a) {
           line.append(value);
         } else {
           line += "{\"base64\":\"";
-          es::append_base64(line, value);
+          codec::append_base64(line, value);
           line += "\"}";
         }
         line += "}\n";
@@ -120,8 +120,8 @@ int replay(const replay_args& a) {
   if (interrupted.load()) return exit_interrupted;
   if (!a.quiet)
     std::fprintf(stderr, "%s as of %s: %llu keys written to %s\n", a.projection.c_str(),
-                 until ? es::format_timestamp(*until).c_str() : "now", static_cast<unsigned long long>(keys),
-                 a.out.c_str());
+                 until ? codec::format_timestamp(*until).c_str() : "now",
+                 static_cast<unsigned long long>(keys), a.out.c_str());
   return exit_ok;
 }
 

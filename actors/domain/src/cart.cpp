@@ -20,98 +20,98 @@ mercato::status<domain_error> check_quantity(std::int64_t q, const cart_config& 
 }
 
 mercato::status<domain_error> check_view(const add_cart_item& c) {
-  const auto& id = c.product.value();
+  const auto& id = c.product_id.value();
   if (id.empty()) return refuse(domain_errc::invalid_request, "productId is required");
-  if (!c.view.exists) return refuse(domain_errc::product_not_found, "product " + id + " does not exist");
-  if (!c.view.active) return refuse(domain_errc::product_inactive, "product " + id + " is not for sale");
-  if (!c.view.unit_price.currency.valid() || c.view.unit_price.minor_units < 0)
+  if (!c.product.exists) return refuse(domain_errc::product_not_found, "product " + id + " does not exist");
+  if (!c.product.active) return refuse(domain_errc::product_inactive, "product " + id + " is not for sale");
+  if (!c.product.unit_price.currency.valid() || c.product.unit_price.minor_units < 0)
     return refuse(domain_errc::invalid_price, "product " + id + " has an invalid price");
   return mercato::ok;
 }
 
 cart_decision add_new_line(const cart_state& s, const add_cart_item& c, const cart_config& cfg) {
   if (auto q = check_quantity(c.quantity, cfg); !q) return mercato::fail(q.error());
-  if (!s.lines.empty() && s.lines.front().unit_price.currency != c.view.unit_price.currency)
+  if (!s.lines.empty() && s.lines.front().unit_price.currency != c.product.unit_price.currency)
     return refuse(domain_errc::currency_mismatch,
                   "the cart is in " + std::string(s.lines.front().unit_price.currency.code()) + ", product " +
-                      c.product.value() + " in " + std::string(c.view.unit_price.currency.code()));
-  const quantity q{static_cast<std::uint32_t>(c.quantity)};
-  return events<cart_event>(
-      cart_item_added{cart_id_for(c.user), c.user, c.product, c.view.name, q, c.view.unit_price, q});
+                      c.product_id.value() + " in " + std::string(c.product.unit_price.currency.code()));
+  const auto q = static_cast<std::uint32_t>(c.quantity);
+  return events<cart_event>(cart_item_added{cart_id_for(c.user_id), c.user_id, c.product_id, c.product.name,
+                                            q, c.product.unit_price, q});
 }
 
 cart_decision add_to_line(const cart_line& line, const add_cart_item& c, const cart_config& cfg) {
   if (auto q = check_quantity(c.quantity, cfg); !q) return mercato::fail(q.error());
-  const auto sum = static_cast<std::int64_t>(line.qty.value()) + c.quantity;
+  const auto sum = static_cast<std::int64_t>(line.quantity) + c.quantity;
   if (auto q = check_quantity(sum, cfg); !q) return mercato::fail(q.error());
-  return events<cart_event>(cart_item_added{cart_id_for(c.user), c.user, c.product, line.name,
-                                            quantity{static_cast<std::uint32_t>(c.quantity)}, line.unit_price,
-                                            quantity{static_cast<std::uint32_t>(sum)}});
+  return events<cart_event>(cart_item_added{cart_id_for(c.user_id), c.user_id, c.product_id,
+                                            line.product_name, static_cast<std::uint32_t>(c.quantity),
+                                            line.unit_price, static_cast<std::uint32_t>(sum)});
 }
 
 cart_decision do_add(const cart_state& s, const add_cart_item& c, const cart_config& cfg) {
-  if (c.user.value().empty()) return refuse(domain_errc::invalid_request, "userId is required");
-  if (!s.user.value().empty() && s.user != c.user)
+  if (c.user_id.value().empty()) return refuse(domain_errc::invalid_request, "userId is required");
+  if (!s.user_id.value().empty() && s.user_id != c.user_id)
     return refuse(domain_errc::forbidden, "this cart belongs to another user");
   if (auto v = check_view(c); !v) return mercato::fail(v.error());
-  if (const auto* line = s.line_of(c.product)) return add_to_line(*line, c, cfg);
+  if (const auto* line = line_of(s, c.product_id)) return add_to_line(*line, c, cfg);
   return add_new_line(s, c, cfg);
 }
 
 mercato::result<const cart_line*, domain_error> find_line(const cart_state& s, const product_id& p) {
-  if (const auto* line = s.line_of(p)) return line;
+  if (const auto* line = line_of(s, p)) return line;
   return refuse(domain_errc::line_not_found, "product " + p.value() + " is not in the cart");
 }
 
 cart_decision do_change(const cart_state& s, const change_cart_item_quantity& c, const cart_config& cfg) {
-  auto line = find_line(s, c.product);
+  auto line = find_line(s, c.product_id);
   if (!line) return mercato::fail(line.error());
   if (auto q = check_quantity(c.quantity, cfg); !q) return mercato::fail(q.error());
-  const quantity q{static_cast<std::uint32_t>(c.quantity)};
-  if ((*line)->qty == q) return std::vector<cart_event>{};
-  return events<cart_event>(cart_item_quantity_changed{s.id, c.product, q, (*line)->qty});
+  const auto q = static_cast<std::uint32_t>(c.quantity);
+  if ((*line)->quantity == q) return std::vector<cart_event>{};
+  return events<cart_event>(cart_item_quantity_changed{s.cart_id, c.product_id, q, (*line)->quantity});
 }
 
 cart_decision do_remove(const cart_state& s, const remove_cart_item& c) {
-  auto line = find_line(s, c.product);
+  auto line = find_line(s, c.product_id);
   if (!line) return mercato::fail(line.error());
-  return events<cart_event>(cart_item_removed{s.id, c.product});
+  return events<cart_event>(cart_item_removed{s.cart_id, c.product_id});
 }
 
 cart_decision do_clear(const cart_state& s) {
   if (s.lines.empty()) return std::vector<cart_event>{};
-  return events<cart_event>(cart_cleared{s.id});
+  return events<cart_event>(cart_cleared{s.cart_id});
 }
 
 cart_decision do_checkout(const cart_state& s, const check_out_cart& c) {
-  if (c.order.value().empty() || c.checkout.value().empty())
+  if (c.order_id.value().empty() || c.checkout_id.value().empty())
     return refuse(domain_errc::invalid_request, "orderId and checkoutId are required");
-  if (s.last_checkout == c.checkout) return std::vector<cart_event>{};
+  if (s.last_checkout_id == c.checkout_id) return std::vector<cart_event>{};
   if (s.lines.empty()) return refuse(domain_errc::cart_empty, "the cart is empty");
-  return events<cart_event>(cart_checked_out{s.id, c.order, c.checkout});
+  return events<cart_event>(cart_checked_out{s.cart_id, c.order_id, c.checkout_id});
 }
 
-void set_quantity(cart_state& s, const product_id& p, quantity q) {
+void set_quantity(cart_state& s, const product_id& p, std::uint32_t q) {
   for (auto& l : s.lines)
-    if (l.product == p) l.qty = q;
+    if (l.product_id == p) l.quantity = q;
 }
 
 void add_line(cart_state& s, const cart_item_added& e) {
-  s.id = e.cart;
-  s.user = e.user;
+  s.cart_id = e.cart_id;
+  s.user_id = e.user_id;
   s.status = cart_status::open;
-  if (s.line_of(e.product))
-    set_quantity(s, e.product, e.line_quantity);
+  if (line_of(s, e.product_id))
+    set_quantity(s, e.product_id, e.line_quantity);
   else
-    s.lines.push_back({e.product, e.product_name, e.line_quantity, e.unit_price});
+    s.lines.push_back({e.product_id, e.product_name, e.line_quantity, e.unit_price});
 }
 
 }  // namespace
 
-const cart_line* cart_state::line_of(const product_id& product) const noexcept {
-  auto it =
-      std::find_if(lines.begin(), lines.end(), [&](const cart_line& l) { return l.product == product; });
-  return it == lines.end() ? nullptr : &*it;
+const cart_line* line_of(const cart_state& cart, const product_id& product) noexcept {
+  auto it = std::find_if(cart.lines.begin(), cart.lines.end(),
+                         [&](const cart_line& l) { return l.product_id == product; });
+  return it == cart.lines.end() ? nullptr : &*it;
 }
 
 decision<cart_event> decide(const cart_state& state, const cart_command& command, const cart_config& config) {
@@ -125,19 +125,20 @@ decision<cart_event> decide(const cart_state& state, const cart_command& command
                     command);
 }
 
-cart_state apply(cart_state s, const cart_event& event) {
+cart_state apply(cart_state s, const cart_event& event, std::int64_t committed_at_ns) {
+  (void)committed_at_ns;
   std::visit(detail::overloaded{
                  [&](const cart_item_added& e) { add_line(s, e); },
-                 [&](const cart_item_quantity_changed& e) { set_quantity(s, e.product, e.qty); },
+                 [&](const cart_item_quantity_changed& e) { set_quantity(s, e.product_id, e.quantity); },
                  [&](const cart_item_removed& e) {
-                   std::erase_if(s.lines, [&](const cart_line& l) { return l.product == e.product; });
+                   std::erase_if(s.lines, [&](const cart_line& l) { return l.product_id == e.product_id; });
                  },
                  [&](const cart_cleared&) { s.lines.clear(); },
                  [&](const cart_checked_out& e) {
                    s.lines.clear();
                    s.status = cart_status::checked_out;
-                   s.last_checkout = e.checkout;
-                   s.last_order = e.order;
+                   s.last_checkout_id = e.checkout_id;
+                   s.last_order_id = e.order_id;
                  },
              },
              event);
@@ -147,7 +148,7 @@ cart_state apply(cart_state s, const cart_event& event) {
 mercato::result<std::vector<order_line>, domain_error> order_lines_of(const cart_state& cart) {
   std::vector<order_line> out;
   for (const auto& l : cart.lines) {
-    auto line = make_order_line(l.product, l.name, l.qty, l.unit_price);
+    auto line = make_order_line(l.product_id, l.product_name, l.quantity, l.unit_price);
     if (!line) return mercato::fail(line.error());
     out.push_back(std::move(*line));
   }

@@ -1,4 +1,4 @@
-// Checked money arithmetic and the ISO 4217 code list.
+// Checked money arithmetic; the minor units of ISO 4217 currencies.
 #include <algorithm>
 #include <cstdlib>
 
@@ -6,34 +6,6 @@
 
 namespace mercato::domain {
 namespace {
-
-// Active ISO 4217 alphabetic codes (including funds, metals and the testing codes XTS and
-// XXX), as one sorted string of 3-letter codes so a lookup is a binary search.
-constexpr std::string_view iso_codes =
-    "AEDAFNALLAMDANGAOAARSAUDAWGAZNBAMBBDBDTBGNBHDBIFBMDBNDBOBBOVBRLBSDBTNBWPBYNBZD"
-    "CADCDFCHECHFCHWCLFCLPCNYCOPCOUCRCCUCCUPCVECZKDJFDKKDOPDZDEGPERNETBEURFJDFKPGBP"
-    "GELGHSGIPGMDGNFGTQGYDHKDHNLHTGHUFIDRILSINRIQDIRRISKJMDJODJPYKESKGSKHRKMFKPWKRW"
-    "KWDKYDKZTLAKLBPLKRLRDLSLLYDMADMDLMGAMKDMMKMNTMOPMRUMURMVRMWKMXNMXVMYRMZNNADNGN"
-    "NIONOKNPRNZDOMRPABPENPGKPHPPKRPLNPYGQARRONRSDRUBRWFSARSBDSCRSDGSEKSGDSHPSLESLL"
-    "SOSSRDSSPSTNSVCSYPSZLTHBTJSTMTTNDTOPTRYTTDTWDTZSUAHUGXUSDUSNUYIUYUUYWUZSVEDVES"
-    "VNDVUVWSTXAFXAGXAUXBAXBBXBCXBDXCDXCGXDRXOFXPDXPFXPTXSUXTSXUAXXXYERZARZMWZWGZWL";
-
-constexpr std::size_t iso_count = iso_codes.size() / 3;
-
-bool is_iso_code(std::string_view code) {
-  std::size_t lo = 0;
-  std::size_t hi = iso_count;
-  while (lo < hi) {
-    const std::size_t mid = lo + (hi - lo) / 2;
-    const auto c = iso_codes.substr(mid * 3, 3).compare(code);
-    if (c == 0) return true;
-    if (c < 0)
-      lo = mid + 1;
-    else
-      hi = mid;
-  }
-  return false;
-}
 
 constexpr std::string_view zero_digit_codes = "BIFCLPDJFGNFISKJPYKMFKRWPYGRWFUGXUYIVNDVUVXAFXOFXPF";
 constexpr std::string_view three_digit_codes = "BHDIQDJODKWDLYDOMRTND";
@@ -56,17 +28,10 @@ domain_error overflow(std::string_view what) {
 
 }  // namespace
 
-mercato::result<currency_code, domain_error> currency_code::make(std::string_view code) {
-  if (code.size() != 3 || !is_iso_code(code))
-    return refuse(domain_errc::invalid_price,
-                  "currency '" + std::string(code) + "' is not an ISO 4217 code like EUR");
-  currency_code c;
-  std::copy(code.begin(), code.end(), c.c_.begin());
-  return c;
-}
-
-std::string_view currency_code::code() const noexcept {
-  return valid() ? std::string_view(c_.data(), c_.size()) : std::string_view{};
+mercato::result<currency_code, domain_error> make_currency(std::string_view code) {
+  if (auto c = currency_code::parse(code)) return *c;
+  return refuse(domain_errc::invalid_price,
+                "currency '" + std::string(code) + "' is not an ISO 4217 code like EUR");
 }
 
 int minor_unit_digits(currency_code c) noexcept {
@@ -77,7 +42,7 @@ int minor_unit_digits(currency_code c) noexcept {
 }
 
 mercato::result<money, domain_error> make_money(std::int64_t minor_units, std::string_view currency) {
-  auto c = currency_code::make(currency);
+  auto c = make_currency(currency);
   if (!c) return mercato::fail(c.error());
   return money{minor_units, *c};
 }

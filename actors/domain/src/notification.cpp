@@ -10,12 +10,12 @@ using notes = std::vector<notification_emitted>;
 
 notes one(const order_state& o, notification_kind kind, const event_origin& origin, std::string subject,
           std::string body) {
-  return {notification_emitted{notification_id_for(origin), o.user, kind, o.id, std::move(subject),
+  return {notification_emitted{notification_id_for(origin), o.user_id, kind, o.order_id, std::move(subject),
                                std::move(body)}};
 }
 
 std::string order_ref(const order_state& o) {
-  return "Order " + o.id.value();
+  return "Order " + o.order_id.value();
 }
 
 notes shipped(const order_state& o, const order_shipped& e, const event_origin& origin) {
@@ -32,8 +32,8 @@ notes cancelled(const order_state& o, const order_cancelled& e, const event_orig
 }
 
 notes refunded(const order_state& o, const order_refunded& e, const event_origin& origin) {
-  return one(o, notification_kind::refund_issued, origin, "Refund for " + o.id.value(),
-             format(e.amount) + " was refunded for order " + o.id.value() + ".");
+  return one(o, notification_kind::refund_issued, origin, "Refund for " + o.order_id.value(),
+             format(e.amount) + " was refunded for order " + o.order_id.value() + ".");
 }
 
 }  // namespace
@@ -66,11 +66,11 @@ std::vector<notification_emitted> notifications_for(const payment_state& p, cons
                                                     const event_origin& origin) {
   const auto* failed = std::get_if<payment_authorization_failed>(&event);
   if (!failed) return {};
-  std::string body = "The payment of " + format(p.amount) + " for order " + p.order.value() + " failed (" +
+  std::string body = "The payment of " + format(p.amount) + " for order " + p.order_id.value() + " failed (" +
                      std::string(to_string(failed->reason)) + ").";
   if (!failed->detail.empty()) body += " " + failed->detail;
-  return {notification_emitted{notification_id_for(origin), p.user, notification_kind::payment_failed,
-                               p.order, "Payment failed for order " + p.order.value(), body}};
+  return {notification_emitted{notification_id_for(origin), p.user_id, notification_kind::payment_failed,
+                               p.order_id, "Payment failed for order " + p.order_id.value(), body}};
 }
 
 }  // namespace mercato::domain

@@ -11,18 +11,18 @@ using order_decision = decision<order_event>;
 using st = order_status;
 
 domain_error invalid(const order_state& s, order_status to) {
-  return {domain_errc::invalid_transition, "order " + s.id.value() + ": cannot go from " +
+  return {domain_errc::invalid_transition, "order " + s.order_id.value() + ": cannot go from " +
                                                std::string(to_string(s.status)) + " to " +
                                                std::string(to_string(to))};
 }
 
 order_decision do_place(const order_state& s, const place_order& c) {
-  if (s.exists()) return mercato::fail(invalid(s, st::pending));
-  if (c.id.value().empty() || c.user.value().empty())
+  if (exists(s)) return mercato::fail(invalid(s, st::pending));
+  if (c.order_id.value().empty() || c.user_id.value().empty())
     return refuse(domain_errc::invalid_request, "orderId and userId are required");
   auto total = check_lines(c.lines);
   if (!total) return mercato::fail(total.error());
-  return events<order_event>(order_placed{c.id, c.user, c.cart, c.checkout, c.lines, *total});
+  return events<order_event>(order_placed{c.order_id, c.user_id, c.cart_id, c.checkout_id, c.lines, *total});
 }
 
 order_decision do_refund(const order_state& s, const refund_order& c) {
@@ -35,7 +35,7 @@ order_decision do_refund(const order_state& s, const refund_order& c) {
   if (*order > 0)
     return refuse(domain_errc::refund_exceeds_captured,
                   "refund of " + format(c.amount) + " exceeds the order total " + format(s.total));
-  return events<order_event>(order_refunded{s.id, c.amount, c.reason, c.payment, c.refund});
+  return events<order_event>(order_refunded{s.order_id, c.amount, c.reason, c.payment_id, c.refund_id});
 }
 
 /// Decides a command whose transition the machine allows, on an existing order.
@@ -43,19 +43,21 @@ order_decision decide_allowed(const order_state& s, const order_command& command
   return std::visit(
       detail::overloaded{
           [&](const place_order& c) { return do_place(s, c); },
-          [&](const mark_order_stock_reserved&) { return events<order_event>(order_stock_reserved{s.id}); },
+          [&](const mark_order_stock_reserved&) {
+            return events<order_event>(order_stock_reserved{s.order_id});
+          },
           [&](const mark_order_payment_authorized& c) -> order_decision {
-            if (c.payment.value().empty())
+            if (c.payment_id.value().empty())
               return refuse(domain_errc::invalid_request, "paymentId is required");
-            return events<order_event>(order_payment_authorized{s.id, c.payment});
+            return events<order_event>(order_payment_authorized{s.order_id, c.payment_id});
           },
-          [&](const confirm_order&) { return events<order_event>(order_confirmed{s.id}); },
+          [&](const confirm_order&) { return events<order_event>(order_confirmed{s.order_id}); },
           [&](const ship_order& c) {
-            return events<order_event>(order_shipped{s.id, c.tracking, c.carrier});
+            return events<order_event>(order_shipped{s.order_id, c.tracking, c.carrier});
           },
-          [&](const deliver_order&) { return events<order_event>(order_delivered{s.id}); },
+          [&](const deliver_order&) { return events<order_event>(order_delivered{s.order_id}); },
           [&](const cancel_order& c) {
-            return events<order_event>(order_cancelled{s.id, c.reason, c.detail, c.cancelled_by});
+            return events<order_event>(order_cancelled{s.order_id, c.reason, c.detail, c.cancelled_by});
           },
           [&](const refund_order& c) { return do_refund(s, c); },
       },
@@ -64,10 +66,10 @@ order_decision decide_allowed(const order_state& s, const order_command& command
 
 void place(order_state& s, const order_placed& e) {
   s = order_state{};
-  s.id = e.id;
-  s.user = e.user;
-  s.cart = e.cart;
-  s.checkout = e.checkout;
+  s.order_id = e.order_id;
+  s.user_id = e.user_id;
+  s.cart_id = e.cart_id;
+  s.checkout_id = e.checkout_id;
   s.lines = e.lines;
   s.total = e.total;
   s.refunded = money::zero(e.total.currency);
@@ -114,19 +116,19 @@ order_status target_status(const order_command& command) noexcept {
 
 decision<order_event> decide(const order_state& state, const order_command& command) {
   const bool placing = std::holds_alternative<place_order>(command);
-  if (!placing && !state.exists()) return refuse(domain_errc::order_not_found, "no such order");
+  if (!placing && !exists(state)) return refuse(domain_errc::order_not_found, "no such order");
   const auto to = target_status(command);
   if (!placing && !transition_allowed(state.status, to)) return mercato::fail(invalid(state, to));
   return decide_allowed(state, command);
 }
 
-order_state apply(order_state s, const order_event& event) {
+order_state apply(order_state s, const order_event& event, std::int64_t committed_at_ns) {
   std::visit(detail::overloaded{
                  [&](const order_placed& e) { place(s, e); },
                  [&](const order_stock_reserved&) { s.status = st::stock_reserved; },
                  [&](const order_payment_authorized& e) {
                    s.status = st::payment_authorized;
-                   s.payment = e.payment;
+                   s.payment_id = e.payment_id;
                  },
                  [&](const order_confirmed&) { s.status = st::confirmed; },
                  [&](const order_shipped& e) {
@@ -137,7 +139,7 @@ order_state apply(order_state s, const order_event& event) {
                  [&](const order_delivered&) { s.status = st::delivered; },
                  [&](const order_cancelled& e) {
                    s.status = st::cancelled;
-                   s.cancellation = e.reason;
+                   s.cancel_reason = e.reason;
                    s.cancel_detail = e.detail;
                  },
                  [&](const order_refunded& e) {
@@ -147,14 +149,9 @@ order_state apply(order_state s, const order_event& event) {
                  },
              },
              event);
+  if (std::holds_alternative<order_placed>(event)) s.placed_at_ns = committed_at_ns;
+  s.updated_at_ns = committed_at_ns;
   return s;
-}
-
-order_state apply(order_state state, const order_event& event, std::int64_t committed_at_ns) {
-  state = apply(std::move(state), event);
-  if (std::holds_alternative<order_placed>(event)) state.placed_at_ns = committed_at_ns;
-  state.updated_at_ns = committed_at_ns;
-  return state;
 }
 
 }  // namespace mercato::domain

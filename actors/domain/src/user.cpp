@@ -54,34 +54,34 @@ std::string lower(std::string_view s) {
 }
 
 decision<user_event> do_register(const user_state& s, const register_user& c) {
-  if (s.exists())
-    return refuse(domain_errc::invalid_request, "user " + s.id.value() + " is already registered");
-  if (c.id.value().empty()) return refuse(domain_errc::invalid_request, "userId is required");
+  if (exists(s))
+    return refuse(domain_errc::invalid_request, "user " + s.user_id.value() + " is already registered");
+  if (c.user_id.value().empty()) return refuse(domain_errc::invalid_request, "userId is required");
   auto email = parse_email(c.email);
   if (!email) return mercato::fail(email.error());
   if (!is_argon2id_hash(c.password_hash))
     return refuse(domain_errc::invalid_request, "passwordHash must be an Argon2id PHC string");
-  if (!is_valid(c.initial_role)) return refuse(domain_errc::invalid_role, "unknown role");
+  if (!is_valid(c.role)) return refuse(domain_errc::invalid_role, "unknown role");
   if (c.display_name.size() > max_display_name)
     return refuse(domain_errc::invalid_request, "displayName is longer than 200 characters");
-  return events<user_event>(user_registered{c.id, email->as_given, email->normalized, c.password_hash,
-                                            c.initial_role, c.display_name});
+  return events<user_event>(user_registered{c.user_id, email->as_given, email->normalized, c.password_hash,
+                                            c.role, c.display_name});
 }
 
 decision<user_event> do_change_password(const user_state& s, const change_password& c) {
-  if (!s.exists()) return refuse(domain_errc::user_not_found, "no such user");
+  if (!exists(s)) return refuse(domain_errc::user_not_found, "no such user");
   if (!is_argon2id_hash(c.new_password_hash))
     return refuse(domain_errc::invalid_request, "passwordHash must be an Argon2id PHC string");
-  return events<user_event>(user_password_changed{s.id, c.new_password_hash});
+  return events<user_event>(user_password_changed{s.user_id, c.new_password_hash});
 }
 
 decision<user_event> do_set_role(const user_state& s, const set_role& c) {
-  if (!s.exists()) return refuse(domain_errc::user_not_found, "no such user");
+  if (!exists(s)) return refuse(domain_errc::user_not_found, "no such user");
   if (c.actor_role != role::admin)
     return refuse(domain_errc::forbidden, "only an admin may change a user's role");
   if (!is_valid(c.new_role)) return refuse(domain_errc::invalid_role, "unknown role");
-  if (c.new_role == s.user_role) return std::vector<user_event>{};
-  return events<user_event>(user_role_changed{s.id, c.new_role, s.user_role, c.actor});
+  if (c.new_role == s.role) return std::vector<user_event>{};
+  return events<user_event>(user_role_changed{s.user_id, c.new_role, s.role, c.actor});
 }
 
 }  // namespace
@@ -110,31 +110,26 @@ decision<user_event> decide(const user_state& state, const user_command& command
                     command);
 }
 
-user_state apply(user_state s, const user_event& event) {
+user_state apply(user_state s, const user_event& event, std::int64_t committed_at_ns) {
   std::visit(detail::overloaded{
                  [&](const user_registered& e) {
-                   s.id = e.id;
+                   s.user_id = e.user_id;
                    s.email = e.email;
                    s.email_normalized = e.email_normalized;
                    s.password_hash = e.password_hash;
-                   s.user_role = e.user_role;
+                   s.role = e.role;
+                   s.registered_at_ns = committed_at_ns;
                    s.display_name = e.display_name;
                  },
                  [&](const user_password_changed& e) { s.password_hash = e.password_hash; },
-                 [&](const user_role_changed& e) { s.user_role = e.new_role; },
+                 [&](const user_role_changed& e) { s.role = e.role; },
              },
              event);
   return s;
 }
 
-user_state apply(user_state state, const user_event& event, std::int64_t committed_at_ns) {
-  state = apply(std::move(state), event);
-  if (std::holds_alternative<user_registered>(event)) state.registered_at_ns = committed_at_ns;
-  return state;
-}
-
 mercato::status<domain_error> authenticate(const user_state& state, std::string_view password) {
-  if (state.exists() && verify_password(state.password_hash, password)) return mercato::ok;
+  if (exists(state) && verify_password(state.password_hash, password)) return mercato::ok;
   return refuse(domain_errc::invalid_credentials, "unknown e-mail or wrong password");
 }
 

@@ -6,17 +6,12 @@
 #include <variant>
 #include <vector>
 
+#include <mercato/common/overloaded.hpp>
 #include <mercato/domain/error.hpp>
 
 namespace mercato::domain::detail {
 
-/// std::visit with one lambda per alternative.
-template <class... Fs>
-struct overloaded : Fs... {
-  using Fs::operator()...;
-};
-template <class... Fs>
-overloaded(Fs...) -> overloaded<Fs...>;
+using mercato::overloaded;
 
 /// A decision of exactly the given events.
 template <class Event, class... Es>

@@ -30,9 +30,9 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
   if (!st.loaded || st.busy) return;
   const auto& s = st.state;
   const std::string me = st.stream->str();
-  if (s.step == checkout_step::completed || (!s.exists() && st.queue.empty())) {
+  if (s.step == checkout_step::completed || (!exists(s) && st.queue.empty())) {
     for (auto& w : st.watchers) {
-      if (s.exists())
+      if (exists(s))
         w(state_reply(self));
       else
         w(fail(command_error{command_error::kind::refused,
@@ -41,7 +41,7 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
     st.watchers.clear();
     return;
   }
-  if (!s.exists() || st.step_in_flight || rt->stopping) return;
+  if (!exists(s) || st.step_in_flight || rt->stopping) return;
   const auto next = next_step(s);
   if (next.action == checkout_action::done) return;
   st.step_in_flight = true;
@@ -53,7 +53,7 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
   };
   switch (next.action) {
     case checkout_action::place_order:
-      rt->route<order_traits>(stream_of(s.order), place_order_for(s), meta,
+      rt->route<order_traits>(stream_of(s.order_id), place_order_for(s), meta,
                               [rt, me, retry](reply<order_state> r) {
                                 if (r) return detail::record(rt, me, record_order_placed{});
                                 if (detail::refused(r.error()))
@@ -62,8 +62,8 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
                               });
       break;
     case checkout_action::reserve_line: {
-      const auto product = s.progress[next.line].product;
-      const auto qty = s.progress[next.line].qty;
+      const auto product = s.line_progress[next.line].product_id;
+      const auto qty = s.line_progress[next.line].quantity;
       rt->route<product_traits>(
           stream_of(product), reserve_line_for(s, next.line), meta,
           [rt, me, retry, product, qty](reply<product_state> r) {
@@ -77,7 +77,7 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
       break;
     }
     case checkout_action::mark_order_stock_reserved:
-      rt->route<order_traits>(stream_of(s.order), mark_order_stock_reserved{}, meta,
+      rt->route<order_traits>(stream_of(s.order_id), mark_order_stock_reserved{}, meta,
                               [rt, me, retry](reply<order_state> r) {
                                 if (r) return detail::record(rt, me, record_order_stock_reserved{});
                                 if (detail::refused(r.error()))
@@ -86,10 +86,10 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
                               });
       break;
     case checkout_action::authorize_payment: {
-      authorization_request req{s.payment, s.order, s.total, s.payment_token};
-      authorize_payment cmd{s.payment,
-                            s.order,
-                            s.user,
+      authorization_request req{s.payment_id, s.order_id, s.total, s.payment_token};
+      authorize_payment cmd{s.payment_id,
+                            s.order_id,
+                            s.user_id,
                             s.total,
                             s.total,
                             rt->options.provider->name(),
@@ -97,27 +97,27 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
                             mask_token(s.payment_token),
                             provider_approved{}};
       ++rt->in_flight;  // the provider may answer late, from its own thread
-      rt->options.provider->authorize(
-          req, [rt, me, retry, cmd, meta, pid = s.payment](provider_answer a) mutable {
-            --rt->in_flight;
-            if (rt->stopping) return;  // the checkout resumes at the next start
-            cmd.answer = std::move(a);
-            rt->route<payment_traits>(
-                stream_of(pid), std::move(cmd), meta, [rt, me, retry](reply<payment_state> r) {
-                  if (!r) {
-                    if (detail::refused(r.error()))
-                      return detail::record(rt, me, record_step_failed{r.error().error});
-                    return retry(r.error());
-                  }
-                  if (r->state.status == payment_status::authorized)
-                    return detail::record(rt, me, record_payment_authorized{});
-                  detail::record(rt, me, record_payment_failed{r->state.failure, r->state.failure_detail});
-                });
-          });
+      rt->options.provider->authorize(req, [rt, me, retry, cmd, meta,
+                                            pid = s.payment_id](provider_answer a) mutable {
+        --rt->in_flight;
+        if (rt->stopping) return;  // the checkout resumes at the next start
+        cmd.answer = std::move(a);
+        rt->route<payment_traits>(
+            stream_of(pid), std::move(cmd), meta, [rt, me, retry](reply<payment_state> r) {
+              if (!r) {
+                if (detail::refused(r.error()))
+                  return detail::record(rt, me, record_step_failed{r.error().error});
+                return retry(r.error());
+              }
+              if (r->state.status == payment_status::authorized)
+                return detail::record(rt, me, record_payment_authorized{});
+              detail::record(rt, me, record_payment_failed{r->state.failure_reason, r->state.failure_detail});
+            });
+      });
       break;
     }
     case checkout_action::mark_order_payment_authorized:
-      rt->route<order_traits>(stream_of(s.order), mark_order_payment_authorized{s.payment}, meta,
+      rt->route<order_traits>(stream_of(s.order_id), mark_order_payment_authorized{s.payment_id}, meta,
                               [rt, me, retry](reply<order_state> r) {
                                 if (r) return detail::record(rt, me, record_order_payment_authorized{});
                                 if (detail::refused(r.error()))
@@ -126,7 +126,7 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
                               });
       break;
     case checkout_action::confirm_order:
-      rt->route<order_traits>(stream_of(s.order), confirm_order{}, meta,
+      rt->route<order_traits>(stream_of(s.order_id), confirm_order{}, meta,
                               [rt, me, retry](reply<order_state> r) {
                                 if (r) return detail::record(rt, me, record_order_confirmed{});
                                 if (detail::refused(r.error()))
@@ -136,14 +136,15 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
       break;
     case checkout_action::mark_cart_checked_out:
       rt->route<cart_traits>(
-          stream_of(s.cart), check_out_cart{s.order, s.id}, meta, [rt, me, retry](reply<cart_state> r) {
+          stream_of(s.cart_id), check_out_cart{s.order_id, s.checkout_id}, meta,
+          [rt, me, retry](reply<cart_state> r) {
             if (!r && !detail::refused(r.error())) return retry(r.error());
             detail::record(rt, me, record_cart_checked_out{});  // a refusal must not undo a paid order
           });
       break;
     case checkout_action::release_line: {
-      const auto product = s.progress[next.line].product;
-      const auto qty = s.progress[next.line].qty;
+      const auto product = s.line_progress[next.line].product_id;
+      const auto qty = s.line_progress[next.line].quantity;
       rt->route<product_traits>(stream_of(product), release_line_for(s, next.line), meta,
                                 [rt, me, retry, product, qty](reply<product_state> r) {
                                   if (!r && !detail::refused(r.error())) return retry(r.error());
@@ -152,14 +153,14 @@ inline void after_change<checkout_traits>(host<checkout_traits>* self, runtime* 
       break;
     }
     case checkout_action::void_payment:
-      rt->route<payment_traits>(stream_of(s.payment), void_payment{"checkout compensated"}, meta,
+      rt->route<payment_traits>(stream_of(s.payment_id), void_payment{"checkout compensated"}, meta,
                                 [rt, me, retry](reply<payment_state> r) {
                                   if (!r && !detail::refused(r.error())) return retry(r.error());
                                   detail::record(rt, me, record_payment_voided{});
                                 });
       break;
     case checkout_action::cancel_order:
-      rt->route<order_traits>(stream_of(s.order), cancel_order_for(s), meta,
+      rt->route<order_traits>(stream_of(s.order_id), cancel_order_for(s), meta,
                               [rt, me, retry](reply<order_state> r) {
                                 if (!r && !detail::refused(r.error())) return retry(r.error());
                                 detail::record(rt, me, record_order_cancelled{});

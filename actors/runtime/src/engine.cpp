@@ -249,7 +249,7 @@ void engine::add_to_cart(const domain::user_id& user, const domain::product_id& 
   rt->query<product_traits>(
       stream_of(product), [rt, user, product, quantity, m, done](reply<domain::product_state> p) {
         if (!p) return done(fail(p.error()));
-        domain::product_view view{p->state.exists(), p->state.active, p->state.name, p->state.price};
+        domain::product_view view{domain::exists(p->state), p->state.active, p->state.name, p->state.price};
         rt->route<cart_traits>(stream_of(domain::cart_id_for(user)),
                                domain::add_cart_item{user, product, quantity, view}, m, done);
       });
@@ -287,7 +287,7 @@ void engine::checkout(const domain::user_id& user, std::string payment_token, co
   if (m.idempotency_key.empty()) return begin();
   // A repeat of a keyed checkout joins the first one instead of starting anew.
   rt->query<checkout_traits>(stream, [rt, stream, begin, done](reply<domain::checkout_state> r) {
-    if (r && r->state.exists()) return caf::anon_send(rt->registry, watch_msg{stream, done});
+    if (r && domain::exists(r->state)) return caf::anon_send(rt->registry, watch_msg{stream, done});
     begin();
   });
 }

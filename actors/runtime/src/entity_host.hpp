@@ -43,16 +43,14 @@ result<std::pair<typename T::state, es::stream_version>, std::string> rebuild(co
   auto snap = store.load_snapshot(stream);
   if (!snap) return fail(snap.error().message);
   if (*snap) {
-    try {
-      es::envelope_bytes bytes((*snap)->state);
-      capnp::FlatArrayMessageReader reader(kj::ArrayPtr<const capnp::word>(
-          reinterpret_cast<const capnp::word*>(bytes.words().data()), bytes.words().size()));
-      auto decoded = domain::decode_state<typename T::state>(reader.getRoot<schema::Snapshot>());
-      if (decoded) {
-        state = std::move(*decoded);
+    // A snapshot this code cannot use (unreadable, another entity's state, another fold
+    // version) is ignored: the full stream is replayed.
+    auto decoded = codec::decode_snapshot((*snap)->state);
+    if (decoded && decoded->state_version == domain::state_version<typename T::state>) {
+      if (auto* s = std::get_if<typename T::state>(&decoded->state)) {
+        state = std::move(*s);
         version = (*snap)->version;
-      }  // else: a snapshot this code cannot read is ignored; the full stream is replayed
-    } catch (const kj::Exception&) {
+      }
     }
   }
   for (;;) {
@@ -83,14 +81,9 @@ template <class T>
 void snapshot(host<T>* self, runtime* rt) {
   auto& st = self->state;
   st.since_snapshot = 0;
-  capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<schema::Snapshot>();
-  domain::encode_state(st.state, root);
-  root.setStreamId(st.stream->str());
-  root.setVersion(st.version.value());
-  auto words = capnp::messageToFlatArray(msg);
-  auto bytes = words.asBytes();
-  std::string blob(reinterpret_cast<const char*>(bytes.begin()), bytes.size());
+  // taken_at_ns stays 0, as it always has here: the runtime has no clock of its own.
+  std::string blob = codec::encode_snapshot(domain::snapshot{
+      st.stream->str(), st.version.value(), 0, domain::state_version<typename T::state>, st.state});
   auto stream = *st.stream;
   auto version = st.version;
   rt->post([rt, stream, version, blob = std::move(blob)] {  // the synced write stays off CAF threads
@@ -173,12 +166,12 @@ void pump(host<T>* self, runtime* rt) {
     if constexpr (needs_preview) preview = st.state;
     auto v = st.version.value();
     for (const auto& e : *decision) {
-      req.events.push_back(to_event_data(e, p->meta.idempotency_key));
+      req.events.push_back(codec::to_event_data(e, p->meta.idempotency_key));
       ++v;
       if constexpr (needs_preview) {
         preview = apply_for<T>(std::move(preview), e, 0);
         for (const auto& n : notifications_for<T>(preview, e, {st.stream->str(), v})) {
-          req.events.push_back(to_event_data(domain::any_event{n}, p->meta.idempotency_key));
+          req.events.push_back(codec::to_event_data(domain::any_event{n}, p->meta.idempotency_key));
           ++v;
         }
       }
@@ -186,7 +179,7 @@ void pump(host<T>* self, runtime* rt) {
     if constexpr (std::is_same_v<T, checkout_traits>) {
       // The index of open checkouts changes in the same batch as the saga's events.
       const std::string key = "runtime/open-checkouts/" + st.stream->str();
-      if (!st.state.exists()) req.index_updates.push_back({key, std::string("1")});
+      if (!domain::exists(st.state)) req.index_updates.push_back({key, std::string("1")});
       if (preview.step == domain::checkout_step::completed) req.index_updates.push_back({key, std::nullopt});
     }
     st.busy = true;

@@ -2,7 +2,8 @@
 #include <capnp/message.h>
 
 #include <mercato/actors/history.hpp>
-#include <mercato/eventstore/capnp_json.hpp>
+#include <mercato/codec/capnp_json.hpp>
+#include <mercato/codec/snapshots.codec.hpp>
 #include <mercato/eventstore/store.hpp>
 
 #include "traits.hpp"
@@ -39,15 +40,15 @@ result<entity_view, std::string> fold_until(const es::event_store& store, const 
       view.at_ns = e.timestamp_ns;
     }
   }
+  if constexpr (std::is_same_v<typename T::state, domain::user_state>) {
+    if (!state.password_hash.empty()) state.password_hash = "(redacted)";
+  }
+  // The state as a Snapshot message, rendered by reflection: the schema's JSON.
   capnp::MallocMessageBuilder msg;
-  auto root = msg.initRoot<schema::Snapshot>();
-  domain::encode_state(state, root);
-  root.setStreamId(stream.str());
-  root.setVersion(view.version.value());
-  root.setTakenAtNs(view.at_ns);
-  if (root.getState().isUser() && root.getState().getUser().getPasswordHash().size() > 0)
-    root.getState().getUser().setPasswordHash("(redacted)");
-  es::append_capnp_json(view.state_json, capnp::toDynamic(root.asReader()));
+  codec::write(domain::snapshot{stream.str(), view.version.value(), view.at_ns,
+                                domain::state_version<typename T::state>, std::move(state)},
+               msg.initRoot<schema::Snapshot>());
+  codec::append_capnp_json(view.state_json, capnp::toDynamic(msg.getRoot<schema::Snapshot>().asReader()));
   return view;
 }
 

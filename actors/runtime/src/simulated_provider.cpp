@@ -4,11 +4,11 @@
 
 namespace mercato::actors {
 
-domain::provider_answer simulated_provider::answer_for(const authorization_request& r) {
+provider_answer simulated_provider::answer_for(const authorization_request& r) {
   std::lock_guard lk(mutex_);
   ++calls_;
   if (auto it = answered_.find(r.payment.value()); it != answered_.end()) return it->second;
-  domain::provider_answer a;
+  provider_answer a;
   if (fail_next_ > 0) {
     --fail_next_;
     a = domain::provider_declined{domain::payment_failure_reason::provider_error,
@@ -28,7 +28,7 @@ domain::provider_answer simulated_provider::answer_for(const authorization_reque
 }
 
 void simulated_provider::authorize(const authorization_request& request,
-                                   std::function<void(domain::provider_answer)> done) {
+                                   std::function<void(provider_answer)> done) {
   auto answer = answer_for(request);
   std::chrono::milliseconds delay;
   {

@@ -6,12 +6,10 @@
 #include <string_view>
 #include <variant>
 
-#include <capnp/message.h>
-
 #include <mercato/actors/engine.hpp>
-#include <mercato/domain/codec.hpp>
+#include <mercato/codec/codec.hpp>
+#include <mercato/domain/events.hpp>
 #include <mercato/domain/notification.hpp>
-#include <mercato/eventstore/envelope.hpp>
 
 namespace mercato::actors {
 
@@ -69,10 +67,7 @@ domain::decision<typename T::event> decide_for(const typename T::state& s, const
 
 template <class T>
 typename T::state apply_for(typename T::state s, const typename T::event& e, std::int64_t committed_at_ns) {
-  if constexpr (requires { domain::apply(std::move(s), e, committed_at_ns); })
-    return domain::apply(std::move(s), e, committed_at_ns);
-  else
-    return domain::apply(std::move(s), e);
+  return domain::apply(std::move(s), e, committed_at_ns);
 }
 
 /// Folds one recorded event of an entity's stream into its state. Events of other kinds on
@@ -80,17 +75,12 @@ typename T::state apply_for(typename T::state s, const typename T::event& e, std
 /// error text when the event cannot be read.
 template <class T>
 std::optional<std::string> fold_recorded(typename T::state& state, const es::recorded_event& e) {
-  try {
-    es::envelope_reader r(e);
-    auto any = domain::decode_event(r.event());
-    if (!any)
-      return "event " + std::to_string(e.version.value()) + " of " + e.stream + ": " + any.error().message;
-    if (auto mine = domain::as_entity_event<typename T::event>(*any))
-      state = apply_for<T>(std::move(state), *mine, e.timestamp_ns);
-    return std::nullopt;
-  } catch (const kj::Exception&) {
-    return "event " + std::to_string(e.version.value()) + " of " + e.stream + " is unreadable";
-  }
+  auto any = codec::decode_event(e);  // never throws: malformed bytes come back as an error
+  if (!any)
+    return "event " + std::to_string(e.version.value()) + " of " + e.stream + ": " + any.error().message;
+  if (auto mine = domain::as_entity_event<typename T::event>(std::move(*any)))
+    state = apply_for<T>(std::move(state), *mine, e.timestamp_ns);
+  return std::nullopt;
 }
 
 /// Notifications a committed event causes (appended with it, on the same stream).
@@ -102,14 +92,6 @@ std::vector<domain::notification_emitted> notifications_for(const typename T::st
     return domain::notifications_for(after, e, origin);
   else
     return {};
-}
-
-/// Serializes one event for the store.
-template <class Event>
-es::event_data to_event_data(const Event& e, const std::string& causation) {
-  capnp::MallocMessageBuilder msg(64);
-  const auto type = domain::encode_event(e, msg);
-  return {std::string(type), es::encode_event(msg), causation};
 }
 
 }  // namespace mercato::actors

@@ -25,8 +25,8 @@ void for_each_line(runtime* rt, const domain::order_state& o, std::string_view w
   auto remaining = std::make_shared<std::atomic<std::size_t>>(o.lines.size());
   if (o.lines.empty()) return then();
   for (const auto& line : o.lines) {
-    rt->route<product_traits>(stream_of(line.product), domain::product_command{make(line)},
-                              step_meta(o.id, workflow, line.product.value(), m),
+    rt->route<product_traits>(stream_of(line.product_id), domain::product_command{make(line)},
+                              step_meta(o.order_id, workflow, line.product_id.value(), m),
                               [remaining, then](reply<domain::product_state>) {
                                 if (--*remaining == 0) then();
                               });
@@ -42,7 +42,7 @@ void engine::ship_order(const domain::order_id& order, std::string tracking, std
   rt->query<order_traits>(
       stream_of(order), [rt, order, tracking, carrier, m, done](reply<domain::order_state> o) {
         if (!o) return done(std::move(o));
-        if (!o->state.exists())
+        if (!domain::exists(o->state))
           return done(fail(refused_error(domain::domain_errc::order_not_found, "no such order")));
         if (o->state.status == domain::order_status::shipped ||
             o->state.status == domain::order_status::delivered)
@@ -53,20 +53,22 @@ void engine::ship_order(const domain::order_id& order, std::string tracking, std
                                              std::string(domain::to_string(o->state.status)))));
         const auto state = o->state;
         rt->route<payment_traits>(
-            stream_of(state.payment), domain::payment_command{domain::capture_payment{state.total, {}}},
+            stream_of(state.payment_id), domain::payment_command{domain::capture_payment{state.total, {}}},
             step_meta(order, "ship", "capture", m),
             [rt, state, tracking, carrier, m, done](reply<domain::payment_state> p) {
               if (!p) return done(fail(p.error()));
-              rt->route<order_traits>(
-                  stream_of(state.id), domain::order_command{domain::ship_order{tracking, carrier}},
-                  step_meta(state.id, "ship", "ship", m),
-                  [rt, state, m, done](reply<domain::order_state> shipped) {
-                    if (!shipped) return done(std::move(shipped));
-                    for_each_line<domain::commit_reservation>(
-                        rt, state, "ship-commit", m,
-                        [&state](const domain::order_line&) { return domain::commit_reservation{state.id}; },
-                        [done, shipped] { done(shipped); });
-                  });
+              rt->route<order_traits>(stream_of(state.order_id),
+                                      domain::order_command{domain::ship_order{tracking, carrier}},
+                                      step_meta(state.order_id, "ship", "ship", m),
+                                      [rt, state, m, done](reply<domain::order_state> shipped) {
+                                        if (!shipped) return done(std::move(shipped));
+                                        for_each_line<domain::commit_reservation>(
+                                            rt, state, "ship-commit", m,
+                                            [&state](const domain::order_line&) {
+                                              return domain::commit_reservation{state.order_id};
+                                            },
+                                            [done, shipped] { done(shipped); });
+                                      });
             });
       });
 }
@@ -79,7 +81,7 @@ void engine::cancel_order(const domain::order_id& order, const domain::user_id& 
                                              done](reply<domain::order_state> o) {
     if (!o) return done(std::move(o));
     // A customer asking about another user's order learns nothing about it.
-    if (!o->state.exists() || (!by_admin && o->state.user != by))
+    if (!domain::exists(o->state) || (!by_admin && o->state.user_id != by))
       return done(fail(refused_error(domain::domain_errc::order_not_found, "no such order")));
     const domain::cancel_reason reason =
         by_admin ? domain::cancel_reason::admin_cancelled : domain::cancel_reason::customer_requested;
@@ -91,13 +93,13 @@ void engine::cancel_order(const domain::order_id& order, const domain::user_id& 
           for_each_line<domain::release_reservation>(
               rt, state, "cancel-release", m,
               [&state, reason, detail](const domain::order_line&) {
-                return domain::release_reservation{state.id, reason, detail};
+                return domain::release_reservation{state.order_id, reason, detail};
               },
               [rt, state, m, done, c] {
-                if (state.payment.value().empty()) return done(c);
-                rt->route<payment_traits>(stream_of(state.payment),
+                if (state.payment_id.value().empty()) return done(c);
+                rt->route<payment_traits>(stream_of(state.payment_id),
                                           domain::payment_command{domain::void_payment{"order cancelled"}},
-                                          step_meta(state.id, "cancel", "void", m),
+                                          step_meta(state.order_id, "cancel", "void", m),
                                           [done, c](reply<domain::payment_state>) { done(c); });
               });
         });
@@ -108,26 +110,27 @@ void engine::refund_order(const domain::order_id& order, std::optional<domain::m
                           std::string reason, command_meta m, reply_fn<domain::order_state> done) {
   auto* rt = impl_->rt.get();
   if (rt->stopping) return done(fail(unavailable("the node is stopping")));
-  rt->query<order_traits>(stream_of(order), [rt, order, amount, reason, m,
-                                             done](reply<domain::order_state> o) {
-    if (!o) return done(std::move(o));
-    if (!o->state.exists())
-      return done(fail(refused_error(domain::domain_errc::order_not_found, "no such order")));
-    const auto state = o->state;
-    const auto money = amount.value_or(state.total);
-    const domain::refund_id refund{"ref-" + order.value() + "-" +
-                                   (m.idempotency_key.empty() ? "1" : m.idempotency_key)};
-    rt->route<payment_traits>(
-        stream_of(state.payment), domain::payment_command{domain::refund_payment{refund, money, {}, reason}},
-        {"refund/" + refund.value() + "/payment", m.correlation_id},
-        [rt, state, refund, money, reason, m, done](reply<domain::payment_state> p) {
-          if (!p) return done(fail(p.error()));
-          rt->route<order_traits>(
-              stream_of(state.id),
-              domain::order_command{domain::refund_order{money, reason, state.payment, refund}},
-              {"refund/" + refund.value() + "/order", m.correlation_id}, done);
-        });
-  });
+  rt->query<order_traits>(
+      stream_of(order), [rt, order, amount, reason, m, done](reply<domain::order_state> o) {
+        if (!o) return done(std::move(o));
+        if (!domain::exists(o->state))
+          return done(fail(refused_error(domain::domain_errc::order_not_found, "no such order")));
+        const auto state = o->state;
+        const auto money = amount.value_or(state.total);
+        const domain::refund_id refund{"ref-" + order.value() + "-" +
+                                       (m.idempotency_key.empty() ? "1" : m.idempotency_key)};
+        rt->route<payment_traits>(
+            stream_of(state.payment_id),
+            domain::payment_command{domain::refund_payment{refund, money, {}, reason}},
+            {"refund/" + refund.value() + "/payment", m.correlation_id},
+            [rt, state, refund, money, reason, m, done](reply<domain::payment_state> p) {
+              if (!p) return done(fail(p.error()));
+              rt->route<order_traits>(
+                  stream_of(state.order_id),
+                  domain::order_command{domain::refund_order{money, reason, state.payment_id, refund}},
+                  {"refund/" + refund.value() + "/order", m.correlation_id}, done);
+            });
+      });
 }
 
 }  // namespace mercato::actors

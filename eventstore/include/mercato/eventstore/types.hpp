@@ -72,12 +72,14 @@ class expected_version {
   std::uint64_t version_;
 };
 
-/// One event to append. `event` is a Cap'n Proto message in flat-array (unpacked stream)
-/// form whose root is `mercato::schema::Event`; the store wraps it into an Envelope.
+/// One event to append, opaque to the store: its type name, the id of its schema, and its
+/// bytes (a Cap'n Proto message in flat-array form whose root is that schema's struct; the
+/// codec library above the store makes and reads them). The store wraps it into an Envelope.
 struct event_data {
-  std::string type;          ///< stable event type name, e.g. "CartItemAdded"
-  std::string event;         ///< serialized mercato::schema::Event
-  std::string causation_id;  ///< optional: the message that caused this event
+  std::string type;             ///< stable event type name, e.g. "CartItemAdded"
+  std::uint64_t schema_id = 0;  ///< Cap'n Proto id of the payload's root struct
+  std::string payload;          ///< flat-array message (a whole number of 8-byte words)
+  std::string causation_id;     ///< optional: the message that caused this event
 };
 
 /// A key of the `projections` column family written in the same atomic batch as an
@@ -160,8 +162,8 @@ class envelope_bytes {
   std::size_t size_ = 0;
 };
 
-/// An event as read back from the log. The domain event itself is inside `envelope`
-/// (decode with mercato/eventstore/envelope.hpp).
+/// An event as read back from the log. The event itself is inside `envelope`, opaque to the
+/// store (the codec library decodes it; mercato/eventstore/envelope.hpp reads envelopes).
 struct recorded_event {
   position pos;
   global_position global;

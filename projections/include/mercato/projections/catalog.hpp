@@ -53,7 +53,7 @@ std::optional<catalog_product> decode_product(std::string_view bytes);
 /// Applies ProductCreated/Updated/Deactivated/Reactivated/Restocked/StockReserved/
 /// ReservationReleased/ReservationCommitted of "product/<id>" streams; ignores all else
 /// (without decoding it: the envelope's type name is checked first).
-/// Stock is folded from quantities (not copied from new_available), so an event applied
+/// Stock is folded from quantities (not copied from new_stock), so an event applied
 /// twice would show. An undecodable product event or one for an unknown product throws
 /// projection_error (the runner stalls rather than skip it).
 class catalog_projection final : public projection {

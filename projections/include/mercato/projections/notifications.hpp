@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include <mercato/domain/types.hpp>
+#include <mercato/codec/common.types.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/projections/projection.hpp>
 #include <mercato/projections/query.hpp>
@@ -20,6 +20,7 @@ namespace mercato::projections {
 struct notification_view {
   std::string id;
   std::string user_id;  ///< the recipient
+  /// domain::to_string(kind) is its stable lower-case name ("order_confirmed", …).
   domain::notification_kind kind = domain::notification_kind::order_confirmed;
   std::string order_id;
   std::string subject;
@@ -29,9 +30,6 @@ struct notification_view {
   std::uint64_t version = 0;    ///< its version in that stream
   bool operator==(const notification_view&) const = default;
 };
-
-/// Stable lower-case name of a kind ("order_confirmed", "refund_issued", …).
-std::string_view to_string(domain::notification_kind k) noexcept;
 
 /// Applies NotificationEmitted of any stream; ignores all else.
 class notifications_projection final : public projection {

@@ -17,8 +17,8 @@
 #include <string_view>
 #include <vector>
 
-#include <mercato/domain/payment.hpp>
-#include <mercato/domain/types.hpp>
+#include <mercato/codec/common.types.hpp>
+#include <mercato/codec/snapshots.types.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/projections/projection.hpp>
 #include <mercato/projections/query.hpp>

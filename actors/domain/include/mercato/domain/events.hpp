@@ -1,6 +1,8 @@
 #pragma once
-// Every domain event in one variant, for code that handles events of any entity (the codec,
-// projections, tools), and conversions between it and each entity's own event variant.
+// Every domain event in one variant (any_event, generated from the Event union of
+// schemas/events.capnp together with one variant per kind of entity: cart_event, ...), and
+// conversions between them, for code that handles events of any entity (projections,
+// tools, the runtime's fold).
 #include <optional>
 #include <string_view>
 #include <type_traits>
@@ -16,29 +18,6 @@
 #include <mercato/domain/user.hpp>
 
 namespace mercato::domain {
-
-using any_event = std::variant<
-    // users and e-mail claims
-    user_registered, user_password_changed, user_role_changed, email_claimed, email_released,
-    // products
-    product_created, product_updated, product_deactivated, product_reactivated, product_restocked,
-    product_stock_reserved, product_reservation_released, product_reservation_committed,
-    // carts
-    cart_item_added, cart_item_quantity_changed, cart_item_removed, cart_cleared, cart_checked_out,
-    // orders
-    order_placed, order_stock_reserved, order_payment_authorized, order_confirmed, order_shipped,
-    order_delivered, order_cancelled, order_refunded,
-    // payments
-    payment_authorization_requested, payment_authorized, payment_authorization_failed, payment_captured,
-    payment_voided, payment_refunded,
-    // notifications
-    notification_emitted,
-    // checkout
-    checkout_started, checkout_order_placed, checkout_stock_reserved, checkout_stock_reservation_failed,
-    checkout_order_stock_reserved, checkout_payment_authorized, checkout_payment_failed,
-    checkout_order_payment_authorized, checkout_order_confirmed, checkout_cart_checked_out,
-    checkout_compensation_started, checkout_stock_released, checkout_payment_voided, checkout_order_cancelled,
-    checkout_completed>;
 
 /// The stable event type name (the envelope's eventType), e.g. "CartItemAdded".
 template <class... Ts>
@@ -59,17 +38,17 @@ any_event to_any(const std::variant<Ts...>& event) {
 
 /// `event` as one of entity variant `EntityEvent`'s alternatives, or nullopt when it belongs
 /// to another entity (e.g. a CartItemAdded found on a product's stream).
-template <class EntityEvent>
-std::optional<EntityEvent> as_entity_event(const any_event& event) {
+template <class EntityEvent, class Any>
+std::optional<EntityEvent> as_entity_event(Any&& event) {
   return std::visit(
-      [](const auto& e) -> std::optional<EntityEvent> {
+      [](auto&& e) -> std::optional<EntityEvent> {
         using T = std::decay_t<decltype(e)>;
         if constexpr (is_alternative_of<T, EntityEvent>::value)
-          return EntityEvent{e};
+          return EntityEvent{std::forward<decltype(e)>(e)};
         else
           return std::nullopt;
       },
-      event);
+      std::forward<Any>(event));
 }
 
 }  // namespace mercato::domain

@@ -1,45 +1,24 @@
 #pragma once
-// Money: integer minor units of one ISO 4217 currency, never floating point. Arithmetic is
-// checked: a currency mismatch or an int64 overflow is a refusal, never undefined behaviour.
-#include <array>
+// The rules of money (the value type itself, `money` and `currency_code`, is vocabulary:
+// codec/include/mercato/codec/vocabulary.hpp). Arithmetic is checked: a currency mismatch
+// or an int64 overflow is a refusal, never undefined behaviour.
 #include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
+#include <mercato/codec/vocabulary.hpp>
 #include <mercato/common/result.hpp>
 #include <mercato/domain/error.hpp>
 
 namespace mercato::domain {
 
-/// An active ISO 4217 alphabetic code ("EUR"), or "no currency" when default-constructed
-/// (what an unset stored field reads as; `valid()` is false and no price may carry it).
-class currency_code {
- public:
-  constexpr currency_code() = default;
-
-  /// Succeeds for an upper-case code in the ISO 4217 list; otherwise `invalid_price`.
-  static mercato::result<currency_code, domain_error> make(std::string_view code);
-
-  std::string_view code() const noexcept;
-  bool valid() const noexcept { return c_[0] != '\0'; }
-  auto operator<=>(const currency_code&) const = default;
-
- private:
-  std::array<char, 3> c_{};
-};
+/// The code, when `code` is an upper-case ISO 4217 code; otherwise `invalid_price`.
+mercato::result<currency_code, domain_error> make_currency(std::string_view code);
 
 /// Digits after the decimal point of the currency's minor unit (2 for EUR, 0 for JPY, 3
 /// for KWD); 2 for codes without one (metals, testing codes).
 int minor_unit_digits(currency_code c) noexcept;
-
-struct money {
-  std::int64_t minor_units = 0;
-  currency_code currency;
-
-  static money zero(currency_code c) { return money{0, c}; }
-  bool operator==(const money&) const = default;
-};
 
 /// Builds money from a stored/parsed amount; `invalid_price` when the code is not ISO 4217.
 /// The sign is not checked here: prices check `minor_units >= 0` where the rule applies.

@@ -5,8 +5,6 @@
 // the same event yields the same id and a consumer can drop the duplicate.
 #include <cstdint>
 #include <string>
-#include <string_view>
-#include <variant>
 #include <vector>
 
 #include <mercato/domain/order.hpp>
@@ -14,19 +12,6 @@
 #include <mercato/domain/types.hpp>
 
 namespace mercato::domain {
-
-struct notification_emitted {
-  static constexpr std::string_view type_name = "NotificationEmitted";
-  notification_id id;
-  user_id user;  // the recipient
-  notification_kind kind = notification_kind::order_confirmed;
-  order_id order;
-  std::string subject;
-  std::string body;  // plain text
-  bool operator==(const notification_emitted&) const = default;
-};
-
-using notification_event = std::variant<notification_emitted>;
 
 /// Where a committed event sits: its stream and version within it.
 struct event_origin {

@@ -12,6 +12,10 @@
 
 namespace mercato::actors {
 
+/// A provider's answer, as authorize_payment carries it: approved (with the provider's
+/// reference) or declined (with the reason).
+using provider_answer = decltype(domain::authorize_payment::answer);
+
 struct authorization_request {
   domain::payment_id payment;  ///< idempotency key at the provider: a repeat gets the first answer
   domain::order_id order;
@@ -24,8 +28,7 @@ class payment_provider {
  public:
   virtual ~payment_provider() = default;
   virtual std::string name() const = 0;
-  virtual void authorize(const authorization_request& request,
-                         std::function<void(domain::provider_answer)> done) = 0;
+  virtual void authorize(const authorization_request& request, std::function<void(provider_answer)> done) = 0;
 };
 
 /// tok_visa (and any tok_* not listed) → approved; tok_chargeDeclined → declined;
@@ -34,8 +37,7 @@ class payment_provider {
 class simulated_provider final : public payment_provider {
  public:
   std::string name() const override { return "simulated"; }
-  void authorize(const authorization_request& request,
-                 std::function<void(domain::provider_answer)> done) override;
+  void authorize(const authorization_request& request, std::function<void(provider_answer)> done) override;
 
   /// Every answer is delayed by `d` (on a timer thread) from now on.
   void set_delay(std::chrono::milliseconds d);
@@ -45,12 +47,12 @@ class simulated_provider final : public payment_provider {
   std::uint64_t calls() const;
 
  private:
-  domain::provider_answer answer_for(const authorization_request& request);
+  provider_answer answer_for(const authorization_request& request);
   mutable std::mutex mutex_;
   std::chrono::milliseconds delay_{0};
   int fail_next_ = 0;
   std::uint64_t calls_ = 0;
-  std::unordered_map<std::string, domain::provider_answer> answered_;
+  std::unordered_map<std::string, provider_answer> answered_;
 };
 
 }  // namespace mercato::actors

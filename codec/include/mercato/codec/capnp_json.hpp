@@ -5,9 +5,9 @@
 
 #include <capnp/dynamic.h>
 
-namespace mercato::es {
+namespace mercato::codec {
 
 /// Appends `s` as a JSON object: every non-union field plus the active union member.
 void append_capnp_json(std::string& out, capnp::DynamicStruct::Reader s);
 
-}  // namespace mercato::es
+}  // namespace mercato::codec

@@ -1,6 +1,8 @@
-// JSON of events: the compiled plans (event_json.cpp) against a plain reflection renderer
-// written here, on every member of the Event union and every snapshot-free schema struct,
-// filled with random values (unicode, quotes, control characters, extremes, unset fields).
+// JSON of events: the compiled plans (codec/src/event_json.cpp) against a plain reflection
+// renderer written here (capnp's reflection API is the oracle), on every member of the Event
+// union and every snapshot-free schema struct, filled with random values (unicode, quotes,
+// control characters, extremes, unset fields); and through stored envelopes of both forms
+// (the opaque payload of today, the embedded Event union of the first form).
 #include <doctest/doctest.h>
 
 #include <charconv>
@@ -12,9 +14,10 @@
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 
-#include <mercato/eventstore/capnp_json.hpp>
+#include <mercato/schema/events.capnp.h>
+#include <mercato/codec/capnp_json.hpp>
+#include <mercato/codec/json.hpp>
 #include <mercato/eventstore/envelope.hpp>
-#include <mercato/eventstore/json.hpp>
 
 using namespace mercato;
 
@@ -29,7 +32,7 @@ void ref_struct(std::string& out, capnp::DynamicStruct::Reader s) {
   auto field = [&](capnp::StructSchema::Field f) {
     if (!first) out.push_back(',');
     first = false;
-    es::append_json_string(out, f.getProto().getName().cStr());
+    codec::append_json_string(out, f.getProto().getName().cStr());
     out.push_back(':');
     ref_value(out, s.get(f));
   };
@@ -57,13 +60,13 @@ void ref_value(std::string& out, const capnp::DynamicValue::Reader& v) {
       return;
     case capnp::DynamicValue::TEXT: {
       auto t = v.as<capnp::Text>();
-      es::append_json_string(out, std::string_view(t.cStr(), t.size()));
+      codec::append_json_string(out, std::string_view(t.cStr(), t.size()));
       return;
     }
     case capnp::DynamicValue::DATA: {
       auto d = v.as<capnp::Data>();
       out.push_back('"');
-      es::append_base64(out, std::string_view(reinterpret_cast<const char*>(d.begin()), d.size()));
+      codec::append_base64(out, std::string_view(reinterpret_cast<const char*>(d.begin()), d.size()));
       out.push_back('"');
       return;
     }
@@ -81,7 +84,7 @@ void ref_value(std::string& out, const capnp::DynamicValue::Reader& v) {
     case capnp::DynamicValue::ENUM: {
       auto e = v.as<capnp::DynamicEnum>();
       KJ_IF_MAYBE (named, e.getEnumerant()) {
-        es::append_json_string(out, named->getProto().getName().cStr());
+        codec::append_json_string(out, named->getProto().getName().cStr());
       } else {
         out.append(buf, std::to_chars(buf, buf + 32, e.getRaw()).ptr);
       }
@@ -221,46 +224,116 @@ TEST_CASE("every event type renders as the reflection API reads it") {
       const auto reader = event.asReader();
       std::string expected, got;
       ref_struct(expected, reader);
-      es::append_capnp_json(got, reader);
+      codec::append_capnp_json(got, reader);
       INFO("member " << member.getProto().getName().cStr());
       REQUIRE(got == expected);
     }
   }
 }
 
-TEST_CASE("an event's data through the envelope equals its struct's JSON") {
+namespace {
+
+std::string flat_bytes(capnp::MessageBuilder& message) {
+  const auto words = capnp::messageToFlatArray(message);
+  const auto chars = words.asChars();
+  return {chars.begin(), chars.size()};
+}
+
+/// A recorded event around the envelope `build` fills (stream, type and time set here).
+template <class Build>
+es::recorded_event recorded(std::string_view type, Build&& build) {
+  capnp::MallocMessageBuilder env_msg;
+  auto env = env_msg.initRoot<schema::Envelope>();
+  env.setStreamId("cart/u-1");
+  env.setEventType(std::string(type));
+  env.setTimestampNs(1'796'000'000'123'456'789);
+  build(env);
+  es::recorded_event e;
+  e.stream = "cart/u-1";
+  e.type = type;
+  e.timestamp_ns = 1'796'000'000'123'456'789;
+  e.envelope = es::envelope_bytes(flat_bytes(env_msg));
+  return e;
+}
+
+std::string type_name_of(capnp::StructSchema::Field member) {
+  std::string name = member.getProto().getName().cStr();
+  name[0] = static_cast<char>(name[0] - 'a' + 'A');
+  return name;
+}
+
+}  // namespace
+
+TEST_CASE("an event's data through the envelope equals its struct's JSON, in both stored forms") {
   filler fill{std::mt19937_64(9)};
   const auto event_schema = capnp::Schema::from<schema::Event>();
+  std::size_t payload_members = 0;
   for (auto member : event_schema.getUnionFields()) {
+    INFO("member " << member.getProto().getName().cStr());
+    const auto type = type_name_of(member);
+    // The first form: the Event union embedded in the envelope.
     capnp::MallocMessageBuilder msg;
     auto event = msg.initRoot<capnp::DynamicStruct>(event_schema);
     fill.set(event, member, 0);
-    // The store's envelope around it, as the writer builds it.
-    capnp::MallocMessageBuilder env_msg;
-    auto env = env_msg.initRoot<schema::Envelope>();
-    env.setStreamId("cart/u-1");
-    env.setEventType(member.getProto().getName());
-    env.setTimestampNs(1'796'000'000'123'456'789);
-    env.setEvent(event.asReader().as<schema::Event>());
-    auto flat = capnp::messageToFlatArray(env_msg);
-    es::recorded_event e;
-    e.envelope =
-        es::envelope_bytes(std::string_view(reinterpret_cast<const char*>(flat.begin()), flat.size() * 8));
-    std::string got, expected;
-    es::append_event_data_json(got, e);
-    auto active = event.asReader().which();
-    KJ_IF_MAYBE (m, active) {
-      ref_value(expected, event.asReader().get(*m));
+    std::string expected;
+    KJ_IF_MAYBE (active, event.asReader().which()) {
+      ref_value(expected, event.asReader().get(*active));
     }
+    const auto legacy = recorded(type, [&](schema::Envelope::Builder env) {
+      env.getLegacyEvent().setAs<schema::Event>(event.asReader().as<schema::Event>());
+    });
+    std::string got;
+    codec::append_event_data_json(got, legacy);
     CHECK(got == expected);
+
+    if (!member.getType().isStruct()) continue;  // `none`: never written as a payload
+    ++payload_members;
+    // Today's form: the same struct as the payload's root, opaque to the store.
+    const auto event_struct = member.getType().asStruct();
+    capnp::MallocMessageBuilder payload_msg;
+    payload_msg.setRoot(event.asReader().get(member).as<capnp::DynamicStruct>());
+    const auto payload = flat_bytes(payload_msg);
+    const auto current = recorded(type, [&](schema::Envelope::Builder env) {
+      env.setPayload(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
+      env.setSchemaId(event_struct.getProto().getId());
+    });
+    got.clear();
+    codec::append_event_data_json(got, current);
+    CHECK(got == expected);
+    // The whole line ends with the same data.
+    std::string line;
+    codec::append_event_json(line, current);
+    CHECK(
+        line.starts_with("{\"globalPosition\":0,\"shard\":0,\"sequence\":0,\"stream\":\"cart/u-1\","
+                         "\"version\":0,\"type\":\"" +
+                         type + "\",\"timestamp\":\"2026-11-30T00:53:20.123456789Z\","));
+    CHECK(line.ends_with(",\"data\":" + expected + "}"));
   }
+  CHECK(payload_members + 1 == event_schema.getUnionFields().size());
+}
+
+TEST_CASE("an event of a type this build does not know renders as null data") {
+  capnp::MallocMessageBuilder payload_msg;
+  auto unknown = payload_msg.initRoot<schema::CartItemAdded>();
+  unknown.setCartId("cart-1");
+  const auto payload = flat_bytes(payload_msg);
+  const auto e = recorded("SomethingNewer", [&](schema::Envelope::Builder env) {
+    env.setPayload(capnp::Data::Reader(reinterpret_cast<const kj::byte*>(payload.data()), payload.size()));
+    env.setSchemaId(0x8000'0000'0000'0001ull);  // no struct of this build has that id
+  });
+  std::string got;
+  codec::append_event_data_json(got, e);
+  CHECK(got == "null");
+  std::string line;
+  codec::append_event_json(line, e);
+  CHECK(line.ends_with(",\"data\":null}"));
 }
 
 TEST_CASE("timestamps in RFC 3339 with nanoseconds") {
-  CHECK(es::format_timestamp(0) == "1970-01-01T00:00:00.000000000Z");
-  CHECK(es::format_timestamp(1'796'000'000'123'456'789) == "2026-11-30T00:53:20.123456789Z");
-  CHECK(es::format_timestamp(951'782'400'000'000'001) == "2000-02-29T00:00:00.000000001Z");  // leap day
-  CHECK(es::format_timestamp(-1) == "1969-12-31T23:59:59.999999999Z");
-  CHECK(es::format_timestamp(INT64_MAX) == "2262-04-11T23:47:16.854775807Z");
-  CHECK(es::format_timestamp(INT64_MIN) == "1677-09-21T00:12:43.145224192Z");
+  CHECK(codec::format_timestamp(0) == "1970-01-01T00:00:00.000000000Z");
+  CHECK(codec::format_timestamp(1'796'000'000'123'456'789) == "2026-11-30T00:53:20.123456789Z");
+  CHECK(codec::format_timestamp(951'782'400'000'000'001) == "2000-02-29T00:00:00.000000001Z");  // leap day
+  CHECK(codec::format_timestamp(-1) == "1969-12-31T23:59:59.999999999Z");
+  CHECK(codec::format_timestamp(INT64_MAX) == "2262-04-11T23:47:16.854775807Z");
+  CHECK(codec::format_timestamp(INT64_MIN) == "1677-09-21T00:12:43.145224192Z");
 }

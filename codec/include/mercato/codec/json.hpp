@@ -1,6 +1,6 @@
 #pragma once
-// Events as JSON, generically from the shipped Cap'n Proto schema (no per-event code): what
-// `mercato events export --format ndjson` writes and what HTTP event routes can serve.
+// Events as JSON, generically from the shipped Cap'n Proto schemas (no per-event code): what
+// `mercato events export --format ndjson` writes and what the HTTP event routes serve.
 //
 // One event is one line:
 //   {"globalPosition":7,"shard":3,"sequence":2,"stream":"cart/u-1","version":2,
@@ -9,28 +9,21 @@
 //    "nodeId":"node-1","data":{…the event's fields, by their schema names…}}
 // Integers are JSON numbers (64-bit values above 2^53 lose precision in readers that use
 // doubles, e.g. jq; `timestamp` carries the exact instant), enums their schema names,
-// Data base64, unset unions null.
+// Data base64, unset unions null. An event of a type this build does not know has
+// "data":null.
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <mercato/eventstore/types.hpp>
 
-namespace mercato::es {
+namespace mercato::codec {
 
 /// Appends `e` as one JSON object (no trailing newline) to `out`.
-void append_event_json(std::string& out, const recorded_event& e);
+void append_event_json(std::string& out, const es::recorded_event& e);
 
 /// Appends only the event's own fields (the "data" object above).
-void append_event_data_json(std::string& out, const recorded_event& e);
-
-/// The envelope's text fields that recorded_event does not carry.
-struct envelope_ids {
-  std::string correlation_id;
-  std::string causation_id;
-  std::string idempotency_key;
-  std::string node_id;
-};
-envelope_ids read_envelope_ids(const recorded_event& e);
+void append_event_data_json(std::string& out, const es::recorded_event& e);
 
 /// RFC 3339 UTC with nanoseconds, e.g. "2026-11-29T19:58:26.123456789Z".
 std::string format_timestamp(std::int64_t ns_since_epoch);
@@ -39,9 +32,8 @@ std::string format_timestamp(std::int64_t ns_since_epoch);
 void append_json_string(std::string& out, std::string_view text);
 /// Appends `bytes` in standard base64 (with padding, no quotes).
 void append_base64(std::string& out, std::string_view bytes);
-
 /// The same for bytes that need not be UTF-8 (binary keys): every byte ≥ 0x80 becomes
 /// \u00XX, so the string is valid JSON and each character stands for one byte.
 void append_json_bytes(std::string& out, std::string_view bytes);
 
-}  // namespace mercato::es
+}  // namespace mercato::codec

@@ -1,4 +1,6 @@
-// Generic JSON of envelopes through Cap'n Proto's dynamic (reflection) API.
+// Events as JSON (json.hpp), generically through Cap'n Proto's schemas: compiled plans
+// over the struct named by an envelope's schema id (or, for records of the first form, the
+// member of the Event union embedded in it).
 #include <capnp/any.h>
 #include <capnp/dynamic.h>
 #include <capnp/schema.h>
@@ -11,11 +13,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include <mercato/eventstore/capnp_json.hpp>
+#include <mercato/schema/events.capnp.h>
+#include <mercato/codec/capnp_json.hpp>
+#include <mercato/codec/json.hpp>
 #include <mercato/eventstore/envelope.hpp>
-#include <mercato/eventstore/json.hpp>
 
-namespace mercato::es {
+namespace mercato::codec {
 
 namespace {
 
@@ -481,14 +484,40 @@ void append_planned(std::string& out, const plan& p, capnp::AnyStruct::Reader r)
   out.push_back('}');
 }
 
-/// The payload is the active member of the Event union: its value, without the wrapper.
-void append_data(std::string& out, schema::Envelope::Reader env) {
+/// The struct schema of each event type, by its Cap'n Proto id (the Event union's members).
+const capnp::StructSchema* event_schema_of(std::uint64_t id) {
+  static const auto by_id = [] {
+    std::unordered_map<std::uint64_t, capnp::StructSchema> m;
+    for (auto f : capnp::Schema::from<schema::Event>().getUnionFields())
+      if (f.getType().isStruct())
+        m.emplace(f.getType().asStruct().getProto().getId(), f.getType().asStruct());
+    return m;
+  }();
+  auto it = by_id.find(id);
+  return it == by_id.end() ? nullptr : &it->second;
+}
+
+/// The event's own fields: the payload's root struct, or in a record of the first form the
+/// active member of the embedded Event union (its value, without the wrapper).
+void append_data(std::string& out, es::envelope_reader& r) {
+  const auto payload = r.payload();
+  if (!payload.empty()) {
+    const auto* s = event_schema_of(r.schema_id());
+    if (s == nullptr || payload.size() % sizeof(capnp::word) != 0) {
+      out += "null";  // a type newer than this build
+      return;
+    }
+    capnp::FlatArrayMessageReader message(kj::ArrayPtr<const capnp::word>(
+        reinterpret_cast<const capnp::word*>(payload.data()), payload.size() / sizeof(capnp::word)));
+    append_planned(out, plan_of(*s), message.getRoot<capnp::AnyStruct>());
+    return;
+  }
   static const auto event_schema = capnp::Schema::from<schema::Event>();
   const auto& p = plan_of(event_schema);
-  capnp::AnyStruct::Reader r(env.getEvent());
-  const auto which = data_field<std::uint16_t>(r.getDataSection(), p.discriminant_offset, 0);
-  for (const auto& s : p.members)
-    if (s.discriminant == which) return append_step(out, s, r);
+  capnp::AnyStruct::Reader u(r.legacy_event().getAs<schema::Event>());
+  const auto which = data_field<std::uint16_t>(u.getDataSection(), p.discriminant_offset, 0);
+  for (const auto& st : p.members)
+    if (st.discriminant == which) return append_step(out, st, u);
   out += "null";  // a member newer than this schema
 }
 
@@ -627,8 +656,8 @@ std::string format_timestamp(std::int64_t ns) {
   return out;
 }
 
-void append_event_json(std::string& out, const recorded_event& e) {
-  envelope_reader r(e);
+void append_event_json(std::string& out, const es::recorded_event& e) {
+  es::envelope_reader r(e);
   auto env = r.envelope();
   out += "{\"globalPosition\":";
   append_int(out, e.global.value());
@@ -655,21 +684,13 @@ void append_event_json(std::string& out, const recorded_event& e) {
   text(",\"idempotencyKey\":", env.getIdempotencyKey());
   text(",\"nodeId\":", env.getNodeId());
   out += ",\"data\":";
-  append_data(out, env);
+  append_data(out, r);
   out.push_back('}');
 }
 
-void append_event_data_json(std::string& out, const recorded_event& e) {
-  envelope_reader r(e);
-  append_data(out, r.envelope());
+void append_event_data_json(std::string& out, const es::recorded_event& e) {
+  es::envelope_reader r(e);
+  append_data(out, r);
 }
 
-envelope_ids read_envelope_ids(const recorded_event& e) {
-  envelope_reader r(e);
-  auto env = r.envelope();
-  auto str = [](capnp::Text::Reader t) { return std::string(t.cStr(), t.size()); };
-  return {str(env.getCorrelationId()), str(env.getCausationId()), str(env.getIdempotencyKey()),
-          str(env.getNodeId())};
-}
-
-}  // namespace mercato::es
+}  // namespace mercato::codec
