@@ -639,6 +639,89 @@ memory_result memory(const fs::path& dir, const sizes& z, std::chrono::milliseco
   return out;
 }
 
+/// Stop and passivation: how long stopping an engine with `stop_carts` live carts takes, and
+/// how soon after the last command `idle_carts` idle carts are all passivated (as a multiple
+/// of passivate_after; 1.0 is the earliest possible), with RSS before, at the peak, after,
+/// and after malloc_trim.
+struct lifecycle_result {
+  std::uint64_t stop_live = 0;
+  double stop_s = 0;
+  std::uint64_t idle_carts = 0, idle_failed = 0;
+  std::chrono::milliseconds passivate_after{0};
+  double create_s = 0, passivated_after_s = 0;
+  bool timed_out = false;
+  std::int64_t rss_before = 0, rss_peak = 0, rss_after = 0, rss_trimmed = 0;
+};
+
+lifecycle_result lifecycle(const fs::path& dir, const sizes& z, std::size_t stop_carts,
+                           std::size_t idle_carts, std::chrono::milliseconds passivate_after) {
+  lifecycle_result out;
+  {  // stop with many live entities
+    fs::remove_all(dir);
+    auto store = open_store(dir);
+    auto o = base_options();
+    o.passivate_after = std::chrono::hours(1);
+    auto e = start_engine(*store, o);
+    const auto products = create_products(*e, z.products, 1'000'000);
+    tracker t(stop_carts, z.in_flight);
+    std::mt19937_64 rng(7);
+    run_add_to_cart(*e, t, stop_carts, [&](std::size_t i) {
+      return std::pair{domain::user_id{"s" + std::to_string(i)}, products[pick(rng, products.size())]};
+    });
+    out.stop_live = e->stats().live_entities;
+    const auto t0 = clock_type::now();
+    e.reset();
+    out.stop_s = seconds_since(t0);
+    std::cerr << "  stop: engine with " << out.stop_live << " live entities stopped in " << fmt(out.stop_s, 2)
+              << " s" << std::endl;
+  }
+  {  // passivation of many idle entities
+    fs::remove_all(dir);
+    auto store = open_store(dir);
+    auto o = base_options();
+    o.passivate_after = passivate_after;
+    auto e = start_engine(*store, o);
+    const auto products = create_products(*e, z.products, 1'000'000);
+    tracker t(idle_carts, z.in_flight);
+    std::mt19937_64 rng(8);
+    malloc_trim(0);
+    out.rss_before = rss_bytes();
+    const auto live_before = e->stats().live_entities;
+    out.idle_carts = idle_carts;
+    out.passivate_after = passivate_after;
+    out.create_s = run_add_to_cart(*e, t, idle_carts, [&](std::size_t i) {
+      return std::pair{domain::user_id{"i" + std::to_string(i)}, products[pick(rng, products.size())]};
+    });
+    out.idle_failed = t.failed();
+    const auto t_last = clock_type::now();
+    out.rss_peak = rss_bytes();
+    std::cerr << "  passivation: " << idle_carts << " carts created in " << fmt(out.create_s, 1) << " s, RSS "
+              << mib(out.rss_peak) << "; waiting" << std::endl;
+    const auto limit = 3 * passivate_after + std::chrono::minutes(30);
+    for (;;) {
+      out.rss_peak = std::max(out.rss_peak, rss_bytes());
+      if (e->stats().live_entities <= live_before) break;
+      if (clock_type::now() - t_last > limit) {
+        out.timed_out = true;
+        break;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    out.passivated_after_s = seconds_since(t_last);
+    out.rss_after = rss_bytes();
+    malloc_trim(0);
+    out.rss_trimmed = rss_bytes();
+    std::cerr << "  passivation: all passivated " << fmt(out.passivated_after_s, 1)
+              << " s after the last command ("
+              << fmt(out.passivated_after_s * 1000.0 / static_cast<double>(passivate_after.count()), 2)
+              << "x passivate_after); RSS " << mib(out.rss_after) << ", trimmed " << mib(out.rss_trimmed)
+              << std::endl;
+    e.reset();
+  }
+  fs::remove_all(dir);
+  return out;
+}
+
 /// --json: `runs` × (rehydration on a fresh store, memory of z.memory_carts live carts).
 int json_figures(const fs::path& scratch, const sizes& z, int runs) {
   for (int run = 1; run <= runs; ++run) {
@@ -685,7 +768,13 @@ int main(int argc, char** argv) {
   app.add_option("--runs", runs,
                  "runs of the command figures (median reported); with --json: of every figure")
       ->check(CLI::Range(1, 15));
-  app.add_option("--sections", sections, "any of: commands rehydration memory");
+  app.add_option("--sections", sections, "any of: commands rehydration memory lifecycle (not by default)");
+  std::size_t stop_carts = 0, idle_carts = 0;
+  std::int64_t idle_passivate_ms = 20000;
+  app.add_option("--stop-carts", stop_carts, "lifecycle: live carts when the engine stops (default 200000)");
+  app.add_option("--idle-carts", idle_carts, "lifecycle: idle carts to passivate (default 1000000)");
+  app.add_option("--idle-passivate-ms", idle_passivate_ms, "lifecycle: their passivate_after (default 20000)")
+      ->check(CLI::Range(100, 3600000));
   app.add_option("--products", z.products, "products to create")->check(CLI::Range(1, 100000));
   app.add_option("--carts", z.carts, "carts for add-to-cart (default 10000, quick 1000)");
   app.add_option("--ops", z.ops, "add-to-carts (and raw appends) per run (default 5 x carts)");
@@ -713,6 +802,8 @@ int main(int argc, char** argv) {
   if (z.checkouts == 0) z.checkouts = quick ? 500 : 5000;
   if (z.rehydrations == 0) z.rehydrations = quick ? 5 : 9;
   if (z.memory_carts == 0) z.memory_carts = quick ? 20000 : 1000000;
+  if (stop_carts == 0) stop_carts = quick ? 20000 : 200000;
+  if (idle_carts == 0) idle_carts = quick ? 20000 : 1000000;
   auto wants = [&](const std::string& s) {
     return std::find(sections.begin(), sections.end(), s) != sections.end();
   };
@@ -857,6 +948,24 @@ int main(int argc, char** argv) {
        << "one, without fsync). glibc keeps freed memory until `malloc_trim`.\n\n";
     std::cerr << "  peak live " << m.peak_live << ", " << fmt(per_entity)
               << " bytes/entity, RSS after passivation " << mib(m.rss_after) << std::endl;
+  }
+
+  if (wants("lifecycle")) {
+    std::cerr << "lifecycle: stop with " << stop_carts << " live carts, passivation of " << idle_carts
+              << " idle carts (passivate_after " << idle_passivate_ms << " ms)" << std::endl;
+    const auto l = lifecycle(scratch / "lifecycle", z, stop_carts, idle_carts,
+                             std::chrono::milliseconds(idle_passivate_ms));
+    const double over = l.passivated_after_s * 1000.0 / static_cast<double>(l.passivate_after.count());
+    md << "### Stop and passivation\n\n"
+       << "| | value |\n|---|---|\n"
+       << "| engine stop with " << l.stop_live << " live entities | **" << fmt(l.stop_s, 2) << " s** |\n"
+       << "| " << l.idle_carts << " carts created (" << l.idle_failed << " failed) | " << fmt(l.create_s, 1)
+       << " s |\n"
+       << "| all passivated after the last command | **" << fmt(l.passivated_after_s, 1)
+       << " s = " << fmt(over, 2) << "× passivate_after** (" << l.passivate_after.count() << " ms)"
+       << (l.timed_out ? ", **timed out**" : "") << " |\n"
+       << "| RSS before / at peak / after / after `malloc_trim` | " << mib(l.rss_before) << " / "
+       << mib(l.rss_peak) << " / " << mib(l.rss_after) << " / " << mib(l.rss_trimmed) << " |\n\n";
   }
 
   std::error_code ec;
