@@ -129,6 +129,56 @@ TEST_CASE("snapshot plus tail replay equals full replay") {
   }
   CHECK(from_snapshot->state == full);
   CHECK(full.stock == 34);
+  // The rebuild really started from the snapshot: it replayed only the tail after it.
+  const auto stats = f.engine->stats();
+  CHECK(stats.snapshots_used == 1);
+  CHECK(stats.snapshots_unreadable == 0);
+  CHECK(stats.events_replayed == 35 - (*snap)->version.value());
+}
+
+TEST_CASE("a snapshot that cannot be read is counted, logged, and the stream replayed instead") {
+  engine_fixture f;
+  f.create_product("p", 2);
+  REQUIRE(f.send(product_id{"p"}, domain::product_command{domain::restock_product{3}}));
+  f.engine.reset();  // nothing live writes snapshots meanwhile
+  es::aux_batch garbage;
+  garbage.put_snapshot(*es::stream_id::make("product/p"), es::stream_version{2}, std::string(40, '\x7f'));
+  REQUIRE(f.store->commit(std::move(garbage)));
+  f.restart();
+  auto p = f.get(product_id{"p"});
+  REQUIRE(p);
+  CHECK(p->state.stock == 5);
+  CHECK(p->version.value() == 2);
+  const auto stats = f.engine->stats();
+  CHECK(stats.snapshots_unreadable == 1);
+  CHECK(stats.snapshots_used == 0);
+  CHECK(stats.events_replayed == 2);
+}
+
+TEST_CASE("a keyed repeat whose decision would now be a refusal answers with the first result") {
+  engine_fixture f;
+  actors::command_meta m{"create-1", "req-1"};
+  const domain::create_product c{product_id{"p"},
+                                 "SKU-P",
+                                 std::string("P"),
+                                 {},
+                                 {},
+                                 domain::money{100, *domain::currency_code::parse("EUR")},
+                                 {},
+                                 1};
+  auto first = f.send(product_id{"p"}, domain::product_command{c}, m);
+  REQUIRE(first);
+  const auto head = f.store->global_head();
+  // Deciding it again would refuse (product_exists): the key was seen, so the first result.
+  auto again = f.send(product_id{"p"}, domain::product_command{c}, m);
+  REQUIRE(again);
+  CHECK(again->replayed);
+  CHECK(again->positions == first->positions);
+  // Without the key it is refused, and still appends nothing.
+  auto unkeyed = f.send(product_id{"p"}, domain::product_command{c});
+  REQUIRE_FALSE(unkeyed);
+  CHECK(unkeyed.error().error.code == domain::domain_errc::product_exists);
+  CHECK(f.store->global_head() == head);
 }
 
 TEST_CASE("e-mail addresses are unique, case-insensitively, even when registrations race") {

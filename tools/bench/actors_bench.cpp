@@ -708,6 +708,9 @@ lifecycle_result lifecycle(const fs::path& dir, const sizes& z, std::size_t stop
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
     out.passivated_after_s = seconds_since(t_last);
+    // The node gives freed memory back on its own after a sweep that retired many: give it
+    // a few sweeps' time before reading RSS.
+    std::this_thread::sleep_for(std::max(std::chrono::milliseconds(1000), passivate_after / 5));
     out.rss_after = rss_bytes();
     malloc_trim(0);
     out.rss_trimmed = rss_bytes();

@@ -12,7 +12,7 @@ namespace detail {
 
 using checkout_host = host<checkout_traits>;
 
-/// Records `record` on checkout `stream` (through the registry, so it survives passivation).
+/// Records `record` on checkout `stream` (through its shard, so it reaches whichever actor is live).
 inline void record(runtime* rt, const std::string& stream, domain::checkout_command record) {
   rt->route<checkout_traits>(stream, std::move(record), {}, {});
 }

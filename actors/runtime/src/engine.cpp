@@ -1,7 +1,10 @@
-// The engine: actor system, registry (spawn on first use, passivation), workflows that
-// span entities, and resuming unfinished checkouts at start.
+// The engine: actor system, one router per shard (entities spawned on first use, retired
+// by a sweeper when idle), workflows that span entities, and resuming unfinished checkouts
+// at start.
+#include <malloc.h>
 #include <sodium.h>
 
+#include <algorithm>
 #include <thread>
 #include <unordered_map>
 
@@ -51,89 +54,40 @@ void refuse(const reply_fn<State>& done, domain::domain_errc code, std::string m
 
 }  // namespace
 
-// ---- registry ------------------------------------------------------------------------------
-
-struct registry_state {
-  std::unordered_map<std::string, caf::actor> live;
-  std::unordered_map<caf::actor_addr, std::string> stream_of_actor;  // for down messages
-  static inline const char* name = "registry";
-};
+void runtime::watch(std::string stream, reply_fn<domain::checkout_state> done) {
+  auto id = es::stream_id::make(std::move(stream));
+  if (!id) return refuse(done, domain::domain_errc::invalid_request, "invalid checkout id");
+  deliver<checkout_traits>(*id, watch_msg{id->str(), std::move(done)});
+}
 
 namespace {
 
-using registry = caf::stateful_actor<registry_state>;
-
-template <class T>
-caf::actor& entity_for(registry* self, runtime* rt, const std::string& stream) {
-  auto& live = self->state.live;
-  if (auto it = live.find(stream); it != live.end()) return it->second;
-  auto a = self->spawn(entity_actor<T>, rt, stream);
-  self->monitor(a);
-  self->state.stream_of_actor.emplace(a.address(), stream);
-  return live.emplace(stream, std::move(a)).first->second;
-}
-
-template <class T>
-bool valid_stream(const std::string& stream, const reply_fn<typename T::state>& done) {
-  if (es::stream_id::make(stream)) return true;
-  refuse(done, domain::domain_errc::invalid_request, "invalid entity id");
-  return false;
+/// Retires the entities that have been idle for passivate_after, checking every tick; gives
+/// freed memory back to the system after a sweep that retired many.
+void sweep(engine::impl& im) {
+  auto& rt = *im.rt;
+  const auto after = rt.options.passivate_after;
+  const auto tick = std::clamp(after / 20, std::chrono::milliseconds(10), std::chrono::milliseconds(1000));
+  const auto after_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(after).count();
+  std::uint64_t retired_since_trim = 0;
+  std::unique_lock lk(im.sweep_mutex);
+  while (!im.sweep_cv.wait_for(lk, tick, [&] { return im.sweep_stop; })) {
+    lk.unlock();
+    const auto cutoff = activity::now() - after_ns;
+    std::size_t retired = 0;
+    for (auto& r : rt.routers) retired += r->retire_idle(cutoff);
+    retired_since_trim += retired;
+    // Retired actors free their memory as they quit; once a sweep finds nothing more to do,
+    // hand what many of them freed back to the system (glibc keeps it otherwise).
+    if (retired == 0 && retired_since_trim >= 10000) {
+      malloc_trim(0);
+      retired_since_trim = 0;
+    }
+    lk.lock();
+  }
 }
 
 }  // namespace
-
-caf::behavior registry_actor(registry* self, runtime* rt) {
-  self->set_down_handler([=](caf::down_msg& m) {
-    auto& st = self->state;
-    auto it = st.stream_of_actor.find(m.source);
-    if (it == st.stream_of_actor.end()) return;
-    if (auto l = st.live.find(it->second); l != st.live.end() && l->second.address() == m.source)
-      st.live.erase(l);
-    st.stream_of_actor.erase(it);
-  });
-  self->set_exit_handler([=](caf::exit_msg& m) {
-    for (auto& [stream, a] : self->state.live) self->send_exit(a, m.reason);
-    self->state.live.clear();
-    self->state.stream_of_actor.clear();
-    self->quit(m.reason);
-  });
-  auto forward = [=](auto tag, auto& msg) {
-    using T = typename decltype(tag)::type;
-    if (!valid_stream<T>(msg.stream, [&] {
-          if constexpr (requires { msg.pending; })
-            return msg.pending->done;
-          else
-            return msg.done;
-        }()))
-      return;
-    self->send(entity_for<T>(self, rt, msg.stream), std::move(msg));
-  };
-  return {
-      [=](command_msg<user_traits>& m) { forward(std::type_identity<user_traits>{}, m); },
-      [=](command_msg<email_traits>& m) { forward(std::type_identity<email_traits>{}, m); },
-      [=](command_msg<product_traits>& m) { forward(std::type_identity<product_traits>{}, m); },
-      [=](command_msg<cart_traits>& m) { forward(std::type_identity<cart_traits>{}, m); },
-      [=](command_msg<order_traits>& m) { forward(std::type_identity<order_traits>{}, m); },
-      [=](command_msg<payment_traits>& m) { forward(std::type_identity<payment_traits>{}, m); },
-      [=](command_msg<checkout_traits>& m) { forward(std::type_identity<checkout_traits>{}, m); },
-      [=](query_msg<user_traits>& m) { forward(std::type_identity<user_traits>{}, m); },
-      [=](query_msg<email_traits>& m) { forward(std::type_identity<email_traits>{}, m); },
-      [=](query_msg<product_traits>& m) { forward(std::type_identity<product_traits>{}, m); },
-      [=](query_msg<cart_traits>& m) { forward(std::type_identity<cart_traits>{}, m); },
-      [=](query_msg<order_traits>& m) { forward(std::type_identity<order_traits>{}, m); },
-      [=](query_msg<payment_traits>& m) { forward(std::type_identity<payment_traits>{}, m); },
-      [=](query_msg<checkout_traits>& m) { forward(std::type_identity<checkout_traits>{}, m); },
-      [=](watch_msg& m) { forward(std::type_identity<checkout_traits>{}, m); },
-      [=](passivate_msg& m) {
-        auto& live = self->state.live;
-        auto it = live.find(m.stream);
-        if (it == live.end() || it->second.address() != m.who) return;
-        self->send(it->second, retire_atom::value);
-        live.erase(it);
-        ++rt->passivated;
-      },
-  };
-}
 
 // ---- engine --------------------------------------------------------------------------------
 
@@ -149,7 +103,8 @@ result<std::unique_ptr<engine>, std::string> engine::start(es::event_store& stor
   im->cfg.set("scheduler.max-threads", static_cast<std::size_t>(im->rt->options.scheduler_threads));
   im->cfg.set("logger.verbosity", caf::atom("quiet"));
   im->system = std::make_unique<caf::actor_system>(im->cfg);
-  im->rt->registry = im->system->spawn(registry_actor, im->rt.get());
+  im->rt->system = im->system.get();
+  im->sweeper = std::thread([p = im.get()] { sweep(*p); });
 
   // Resume every checkout that had not completed when the node stopped.
   std::vector<std::string> open;
@@ -160,26 +115,36 @@ result<std::unique_ptr<engine>, std::string> engine::start(es::event_store& stor
                                        });
   std::unique_ptr<engine> e(new engine(std::move(im)));
   if (!scanned) return fail("cannot list open checkouts: " + scanned.error().message);
-  for (auto& stream : open) caf::anon_send(e->impl_->rt->registry, watch_msg{stream, {}});
+  for (auto& stream : open) e->impl_->rt->watch(std::move(stream), {});
   return e;
 }
 
 engine::~engine() {
-  auto& rt = *impl_->rt;
+  auto& im = *impl_;
+  auto& rt = *im.rt;
   rt.stopping = true;
+  {
+    std::lock_guard lk(im.sweep_mutex);
+    im.sweep_stop = true;
+  }
+  im.sweep_cv.notify_all();
+  im.sweeper.join();
   // Let appends and loads already under way finish, so no callback outlives the system.
   for (int i = 0; i < 1000 && rt.in_flight.load() > 0; ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  caf::anon_send_exit(rt.registry, caf::exit_reason::user_shutdown);
-  rt.registry = caf::actor{};
+  // Every live entity is told to stop; nothing snapshots (a later start replays the tail).
+  for (auto& r : rt.routers)
+    for (auto& a : r->take_all()) caf::anon_send_exit(a, caf::exit_reason::user_shutdown);
   rt.pool.close();
-  impl_->system.reset();
-  impl_->rt.reset();
+  im.system.reset();
+  im.rt.reset();
 }
 
 engine_stats engine::stats() const {
   const auto& rt = *impl_->rt;
-  return {rt.live.load(), rt.spawned.load(), rt.passivated.load(), rt.snapshots.load()};
+  return {rt.live.load(),           rt.spawned.load(),        rt.passivated.load(),
+          rt.snapshots.load(),      rt.snapshots_used.load(), rt.snapshots_unreadable.load(),
+          rt.events_replayed.load()};
 }
 
 payment_provider& engine::provider() {
@@ -244,14 +209,20 @@ void engine::add_to_cart(const domain::user_id& user, const domain::product_id& 
                          std::int64_t quantity, command_meta m, reply_fn<domain::cart_state> done) {
   auto* rt = impl_->rt.get();
   if (rt->stopping) return done(fail(unavailable("the node is stopping")));
+  const auto cart = stream_of(domain::cart_id_for(user));
+  // The product's name, price and state as its actor last published them: one message to
+  // the cart's shard. Only the first add of a product since the node started asks the
+  // product's actor (which then publishes).
+  if (auto view = rt->products.find(product))
+    return rt->route<cart_traits>(cart, domain::add_cart_item{user, product, quantity, std::move(*view)}, m,
+                                  std::move(done));
   if (!es::stream_id::make(stream_of(product)))
     return refuse(done, domain::domain_errc::product_not_found, "no such product");
   rt->query<product_traits>(
-      stream_of(product), [rt, user, product, quantity, m, done](reply<domain::product_state> p) {
+      stream_of(product), [rt, user, product, quantity, m, cart, done](reply<domain::product_state> p) {
         if (!p) return done(fail(p.error()));
         domain::product_view view{domain::exists(p->state), p->state.active, p->state.name, p->state.price};
-        rt->route<cart_traits>(stream_of(domain::cart_id_for(user)),
-                               domain::add_cart_item{user, product, quantity, view}, m, done);
+        rt->route<cart_traits>(cart, domain::add_cart_item{user, product, quantity, view}, m, done);
       });
 }
 
@@ -264,30 +235,31 @@ void engine::checkout(const domain::user_id& user, std::string payment_token, co
   const std::string stream = stream_of(id);
   auto begin = [rt, user, id, stream, payment_token = std::move(payment_token), m, done]() {
     const auto cart = domain::cart_id_for(user);
-    rt->query<cart_traits>(
-        stream_of(cart), [rt, user, id, stream, cart, payment_token, m, done](reply<domain::cart_state> c) {
-          if (!c) return done(fail(c.error()));
-          auto lines = domain::order_lines_of(c->state);
-          if (!lines) return done(fail(command_error{command_error::kind::refused, lines.error()}));
-          const auto suffix = id.value().substr(4);
-          domain::start_checkout start{id,
-                                       user,
-                                       cart,
-                                       domain::order_id{"ord-" + suffix},
-                                       domain::payment_id{"pay-" + suffix},
-                                       std::move(*lines),
-                                       payment_token};
-          rt->route<checkout_traits>(stream, std::move(start), m,
-                                     [rt, stream, done](reply<domain::checkout_state> r) {
-                                       if (!r) return done(std::move(r));
-                                       caf::anon_send(rt->registry, watch_msg{stream, done});
-                                     });
-        });
+    rt->query<cart_traits>(stream_of(cart),
+                           [rt, user, id, stream, cart, payment_token, m, done](reply<domain::cart_state> c) {
+                             if (!c) return done(fail(c.error()));
+                             auto lines = domain::order_lines_of(c->state);
+                             if (!lines)
+                               return done(fail(command_error{command_error::kind::refused, lines.error()}));
+                             const auto suffix = id.value().substr(4);
+                             domain::start_checkout start{id,
+                                                          user,
+                                                          cart,
+                                                          domain::order_id{"ord-" + suffix},
+                                                          domain::payment_id{"pay-" + suffix},
+                                                          std::move(*lines),
+                                                          payment_token};
+                             rt->route<checkout_traits>(stream, std::move(start), m,
+                                                        [rt, stream, done](reply<domain::checkout_state> r) {
+                                                          if (!r) return done(std::move(r));
+                                                          rt->watch(stream, done);
+                                                        });
+                           });
   };
   if (m.idempotency_key.empty()) return begin();
   // A repeat of a keyed checkout joins the first one instead of starting anew.
   rt->query<checkout_traits>(stream, [rt, stream, begin, done](reply<domain::checkout_state> r) {
-    if (r && domain::exists(r->state)) return caf::anon_send(rt->registry, watch_msg{stream, done});
+    if (r && domain::exists(r->state)) return rt->watch(stream, done);
     begin();
   });
 }

@@ -81,8 +81,11 @@ std::string email_stream_of(std::string_view normalized_email);
 struct engine_stats {
   std::uint64_t live_entities = 0;
   std::uint64_t spawned = 0;
-  std::uint64_t passivated = 0;
-  std::uint64_t snapshots = 0;
+  std::uint64_t passivated = 0;            ///< entities retired when idle
+  std::uint64_t snapshots = 0;             ///< snapshots written
+  std::uint64_t snapshots_used = 0;        ///< rebuilds that started from a snapshot
+  std::uint64_t snapshots_unreadable = 0;  ///< snapshots that could not be read (logged; stream replayed)
+  std::uint64_t events_replayed = 0;       ///< events folded while rebuilding entities
 };
 
 class engine {
