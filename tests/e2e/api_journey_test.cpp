@@ -26,6 +26,7 @@ std::int64_t stock_of(api_client& api, const std::string& product, const std::st
 TEST_CASE("the shopper's journey: register, browse, cart, checkout with tok_visa, notifications") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
+  wait_caught_up(node.port);
   api_client api(node.port);
 
   auto reg =
@@ -132,6 +133,7 @@ TEST_CASE("the shopper's journey: register, browse, cart, checkout with tok_visa
 TEST_CASE("tok_chargeDeclined: the order is cancelled and the stock released") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
+  wait_caught_up(node.port);
   api_client api(node.port);
   const auto token = api.register_user("bob@example.com");
   const auto stock_before = stock_of(api, "prod-002");
@@ -163,6 +165,7 @@ TEST_CASE("tok_chargeDeclined: the order is cancelled and the stock released") {
 TEST_CASE("catalog administration, idempotency keys, removing items, clearing the cart") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
+  wait_caught_up(node.port);
   api_client api(node.port);
   const auto admin = mint_token("admin-1", "admin");
   const auto token = api.register_user("carol@example.com");
@@ -222,6 +225,7 @@ TEST_CASE("catalog administration, idempotency keys, removing items, clearing th
 TEST_CASE("event routes: the log, a stream, correlation ids from X-Request-Id") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
+  wait_caught_up(node.port);
   api_client api(node.port);
   const auto admin = mint_token("admin-1", "admin");
   const auto token = api.register_user("dave@example.com");
@@ -265,6 +269,7 @@ TEST_CASE("event routes: the log, a stream, correlation ids from X-Request-Id") 
 TEST_CASE("live feed: Server-Sent Events from a position, resumed with Last-Event-ID") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
+  wait_caught_up(node.port);
   api_client api(node.port);
   const auto admin = mint_token("admin-1", "admin");
   const auto head = api.log_head();

@@ -77,16 +77,23 @@ TEST_CASE("health, readiness, /openapi.json, request ids and access log lines") 
 TEST_CASE("/metrics passes promtool check metrics and counts requests by route template") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
+  wait_caught_up(node.port);
   api_client api(node.port);
   api.get("/api/v1/products/prod-001");
   api.get("/api/v1/products/prod-002");
   api.get("/api/v1/nope");
-  auto m = api.get("/metrics");
+  // A request is counted just after its answer is sent: scrape until both are.
+  const std::string counted =
+      R"(http_requests_total{method="GET",route="/api/v1/products/{id}",status="200"} 2)";
+  api_result m;
+  REQUIRE_MESSAGE(wait_until([&] {
+                    m = api.get("/metrics");
+                    return m.raw.body.find(counted) != std::string::npos;
+                  }),
+                  m.raw.body);
   REQUIRE(m.status() == 200);
   CHECK(m.header("content-type").rfind("text/plain", 0) == 0);
   const auto& text = m.raw.body;
-  CHECK(text.find(R"(http_requests_total{method="GET",route="/api/v1/products/{id}",status="200"} 2)") !=
-        std::string::npos);
   CHECK(text.find("http_request_duration_seconds_bucket") != std::string::npos);
   CHECK(text.find("mercato_eventstore_events_total") != std::string::npos);
   CHECK(text.find("mercato_actors_live_entities") != std::string::npos);
@@ -108,6 +115,7 @@ TEST_CASE("CORS: configured origins get the headers, preflights are answered") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {},
                     api_env({{"MERCATO_HTTP_CORS_ORIGINS", "https://shop.example.com"}}));
+  wait_caught_up(node.port);
   api_client api(node.port);
   auto allowed =
       api.call("GET", "/api/v1/products/prod-001", {}, {}, {{"Origin", "https://shop.example.com"}});
@@ -125,6 +133,7 @@ TEST_CASE("CORS: configured origins get the headers, preflights are answered") {
 TEST_CASE("API routes keep the connection open for a client that sends no Connection header") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
+  wait_caught_up(node.port);
   http_connection c("127.0.0.1", node.port);
   for (int i = 0; i < 5; ++i) {
     auto r = c.request("GET", "/api/v1/products/prod-00" + std::to_string(i + 1));
@@ -139,6 +148,7 @@ TEST_CASE("API routes keep the connection open for a client that sends no Connec
 TEST_CASE("SIGTERM: the request in flight is answered, then the node exits 0") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
+  wait_caught_up(node.port);
   api_client api(node.port);
   const auto token = api.register_user("late@example.com");
   REQUIRE(api.post("/api/v1/cart/items", {{"productId", "prod-001"}, {"quantity", 1}}, token).status() ==

@@ -52,6 +52,7 @@ void check_problem(const api_result& r, int status) {
 TEST_CASE("authorization matrix: another user's resources are 404, admin routes 403, bad tokens 401") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
+  wait_caught_up(node.port);
   api_client api(node.port);
   const auto alice = api.register_user("alice@example.com");
   const auto bob = api.register_user("bob@example.com");
@@ -137,6 +138,7 @@ TEST_CASE("bad input: every one a clear 4xx and no write") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {},
                     api_env({{"MERCATO_HTTP_MAX_REQUEST_BYTES", "4096"}}));
+  wait_caught_up(node.port);
   api_client api(node.port);
   const auto token = api.register_user("eve@example.com");
   const auto head = api.log_head();
@@ -220,6 +222,7 @@ TEST_CASE("rate limits: 429 with Retry-After, per client, auth routes separately
   node_process node(dir / "data", dir / "node.log", {},
                     api_env({{"MERCATO_HTTP_RATE_LIMIT_GENERAL_PER_MINUTE", "5"},
                              {"MERCATO_HTTP_RATE_LIMIT_AUTH_PER_HOUR", "2"}}));
+  wait_caught_up(node.port);
   api_client api(node.port);
   for (int i = 0; i < 5; ++i) CHECK(api.get("/api/v1/products/prod-001").status() == 200);
   auto limited = api.get("/api/v1/products/prod-001");
@@ -243,6 +246,7 @@ TEST_CASE("payment webhook: only a fresh, correctly signed body is accepted") {
   const std::string secret = "whsec-0123456789abcdef0123456789abcdef";
   node_process node(dir / "data", dir / "node.log", {},
                     api_env({{"MERCATO_PAYMENTS_WEBHOOK_SECRET", secret}}));
+  wait_caught_up(node.port);
   api_client api(node.port);
   const std::string body = R"({"id":"evt_1","type":"payment.captured","paymentId":"pay-1"})";
   const auto now = mercato::system_now_ns() / 1000000000;
@@ -263,6 +267,7 @@ TEST_CASE("an entity that does not answer in time gets 503 with Retry-After, exa
   temp_dir dir;
   // Registration hashes with Argon2id (tens of milliseconds): far beyond a 10 ms timeout.
   node_process node(dir / "data", dir / "node.log", {}, api_env({{"MERCATO_HTTP_REQUEST_TIMEOUT_MS", "10"}}));
+  wait_caught_up(node.port);
   api_client api(node.port);
   const auto head = api.log_head();
   auto r = api.post("/api/v1/auth/register", {{"email", "slow@example.com"}, {"password", "Password123!"}},
@@ -287,6 +292,7 @@ TEST_CASE(
     "read-your-writes: a query waits for its token's positions, and past the bounded wait answers 503") {
   temp_dir dir;
   node_process node(dir / "data", dir / "node.log", {}, api_env());
+  wait_caught_up(node.port);
   api_client api(node.port);
   const auto token = api.register_user("ryw@example.com");
   // A write's own token is answered (the projection has passed it, or does within the wait).

@@ -153,6 +153,26 @@ class in_flight_probe {
   std::uint64_t scrapes_ = 0;
 };
 
+/// Waits until every read model of the node has applied the whole log (each
+/// mercato_projection_lag_events of /metrics is 0), so what the node seeded at start is
+/// readable: the node listens before its projections have caught up. /metrics is not rate
+/// limited, so this costs no test its request budget.
+inline void wait_caught_up(std::uint16_t port) {
+  api_client ops(port);
+  std::string last;
+  const bool caught_up = wait_until([&] {
+    last = ops.get("/metrics").raw.body;
+    static const std::regex lag(R"((?:^|\n)mercato_projection_lag_events\{[^}]*\} (\S+))");
+    int projections = 0;
+    for (auto it = std::sregex_iterator(last.begin(), last.end(), lag); it != std::sregex_iterator(); ++it) {
+      ++projections;
+      if ((*it)[1] != "0") return false;
+    }
+    return projections > 0;
+  });
+  if (!caught_up) throw std::runtime_error("the node's projections did not catch up:\n" + last);
+}
+
 /// "?consistentWith=<token>" for a command's answer.
 inline std::string consistent_with(const api_result& r) {
   auto t = r.header("x-consistency-token");
