@@ -11,6 +11,9 @@ find_package(doctest CONFIG REQUIRED)
 find_package(nlohmann_json CONFIG REQUIRED)
 find_package(CLI11 CONFIG REQUIRED)
 find_package(CURL REQUIRED)  # libcurl4-openssl-dev: webhook delivery (projections outbox)
+# prometheus-cpp-dev: only prometheus-cpp::core is linked (http/ metrics); its config also
+# finds civetweb, zlib and curl for the pull/push libraries, which are not used.
+find_package(prometheus-cpp CONFIG REQUIRED)
 pkg_check_modules(PISTACHE REQUIRED IMPORTED_TARGET libpistache)
 pkg_check_modules(SODIUM REQUIRED IMPORTED_TARGET libsodium)
 pkg_check_modules(LIBJWT REQUIRED IMPORTED_TARGET libjwt)

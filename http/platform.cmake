@@ -27,5 +27,5 @@ add_library(mercato_http_core STATIC
   ${MERCATO_OPENAPI_CPP})
 target_include_directories(mercato_http_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)
 target_link_libraries(mercato_http_core PUBLIC mercato_common mercato_config
-  PRIVATE nlohmann_json::nlohmann_json PkgConfig::LIBJWT PkgConfig::SODIUM Threads::Threads)
+  PRIVATE nlohmann_json::nlohmann_json PkgConfig::LIBJWT PkgConfig::SODIUM prometheus-cpp::core Threads::Threads)
 mercato_target_warnings(mercato_http_core)

@@ -9,7 +9,7 @@ packages=(
   libcaf-dev librocksdb-dev capnproto libcapnp-dev libpistache-dev
   libyaml-cpp-dev libspdlog-dev libfmt-dev doctest-dev nlohmann-json3-dev
   libsodium-dev libjwt-dev libcli11-dev libxxhash-dev libssl-dev
-  libcurl4-openssl-dev curl python3
+  libcurl4-openssl-dev curl python3 prometheus-cpp-dev
   clang-14 libclang-rt-14-dev clang-format
   prometheus
 )

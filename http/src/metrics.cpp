@@ -1,121 +1,69 @@
+// The registry on prometheus-cpp 1.0 (core library): families are prometheus::Family
+// objects in a prometheus::Registry, scrape-time collectors are one prometheus::Collectable
+// of ours, and prometheus::TextSerializer writes the exposition (docs/library-notes.md).
 #include <mercato/http/metrics.hpp>
+
+#include <prometheus/collectable.h>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+#include <prometheus/metric_family.h>
+#include <prometheus/registry.h>
+#include <prometheus/text_serializer.h>
 
 #include <algorithm>
 #include <cassert>
-#include <charconv>
-#include <cmath>
+#include <mutex>
 #include <stdexcept>
-#include <variant>
+#include <type_traits>
+#include <unordered_set>
 
 namespace mercato::http {
 
 // ---------------------------------------------------------------- values
 
 void counter::inc(double by) noexcept {
-  if (by > 0) value_.fetch_add(by, std::memory_order_relaxed);
+  if (by > 0) c_->Increment(by);
 }
 double counter::value() const noexcept {
-  return value_.load(std::memory_order_relaxed);
+  return c_->Value();
 }
 
 void gauge::set(double v) noexcept {
-  value_.store(v, std::memory_order_relaxed);
+  g_->Set(v);
 }
 void gauge::add(double by) noexcept {
-  value_.fetch_add(by, std::memory_order_relaxed);
+  g_->Increment(by);
 }
 double gauge::value() const noexcept {
-  return value_.load(std::memory_order_relaxed);
-}
-
-histogram::histogram(std::vector<double> upper_bounds)
-    : bounds_(std::move(upper_bounds)), buckets_(new std::atomic<std::uint64_t>[bounds_.size() + 1]) {
-  assert(std::is_sorted(bounds_.begin(), bounds_.end()));
-  for (std::size_t i = 0; i <= bounds_.size(); ++i) buckets_[i].store(0, std::memory_order_relaxed);
+  return g_->Value();
 }
 
 void histogram::observe(double v) noexcept {
-  const auto it = std::lower_bound(bounds_.begin(), bounds_.end(), v);  // first bound >= v: le semantics
-  buckets_[static_cast<std::size_t>(it - bounds_.begin())].fetch_add(1, std::memory_order_relaxed);
-  sum_.fetch_add(v, std::memory_order_relaxed);
-  count_.fetch_add(1, std::memory_order_relaxed);
-}
-
-std::uint64_t histogram::count() const noexcept {
-  return count_.load(std::memory_order_relaxed);
-}
-double histogram::sum() const noexcept {
-  return sum_.load(std::memory_order_relaxed);
-}
-std::uint64_t histogram::bucket_count(std::size_t i) const noexcept {
-  return buckets_[i].load(std::memory_order_relaxed);
+  h_->Observe(v);  // takes the histogram's mutex; allocates nothing
 }
 
 std::vector<double> default_latency_buckets() {
   return {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
 }
 
-// ---------------------------------------------------------------- families
-
-template <class Child>
-family<Child>::family(std::string name, std::string help, std::vector<std::string> label_names,
-                      std::function<std::unique_ptr<Child>()> make)
-    : name_(std::move(name)),
-      help_(std::move(help)),
-      label_names_(std::move(label_names)),
-      make_(std::move(make)) {}
-
-template <class Child>
-Child& family<Child>::with(const label_values& values) {
-  assert(values.size() == label_names_.size());
-  const std::lock_guard lock(mutex_);
-  auto it = children_.find(values);
-  if (it == children_.end()) it = children_.emplace(values, make_()).first;
-  return *it->second;
-}
-
-template <class Child>
-Child& family<Child>::with(std::initializer_list<std::string_view> values) {
-  label_values v;
-  v.reserve(values.size());
-  for (auto s : values) v.emplace_back(s);
-  return with(v);
-}
-
-template <class Child>
-void family<Child>::visit(const std::function<void(const label_values&, const Child&)>& f) const {
-  const std::lock_guard lock(mutex_);
-  for (const auto& [values, child] : children_) f(values, *child);
-}
-
-template class family<counter>;
-template class family<gauge>;
-template class family<histogram>;
-
-// ---------------------------------------------------------------- scrape
-
-void scrape::counter(std::string_view name, std::string_view help, double value, label_pairs labels) {
-  add(name, help, "counter", value, std::move(labels));
-}
-void scrape::gauge(std::string_view name, std::string_view help, double value, label_pairs labels) {
-  add(name, help, "gauge", value, std::move(labels));
-}
-
-void scrape::add(std::string_view name, std::string_view help, std::string_view type, double value,
-                 label_pairs labels) {
-  auto [it, fresh] = families_.try_emplace(std::string(name));
-  if (fresh) {
-    it->second.help = std::string(help);
-    it->second.type = std::string(type);
-  } else if (it->second.type != type) {
-    return;  // the same name with another type would be an invalid exposition: drop it
-  }
-  it->second.samples.push_back({std::move(labels), value});
-}
-
-// ---------------------------------------------------------------- rendering
-
 namespace {
+
+template <class Child>
+struct prometheus_type;
+template <>
+struct prometheus_type<counter> {
+  using type = prometheus::Counter;
+};
+template <>
+struct prometheus_type<gauge> {
+  using type = prometheus::Gauge;
+};
+template <>
+struct prometheus_type<histogram> {
+  using type = prometheus::Histogram;
+};
 
 bool valid_name(std::string_view n, bool allow_colon) {
   if (n.empty()) return false;
@@ -127,206 +75,250 @@ bool valid_name(std::string_view n, bool allow_colon) {
   return std::all_of(n.begin() + 1, n.end(), [&](char c) { return ok(c, false); });
 }
 
-std::string number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  if (v == std::floor(v) && std::fabs(v) < 9.007199254740992e15) {
-    return std::to_string(static_cast<std::int64_t>(v));
-  }
-  char buf[64];
-  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::general);
-  return ec == std::errc{} ? std::string(buf, end) : std::string("NaN");
-}
-
-void escape_into(std::string& out, std::string_view s, bool quote) {
-  for (char c : s) {
+/// HELP text as the exposition format wants it. TextSerializer writes help verbatim (it
+/// escapes label values only), so a backslash or a newline would break the output; an
+/// empty help would drop the HELP line.
+std::string escaped_help(std::string_view help) {
+  if (help.empty()) return "(no help)";
+  std::string out;
+  out.reserve(help.size());
+  for (char c : help) {
     if (c == '\\')
       out += "\\\\";
     else if (c == '\n')
       out += "\\n";
-    else if (quote && c == '"')
-      out += "\\\"";
     else
       out += c;
   }
-}
-
-void header(std::string& out, std::string_view name, std::string_view help, std::string_view type) {
-  out += "# HELP ";
-  out += name;
-  out += ' ';
-  escape_into(out, help.empty() ? std::string_view("(no help)") : help, false);
-  out += "\n# TYPE ";
-  out += name;
-  out += ' ';
-  out += type;
-  out += '\n';
-}
-
-void sample(std::string& out, std::string_view name, const label_pairs& labels, double value) {
-  out += name;
-  if (!labels.empty()) {
-    out += '{';
-    bool first = true;
-    for (const auto& [k, v] : labels) {
-      if (!valid_name(k, false)) continue;
-      if (!first) out += ',';
-      first = false;
-      out += k;
-      out += "=\"";
-      escape_into(out, v, true);
-      out += '"';
-    }
-    out += '}';
-  }
-  out += ' ';
-  out += number(value);
-  out += '\n';
-}
-
-label_pairs zip(const std::vector<std::string>& names, const label_values& values) {
-  label_pairs pairs;
-  for (std::size_t i = 0; i < names.size() && i < values.size(); ++i) pairs.emplace_back(names[i], values[i]);
-  return pairs;
+  return out;
 }
 
 }  // namespace
 
-struct registry::impl {
-  using any_family = std::variant<std::unique_ptr<counter_family>, std::unique_ptr<gauge_family>,
-                                  std::unique_ptr<histogram_family>>;
-  mutable std::mutex mutex;
-  std::map<std::string, any_family> families;
-  std::vector<collector> collectors;
+// ---------------------------------------------------------------- families
 
-  /// Registration happens at start-up; a bad or duplicate name is a bug, reported loudly
-  /// (a duplicate would otherwise render an invalid exposition).
-  void check_new(const std::string& name, const std::vector<std::string>& labels) const {
-    if (!valid_name(name, true)) throw std::invalid_argument("invalid metric name: " + name);
-    if (families.contains(name)) throw std::invalid_argument("metric registered twice: " + name);
+template <class Child>
+struct family<Child>::impl {
+  using metric = typename prometheus_type<Child>::type;
+  prometheus::Family<metric>* fam;
+  std::vector<std::string> label_names;
+  std::vector<double> upper_bounds;  ///< histograms only
+  std::mutex mutex;
+  /// Our own index in front of Family::Add, which constructs a child (for a histogram: its
+  /// bucket vectors) and copies the labels on every call, even when the child exists.
+  std::map<label_values, Child, std::less<>> children;
+
+  Child make(const label_values& values) {
+    prometheus::Labels labels;
+    for (std::size_t i = 0; i < label_names.size(); ++i) labels.emplace(label_names[i], values[i]);
+    if constexpr (std::is_same_v<Child, histogram>)
+      return Child(fam->Add(labels, upper_bounds));
+    else
+      return Child(fam->Add(labels));
+  }
+};
+
+template <class Child>
+family<Child>::family(std::unique_ptr<impl> i) : impl_(std::move(i)) {}
+template <class Child>
+family<Child>::~family() = default;
+
+template <class Child>
+Child& family<Child>::with(const label_values& values) {
+  assert(values.size() == impl_->label_names.size());
+  const std::lock_guard lock(impl_->mutex);
+  auto it = impl_->children.find(values);
+  if (it == impl_->children.end()) it = impl_->children.emplace(values, impl_->make(values)).first;
+  return it->second;
+}
+
+template <class Child>
+Child& family<Child>::with(std::initializer_list<std::string_view> values) {
+  label_values v;
+  v.reserve(values.size());
+  for (auto s : values) v.emplace_back(s);
+  return with(v);
+}
+
+template <class Child>
+const std::string& family<Child>::name() const noexcept {
+  return impl_->fam->GetName();
+}
+
+template class family<counter>;
+template class family<gauge>;
+template class family<histogram>;
+
+// ---------------------------------------------------------------- scrape
+
+void scrape::counter(std::string_view name, std::string_view help, double value, label_pairs labels) {
+  add(name, help, true, value, std::move(labels));
+}
+void scrape::gauge(std::string_view name, std::string_view help, double value, label_pairs labels) {
+  add(name, help, false, value, std::move(labels));
+}
+
+void scrape::add(std::string_view name, std::string_view help, bool is_counter, double value,
+                 label_pairs labels) {
+  auto [it, fresh] = families_.try_emplace(std::string(name));
+  if (fresh) {
+    it->second.help = std::string(help);
+    it->second.is_counter = is_counter;
+  } else if (it->second.is_counter != is_counter) {
+    return;  // the same name with another type would be an invalid exposition: drop it
+  }
+  it->second.samples.push_back({std::move(labels), value});
+}
+
+// ---------------------------------------------------------------- registry
+
+namespace {
+
+/// The scrape-time figures: runs every collector when collected and turns what they wrote
+/// into metric families.
+class scrape_collectable final : public prometheus::Collectable {
+ public:
+  void add(registry::collector c) {
+    const std::lock_guard lock(mutex_);
+    collectors_.push_back(std::move(c));
+  }
+
+  std::vector<prometheus::MetricFamily> Collect() const override {
+    std::vector<registry::collector> collectors;
+    {
+      const std::lock_guard lock(mutex_);
+      collectors = collectors_;
+    }
+    scrape collected;
+    for (const auto& c : collectors) {
+      scrape one;
+      try {
+        c(one);
+      } catch (...) {
+        continue;  // a broken collector must not break /metrics
+      }
+      for (const auto& [name, fam] : one.families()) {
+        for (const auto& s : fam.samples) {
+          if (fam.is_counter)
+            collected.counter(name, fam.help, s.value, s.labels);
+          else
+            collected.gauge(name, fam.help, s.value, s.labels);
+        }
+      }
+    }
+    std::vector<prometheus::MetricFamily> out;
+    for (const auto& [name, fam] : collected.families()) {
+      if (!valid_name(name, true)) continue;
+      prometheus::MetricFamily f;
+      f.name = name;
+      f.help = escaped_help(fam.help);
+      f.type = fam.is_counter ? prometheus::MetricType::Counter : prometheus::MetricType::Gauge;
+      for (const auto& s : fam.samples) {
+        prometheus::ClientMetric m;
+        for (const auto& [k, v] : s.labels)
+          if (valid_name(k, false)) m.label.push_back({k, v});
+        (fam.is_counter ? m.counter.value : m.gauge.value) = s.value;
+        f.metric.push_back(std::move(m));
+      }
+      out.push_back(std::move(f));
+    }
+    return out;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<registry::collector> collectors_;
+};
+
+}  // namespace
+
+struct registry::impl {
+  prometheus::Registry families{prometheus::Registry::InsertBehavior::Throw};
+  scrape_collectable scrape_time;
+  mutable std::mutex mutex;
+  std::vector<std::unique_ptr<counter_family>> counters;
+  std::vector<std::unique_ptr<gauge_family>> gauges;
+  std::vector<std::unique_ptr<histogram_family>> histograms;
+  /// Every registered family, also rendered before its first child (HELP and TYPE only).
+  std::vector<prometheus::MetricFamily> registered;
+
+  /// Registration happens at start-up; a bad or duplicate name is a bug, reported loudly.
+  /// prometheus-cpp checks metric names and duplicates itself but label names only when a
+  /// child is added, and lets a histogram have a label `le`.
+  static void check_labels(const std::string& name, const std::vector<std::string>& labels) {
     for (const auto& l : labels) {
-      if (!valid_name(l, false) || l == "le")
+      if (!valid_name(l, false) || l == "le" || l.starts_with("__"))
         throw std::invalid_argument("invalid label name on " + name + ": " + l);
     }
+  }
+
+  template <class Child, class Builder>
+  family<Child>& add(Builder builder, std::vector<std::unique_ptr<family<Child>>>& owned,
+                     prometheus::MetricType type, std::string name, std::string help,
+                     std::vector<std::string> label_names, std::vector<double> upper_bounds = {}) {
+    const std::lock_guard lock(mutex);
+    check_labels(name, label_names);
+    help = escaped_help(help);
+    auto& fam = builder.Name(name).Help(help).Register(families);  // throws on a bad or taken name
+    auto i = std::make_unique<typename family<Child>::impl>();
+    i->fam = &fam;
+    i->label_names = std::move(label_names);
+    i->upper_bounds = std::move(upper_bounds);
+    owned.push_back(std::make_unique<family<Child>>(std::move(i)));
+    registered.push_back({std::move(name), std::move(help), type, {}});
+    return *owned.back();
   }
 };
 
 registry::registry() : impl_(std::make_unique<impl>()) {}
 registry::~registry() = default;
 
-namespace {
-
-template <class Family, class Child, class Families>
-Family& add_family(std::mutex& mutex, Families& families,
-                   const std::function<void(const std::string&, const std::vector<std::string>&)>& check,
-                   std::string name, std::string help, std::vector<std::string> label_names,
-                   std::function<std::unique_ptr<Child>()> make) {
-  const std::lock_guard lock(mutex);
-  check(name, label_names);
-  auto f = std::make_unique<Family>(name, std::move(help), std::move(label_names), std::move(make));
-  auto& ref = *f;
-  families.emplace(std::move(name), std::move(f));
-  return ref;
-}
-
-}  // namespace
-
 counter_family& registry::add_counter(std::string name, std::string help,
                                       std::vector<std::string> label_names) {
-  return add_family<counter_family, counter>(
-      impl_->mutex, impl_->families, [this](const auto& n, const auto& l) { impl_->check_new(n, l); },
-      std::move(name), std::move(help), std::move(label_names), [] { return std::make_unique<counter>(); });
+  return impl_->add<counter>(prometheus::BuildCounter(), impl_->counters, prometheus::MetricType::Counter,
+                             std::move(name), std::move(help), std::move(label_names));
 }
 
 gauge_family& registry::add_gauge(std::string name, std::string help, std::vector<std::string> label_names) {
-  return add_family<gauge_family, gauge>(
-      impl_->mutex, impl_->families, [this](const auto& n, const auto& l) { impl_->check_new(n, l); },
-      std::move(name), std::move(help), std::move(label_names), [] { return std::make_unique<gauge>(); });
+  return impl_->add<gauge>(prometheus::BuildGauge(), impl_->gauges, prometheus::MetricType::Gauge,
+                           std::move(name), std::move(help), std::move(label_names));
 }
 
 histogram_family& registry::add_histogram(std::string name, std::string help,
                                           std::vector<std::string> label_names,
                                           std::vector<double> upper_bounds) {
-  return add_family<histogram_family, histogram>(
-      impl_->mutex, impl_->families, [this](const auto& n, const auto& l) { impl_->check_new(n, l); },
-      std::move(name), std::move(help), std::move(label_names),
-      [bounds = std::move(upper_bounds)] { return std::make_unique<histogram>(bounds); });
+  if (!std::is_sorted(upper_bounds.begin(), upper_bounds.end()) ||
+      std::adjacent_find(upper_bounds.begin(), upper_bounds.end()) != upper_bounds.end())
+    throw std::invalid_argument("histogram bounds must be strictly ascending: " + name);
+  return impl_->add<histogram>(prometheus::BuildHistogram(), impl_->histograms,
+                               prometheus::MetricType::Histogram, std::move(name), std::move(help),
+                               std::move(label_names), std::move(upper_bounds));
 }
 
 void registry::add_collector(collector c) {
-  const std::lock_guard lock(impl_->mutex);
-  impl_->collectors.push_back(std::move(c));
+  impl_->scrape_time.add(std::move(c));
 }
 
 std::string registry::render() const {
-  std::vector<collector> collectors;
+  std::vector<prometheus::MetricFamily> all = impl_->families.Collect();
+  std::unordered_set<std::string> names;
+  for (const auto& f : all) names.insert(f.name);
   {
     const std::lock_guard lock(impl_->mutex);
-    collectors = impl_->collectors;
+    for (const auto& f : impl_->registered)
+      if (names.insert(f.name).second) all.push_back(f);  // no child yet
   }
-  scrape collected;
-  for (const auto& c : collectors) {
-    scrape one;
-    try {
-      c(one);
-    } catch (...) {
-      continue;  // a broken collector must not break /metrics
-    }
-    for (const auto& [name, fam] : one.families()) {
-      for (const auto& s : fam.samples) {
-        if (fam.type == "counter")
-          collected.counter(name, fam.help, s.value, s.labels);
-        else
-          collected.gauge(name, fam.help, s.value, s.labels);
-      }
-    }
-  }
+  for (auto& f : impl_->scrape_time.Collect())
+    if (names.insert(f.name).second) all.push_back(std::move(f));  // registered families win
 
-  // name -> rendered block; registered families and collected ones merged in name order.
-  std::map<std::string, std::string> blocks;
-  {
-    const std::lock_guard lock(impl_->mutex);
-    for (const auto& [name, any] : impl_->families) {
-      std::string out;
-      std::visit(
-          [&](const auto& fam) {
-            using F = std::decay_t<decltype(*fam)>;
-            if constexpr (std::is_same_v<F, histogram_family>) {
-              header(out, name, fam->help(), "histogram");
-              fam->visit([&](const label_values& values, const histogram& h) {
-                label_pairs labels = zip(fam->label_names(), values);
-                std::uint64_t cumulative = 0;
-                const auto& bounds = h.upper_bounds();
-                for (std::size_t i = 0; i <= bounds.size(); ++i) {
-                  cumulative += h.bucket_count(i);
-                  label_pairs with_le = labels;
-                  with_le.emplace_back("le", i < bounds.size() ? number(bounds[i]) : std::string("+Inf"));
-                  sample(out, name + "_bucket", with_le, static_cast<double>(cumulative));
-                }
-                sample(out, name + "_sum", labels, h.sum());
-                sample(out, name + "_count", labels, static_cast<double>(cumulative));
-              });
-            } else {
-              header(out, name, fam->help(), std::is_same_v<F, counter_family> ? "counter" : "gauge");
-              fam->visit([&](const label_values& values, const auto& child) {
-                sample(out, name, zip(fam->label_names(), values), child.value());
-              });
-            }
-          },
-          any);
-      blocks.emplace(name, std::move(out));
-    }
+  // Stable output: families by name, children by labels (prometheus-cpp keeps them in
+  // registration order and in a hash map).
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+  for (auto& f : all) {
+    std::sort(f.metric.begin(), f.metric.end(),
+              [](const auto& a, const auto& b) { return a.label < b.label; });
   }
-  for (const auto& [name, fam] : collected.families()) {
-    if (blocks.contains(name) || !valid_name(name, true)) continue;  // registered families win
-    std::string out;
-    header(out, name, fam.help, fam.type);
-    for (const auto& s : fam.samples) sample(out, name, s.labels, s.value);
-    blocks.emplace(name, std::move(out));
-  }
-  std::string text;
-  for (const auto& [name, block] : blocks) text += block;
-  return text;
+  return prometheus::TextSerializer{}.Serialize(all);
 }
 
 // ---------------------------------------------------------------- http_metrics

@@ -1,6 +1,7 @@
 #pragma once
-// Prometheus metrics: a registry of labelled counters, gauges and histograms, rendered in
-// the text exposition format 0.0.4 (`text/plain; version=0.0.4; charset=utf-8`).
+// Prometheus metrics, kept by prometheus-cpp 1.0 (Debian's prometheus-cpp-dev, core library
+// only) and rendered in the text exposition format 0.0.4
+// (`text/plain; version=0.0.4; charset=utf-8`) for our own /metrics route.
 //
 // Two kinds of figures:
 //   * live metrics, updated as things happen (requests, durations): families registered
@@ -13,16 +14,23 @@
 // (`_seconds`, `_bytes`), counters end in `_total`; Mercato's own figures start with
 // `mercato_` (e.g. mercato_eventstore_appends_total, mercato_actors_live_entities,
 // mercato_projection_lag_events{projection=...}).
-#include <atomic>
-#include <cstdint>
+//
+// No prometheus-cpp header is included here (only src/metrics.cpp includes them); the
+// handles below point at prometheus-cpp's own objects.
 #include <functional>
 #include <initializer_list>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+namespace prometheus {
+class Counter;
+class Gauge;
+class Histogram;
+}  // namespace prometheus
 
 namespace mercato::http {
 
@@ -31,41 +39,37 @@ inline constexpr std::string_view metrics_content_type = "text/plain; version=0.
 using label_values = std::vector<std::string>;
 using label_pairs = std::vector<std::pair<std::string, std::string>>;
 
+/// A child of a counter family (a handle on prometheus::Counter; cheap to copy).
 class counter {
  public:
-  void inc(double by = 1.0) noexcept;  ///< `by` must be >= 0
+  explicit counter(prometheus::Counter& c) noexcept : c_(&c) {}
+  void inc(double by = 1.0) noexcept;  ///< `by` must be >= 0 (a negative one is ignored)
   double value() const noexcept;
 
  private:
-  std::atomic<double> value_{0.0};
+  prometheus::Counter* c_;
 };
 
+/// A child of a gauge family (a handle on prometheus::Gauge).
 class gauge {
  public:
+  explicit gauge(prometheus::Gauge& g) noexcept : g_(&g) {}
   void set(double v) noexcept;
   void add(double by) noexcept;
   double value() const noexcept;
 
  private:
-  std::atomic<double> value_{0.0};
+  prometheus::Gauge* g_;
 };
 
+/// A child of a histogram family (a handle on prometheus::Histogram).
 class histogram {
  public:
-  /// `upper_bounds` ascending, finite; +Inf is implicit.
-  explicit histogram(std::vector<double> upper_bounds);
+  explicit histogram(prometheus::Histogram& h) noexcept : h_(&h) {}
   void observe(double v) noexcept;
-  std::uint64_t count() const noexcept;
-  double sum() const noexcept;
-  const std::vector<double>& upper_bounds() const noexcept { return bounds_; }
-  /// Non-cumulative count of bucket i (i == upper_bounds().size() is the +Inf overflow).
-  std::uint64_t bucket_count(std::size_t i) const noexcept;
 
  private:
-  std::vector<double> bounds_;
-  std::unique_ptr<std::atomic<std::uint64_t>[]> buckets_;
-  std::atomic<std::uint64_t> count_{0};
-  std::atomic<double> sum_{0.0};
+  prometheus::Histogram* h_;
 };
 
 /// A metric family with fixed label names; with() returns the child for one set of label
@@ -76,21 +80,16 @@ class family {
  public:
   Child& with(const label_values& values);
   Child& with(std::initializer_list<std::string_view> values);
-  const std::string& name() const noexcept { return name_; }
+  const std::string& name() const noexcept;
 
-  // Internal: constructed by registry.
-  family(std::string name, std::string help, std::vector<std::string> label_names,
-         std::function<std::unique_ptr<Child>()> make);
-  void visit(const std::function<void(const label_values&, const Child&)>& f) const;
-  const std::string& help() const noexcept { return help_; }
-  const std::vector<std::string>& label_names() const noexcept { return label_names_; }
+  struct impl;  ///< src/metrics.cpp: the prometheus-cpp family and the children by values
+  explicit family(std::unique_ptr<impl> i);
+  ~family();
+  family(const family&) = delete;
+  family& operator=(const family&) = delete;
 
  private:
-  std::string name_, help_;
-  std::vector<std::string> label_names_;
-  std::function<std::unique_ptr<Child>()> make_;
-  mutable std::mutex mutex_;
-  std::map<label_values, std::unique_ptr<Child>, std::less<>> children_;
+  std::unique_ptr<impl> impl_;
 };
 
 extern template class family<counter>;
@@ -113,14 +112,13 @@ class scrape {
   };
   struct family_samples {
     std::string help;
-    std::string type;  ///< "counter" or "gauge"
+    bool is_counter = false;  ///< else a gauge
     std::vector<sample> samples;
   };
   const std::map<std::string, family_samples>& families() const noexcept { return families_; }
 
  private:
-  void add(std::string_view name, std::string_view help, std::string_view type, double value,
-           label_pairs labels);
+  void add(std::string_view name, std::string_view help, bool is_counter, double value, label_pairs labels);
   std::map<std::string, family_samples> families_;
 };
 
@@ -146,7 +144,9 @@ class registry {
   /// A collector that throws is skipped for that scrape (its samples are dropped).
   void add_collector(collector c);
 
-  /// The whole exposition text: families sorted by name, each with # HELP and # TYPE.
+  /// The whole exposition text: families sorted by name, each with # HELP and # TYPE
+  /// (a registered family with no child yet too); a collected family named like a
+  /// registered one is dropped.
   std::string render() const;
 
  private:
