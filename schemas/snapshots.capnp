@@ -92,6 +92,7 @@ struct CartState {
   lines @3 :List(CartLine);   # in the order they were added
   lastCheckoutId @4 :Text $M.id("checkout");  # the checkout of the last CartCheckedOut; empty if none
   lastOrderId @5 :Text $M.id("order");  # its order; empty if none
+  updatedAtNs @6 :Int64;      # commit time of the last event, ns since the Unix epoch
 }
 
 struct CartLine {

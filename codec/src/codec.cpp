@@ -142,6 +142,30 @@ decoded<domain::snapshot> decode_snapshot(std::string_view bytes) {
   return read_message<schema::Snapshot, domain::snapshot>(bytes, "snapshot");
 }
 
+template <class T>
+std::string encode_value(const T& value) {
+  capnp::MallocMessageBuilder message(128);
+  write(value, message.initRoot<typename schema_of<T>::type>());
+  return flat_bytes(message);
+}
+
+template <class T>
+decoded<T> decode_value(std::string_view bytes) {
+  return read_message<typename schema_of<T>::type, T>(bytes, T::type_name.data());
+}
+
+#define MERCATO_VALUE(T)                       \
+  template std::string encode_value(const T&); \
+  template decoded<T> decode_value(std::string_view);
+MERCATO_VALUE(domain::user_state)
+MERCATO_VALUE(domain::email_claim_state)
+MERCATO_VALUE(domain::product_state)
+MERCATO_VALUE(domain::cart_state)
+MERCATO_VALUE(domain::order_state)
+MERCATO_VALUE(domain::payment_state)
+MERCATO_VALUE(domain::checkout_state)
+#undef MERCATO_VALUE
+
 std::string encode_command(const domain::any_command& command) {
   capnp::MallocMessageBuilder message(128);
   write(command, message.initRoot<schema::Command>());

@@ -88,6 +88,15 @@ std::optional<query_schema::parsed> parse_query(const exchange_ptr& ex, const qu
 void run_query(api_context& ctx, const exchange_ptr& ex, std::string_view name,
                std::function<void(const std::string& prefix)> query);
 
+/// Answers a command from read model `name` once it has applied `positions` (the command's
+/// own events; empty: at once): `render(prefix)` queries and answers, so what a command
+/// answers is what the resource's GET shows, through the same query and JSON renderer.
+/// When the read model has not caught up within the consistency wait: 503 + Retry-After
+/// saying the command was carried out (a GET shortly shows it).
+void answer_from_read_model(api_context& ctx, const exchange_ptr& ex, std::string_view name,
+                            std::vector<es::position> positions,
+                            std::function<void(const std::string& prefix)> render);
+
 /// Wraps an engine callback: a refusal or failure becomes its problem; success calls `ok`
 /// (on the CAF thread), guarded so an exception becomes a 500.
 template <class State, class F>

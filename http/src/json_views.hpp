@@ -4,27 +4,22 @@
 // an ISO currency: `"price": 1299, "currency": "EUR"`.
 #include <nlohmann/json.hpp>
 
-#include <mercato/domain/cart.hpp>
-#include <mercato/domain/checkout.hpp>
-#include <mercato/domain/order.hpp>
-#include <mercato/domain/product.hpp>
 #include <mercato/projections/json.hpp>
 
 #include "exchange.hpp"
 
 namespace mercato::http::detail {
 
-// The read models' views (shared with `mercato replay`), beside the entities' states.
+// One JSON renderer per resource: the read models' views (projections/json.hpp, shared with
+// `mercato replay`). Command answers render the same views (a cart from its state through
+// projections::view_of; orders and products from their read models once they have applied the
+// command), so an answer and the resource's GET have the same shape.
 using projections::cart_json;
 using projections::iso_time;
 using projections::notification_json;
 using projections::order_json;
 using projections::payment_json;
 using projections::product_json;
-
-nlohmann::json product_json(const domain::product_state& p);
-nlohmann::json cart_json(const domain::cart_state& c);
-nlohmann::json order_json(const domain::order_state& o);
 
 /// {"data":[items], "meta":{"page","pageSize","total","totalPages"}}; `page` is 1-based.
 response list_response(nlohmann::json items, std::uint32_t page, std::uint32_t page_size,

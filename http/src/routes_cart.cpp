@@ -5,6 +5,7 @@
 #include <mercato/eventstore/store.hpp>
 #include <mercato/http/validate.hpp>
 #include <mercato/projections/carts.hpp>
+#include <mercato/projections/orders.hpp>
 
 #include "context.hpp"
 #include "json_views.hpp"
@@ -37,19 +38,19 @@ domain::user_id user_of(const exchange& ex) {
 
 actors::reply_fn<domain::cart_state> cart_answer(const exchange_ptr& ex, int status) {
   return on_reply<domain::cart_state>(ex, [ex, status](actors::reply_value<domain::cart_state> r) {
-    ex->data(status, cart_json(r.state), token_headers(r.positions));
+    ex->data(status, cart_json(projections::view_of(r.state, r.version.value())), token_headers(r.positions));
   });
 }
 
-/// Every shard's head now: a token that covers everything committed so far (a checkout
+/// Every shard's head now: positions that cover everything committed so far (a checkout
 /// writes to several streams on several shards).
-header_list head_token(const es::event_store& store) {
-  std::vector<es::position> heads;
+std::vector<es::position> heads(const es::event_store& store) {
+  std::vector<es::position> out;
   for (std::uint32_t s = 0; s < store.info().shard_count; ++s) {
     auto head = store.shard_head(es::shard_id{s});
-    if (head.value() > 0) heads.push_back({es::shard_id{s}, head});
+    if (head.value() > 0) out.push_back({es::shard_id{s}, head});
   }
-  return token_headers(heads);
+  return out;
 }
 
 }  // namespace
@@ -111,37 +112,44 @@ void add_cart_routes(route_table& t, api_context& ctx) {
                                  cart_answer(ex, 200));
          }});
 
-  t.add({"POST", "/api/v1/cart/checkout", access::customer, [&ctx](const exchange_ptr& ex) {
-           auto body = checkout_schema().parse(ex->req().body);
-           if (!body) {
-             ex->fail(body.error());
-             return;
-           }
-           auto* engine = ctx.deps.engine;
-           engine->checkout(
-               user_of(*ex), body->text("paymentToken"), meta_of(*ex),
-               on_reply<domain::checkout_state>(ex, [&ctx, ex,
-                                                     engine](actors::reply_value<domain::checkout_state> r) {
-                 auto checkout = r.state;
-                 nlohmann::json outcome{
-                     {"id", checkout.checkout_id.value()},
-                     {"outcome",
-                      checkout.outcome == domain::checkout_outcome::confirmed ? "confirmed" : "compensated"}};
-                 if (checkout.outcome != domain::checkout_outcome::confirmed)
-                   outcome["reason"] = {{"code", domain::to_string(checkout.compensation_reason)},
-                                        {"detail", checkout.compensation_detail}};
-                 engine->get(checkout.order_id,
-                             on_reply<domain::order_state>(
-                                 ex, [&ctx, ex, outcome](actors::reply_value<domain::order_state> o) {
-                                   auto order = order_json(o.state);
-                                   order["checkout"] = outcome;
-                                   auto headers = head_token(*ctx.deps.store);
-                                   headers.emplace_back("Location",
-                                                        "/api/v1/orders/" + o.state.order_id.value());
-                                   ex->data(201, std::move(order), std::move(headers));
-                                 }));
-               }));
-         }});
+  t.add(
+      {"POST", "/api/v1/cart/checkout", access::customer, [&ctx](const exchange_ptr& ex) {
+         auto body = checkout_schema().parse(ex->req().body);
+         if (!body) {
+           ex->fail(body.error());
+           return;
+         }
+         auto* engine = ctx.deps.engine;
+         engine->checkout(
+             user_of(*ex), body->text("paymentToken"), meta_of(*ex),
+             on_reply<domain::checkout_state>(ex, [&ctx, ex](actors::reply_value<domain::checkout_state> r) {
+               auto checkout = r.state;
+               nlohmann::json outcome{
+                   {"id", checkout.checkout_id.value()},
+                   {"outcome",
+                    checkout.outcome == domain::checkout_outcome::confirmed ? "confirmed" : "compensated"}};
+               if (checkout.outcome != domain::checkout_outcome::confirmed)
+                 outcome["reason"] = {{"code", domain::to_string(checkout.compensation_reason)},
+                                      {"detail", checkout.compensation_detail}};
+               // The order as GET /api/v1/orders/{id} shows it (payments, timeline), plus how
+               // the checkout ended.
+               const auto order_id = checkout.order_id.value();
+               auto positions = heads(*ctx.deps.store);
+               auto headers = token_headers(positions);
+               headers.emplace_back("Location", "/api/v1/orders/" + order_id);
+               answer_from_read_model(
+                   ctx, ex, projections::orders_projection::projection_name, std::move(positions),
+                   [&ctx, ex, order_id, outcome, headers](const std::string& prefix) {
+                     auto found = projections::orders_query(*ctx.deps.store, prefix).get(order_id);
+                     if (!found || !*found)
+                       return (void)ex->fail(
+                           service_unavailable("The order could not be read yet; GET it shortly.", 1));
+                     auto order = order_json(**found);
+                     order["checkout"] = outcome;
+                     ex->data(201, std::move(order), headers);
+                   });
+             }));
+       }});
 }
 
 }  // namespace mercato::http::detail

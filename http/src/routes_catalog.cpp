@@ -73,10 +73,22 @@ std::string new_product_id(const exchange& ex) {
   return "prod-" + (key.empty() ? ids::random_id() : ids::derived_id("product", admin, key));
 }
 
-/// Answers a product command with the product as the engine now has it.
-actors::reply_fn<domain::product_state> product_answer(const exchange_ptr& ex, int status) {
-  return on_reply<domain::product_state>(ex, [ex, status](actors::reply_value<domain::product_state> r) {
-    ex->data(status, product_json(r.state), token_headers(r.positions));
+/// Answers a product command with the product as GET /api/v1/products/{id} shows it (for an
+/// admin, also when inactive), once the catalog has applied the command's events.
+actors::reply_fn<domain::product_state> product_answer(api_context& ctx, const exchange_ptr& ex, int status) {
+  return on_reply<domain::product_state>(ex, [&ctx, ex,
+                                              status](actors::reply_value<domain::product_state> r) {
+    const auto id = r.state.product_id.value();
+    auto headers = token_headers(r.positions);
+    answer_from_read_model(
+        ctx, ex, projections::catalog_projection::projection_name, std::move(r.positions),
+        [&ctx, ex, id, status, headers](const std::string& prefix) {
+          auto found = projections::catalog_query(*ctx.deps.store, prefix).get(id);
+          if (!found)
+            return (void)ex->fail(service_unavailable("The catalog could not be read; retry shortly.", 1));
+          if (!*found) return (void)ex->fail(not_found("No product " + id + "."));
+          ex->data(status, product_json(**found), headers);
+        });
   });
 }
 
@@ -87,7 +99,7 @@ void send_product_command(api_context& ctx, const exchange_ptr& ex, domain::prod
     ex->fail(not_found("No product " + id + "."));
     return;
   }
-  ctx.deps.engine->send(domain::product_id{id}, std::move(c), meta_of(*ex), product_answer(ex, status));
+  ctx.deps.engine->send(domain::product_id{id}, std::move(c), meta_of(*ex), product_answer(ctx, ex, status));
 }
 
 }  // namespace
@@ -171,7 +183,7 @@ void add_catalog_routes(route_table& t, api_context& ctx) {
            c.initial_stock = body->optional_integer("stock").value_or(0);
            ex->extra_headers.emplace_back("Location", "/api/v1/products/" + c.product_id.value());
            auto id = c.product_id;
-           ctx.deps.engine->send(id, std::move(c), meta_of(*ex), product_answer(ex, 201));
+           ctx.deps.engine->send(id, std::move(c), meta_of(*ex), product_answer(ctx, ex, 201));
          }});
 
   t.add({"PUT", "/api/v1/products/{id}", access::admin, [&ctx](const exchange_ptr& ex) {

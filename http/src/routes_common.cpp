@@ -183,4 +183,30 @@ void run_query(api_context& ctx, const exchange_ptr& ex, std::string_view name,
   });
 }
 
+void answer_from_read_model(api_context& ctx, const exchange_ptr& ex, std::string_view name,
+                            std::vector<es::position> positions,
+                            std::function<void(const std::string& prefix)> render) {
+  auto* host = ctx.deps.host;
+  if (!host) {
+    ex->fail(service_unavailable("Read models are not running on this node.", 5));
+    return;
+  }
+  ctx.workers.post([&ctx, ex, host, name = std::string(name), positions = std::move(positions),
+                    render = std::move(render)] {
+    if (ex->answered()) return;
+    if (!positions.empty() && !host->wait_until(name, positions, ctx.options.consistency_wait)) {
+      ex->fail(service_unavailable(
+          "The change was made, but the read model has not caught up with it yet: GET the resource "
+          "shortly to see it.",
+          1));
+      return;
+    }
+    try {
+      render(host->active_prefix(name));
+    } catch (...) {
+      ex->fail(internal_error());
+    }
+  });
+}
+
 }  // namespace mercato::http::detail

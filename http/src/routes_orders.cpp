@@ -77,9 +77,21 @@ std::optional<domain::order_id> order_param(const exchange_ptr& ex) {
   return domain::order_id{id};
 }
 
-actors::reply_fn<domain::order_state> order_answer(const exchange_ptr& ex) {
-  return on_reply<domain::order_state>(ex, [ex](actors::reply_value<domain::order_state> r) {
-    ex->data(200, order_json(r.state), token_headers(r.positions));
+void unreadable(const exchange_ptr& ex);
+
+/// Answers an order command with the order as GET /api/v1/orders/{id} shows it, once the
+/// orders read model has applied the command's events.
+actors::reply_fn<domain::order_state> order_answer(api_context& ctx, const exchange_ptr& ex) {
+  return on_reply<domain::order_state>(ex, [&ctx, ex](actors::reply_value<domain::order_state> r) {
+    const auto id = r.state.order_id.value();
+    auto headers = token_headers(r.positions);
+    answer_from_read_model(ctx, ex, projections::orders_projection::projection_name, std::move(r.positions),
+                           [&ctx, ex, id, headers](const std::string& prefix) {
+                             auto found = projections::orders_query(*ctx.deps.store, prefix).get(id);
+                             if (!found) return unreadable(ex);
+                             if (!*found) return (void)ex->fail(not_found("No order " + id + "."));
+                             ex->data(200, order_json(**found), headers);
+                           });
   });
 }
 
@@ -131,7 +143,7 @@ void add_order_routes(route_table& t, api_context& ctx) {
            if (!id) return;
            ctx.deps.engine->cancel_order(*id, domain::user_id{ex->who->user_id}, ex->who->admin,
                                          body->optional_text("reason").value_or(""), meta_of(*ex),
-                                         order_answer(ex));
+                                         order_answer(ctx, ex));
          }});
 
   t.add({"POST", "/api/v1/orders/{id}/ship", access::admin, [&ctx](const exchange_ptr& ex) {
@@ -141,7 +153,7 @@ void add_order_routes(route_table& t, api_context& ctx) {
            if (!id) return;
            ctx.deps.engine->ship_order(*id, body->optional_text("trackingNumber").value_or(""),
                                        body->optional_text("carrier").value_or(""), meta_of(*ex),
-                                       order_answer(ex));
+                                       order_answer(ctx, ex));
          }});
 
   t.add({"POST", "/api/v1/orders/{id}/deliver", access::admin, [&ctx](const exchange_ptr& ex) {
@@ -149,7 +161,7 @@ void add_order_routes(route_table& t, api_context& ctx) {
            if (!body) return (void)ex->fail(body.error());
            auto id = order_param(ex);
            if (!id) return;
-           ctx.deps.engine->send(*id, domain::deliver_order{}, meta_of(*ex), order_answer(ex));
+           ctx.deps.engine->send(*id, domain::deliver_order{}, meta_of(*ex), order_answer(ctx, ex));
          }});
 
   t.add({"POST", "/api/v1/orders/{id}/refund", access::admin, [&ctx](const exchange_ptr& ex) {
@@ -167,7 +179,7 @@ void add_order_routes(route_table& t, api_context& ctx) {
              amount = *m;
            }
            ctx.deps.engine->refund_order(*id, amount, body->optional_text("reason").value_or(""),
-                                         meta_of(*ex), order_answer(ex));
+                                         meta_of(*ex), order_answer(ctx, ex));
          }});
 
   t.add({"GET", "/api/v1/payments/{id}", access::customer, [&ctx](const exchange_ptr& ex) {

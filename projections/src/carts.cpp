@@ -1,7 +1,9 @@
 // The carts read model: fold of cart events into what the shopper sees.
 #include <algorithm>
 
-#include <mercato/domain/types.hpp>
+#include <mercato/codec/codec.hpp>
+#include <mercato/domain/cart.hpp>
+#include <mercato/domain/events.hpp>
 #include <mercato/projections/carts.hpp>
 #include <mercato/projections/json.hpp>
 
@@ -17,97 +19,56 @@ constexpr std::string_view model = "carts";
 constexpr std::string_view cart_stream_prefix = "cart/";
 constexpr std::string_view cart_key = "c/";
 
-void recompute(cart_view& c) {
-  c.total_minor = 0;
-  c.item_count = 0;
-  for (auto& l : c.lines) {
-    l.line_total_minor = l.unit_price_minor * std::int64_t(l.quantity);
-    c.total_minor += l.line_total_minor;
+}  // namespace
+
+cart_view view_of(const domain::cart_state& s, std::uint64_t version) {
+  cart_view c;
+  c.id = s.cart_id.value();
+  c.user_id = s.user_id.value();
+  for (const auto& l : s.lines) {
+    const auto total = l.unit_price.minor_units * static_cast<std::int64_t>(l.quantity);
+    c.lines.push_back({l.product_id.value(), l.product_name, l.unit_price.minor_units, l.quantity, total});
+    c.total_minor += total;
     c.item_count += l.quantity;
+    c.currency = std::string(l.unit_price.currency.code());
   }
-  if (c.lines.empty()) c.currency.clear();
+  c.version = version;
+  c.checked_out = s.status == domain::cart_status::checked_out;
+  c.last_order_id = s.last_order_id.value();
+  c.updated_ns = s.updated_at_ns;
+  return c;
 }
 
-std::vector<cart_view_line>::iterator line_of(cart_view& c, const domain::product_id& p) {
-  return std::find_if(c.lines.begin(), c.lines.end(),
-                      [&](const auto& l) { return l.product_id == p.value(); });
+std::string encode_cart(const domain::cart_state& s, std::uint64_t version) {
+  return be64(version) + codec::encode_value(s);
+}
+
+namespace {
+
+std::optional<std::pair<domain::cart_state, std::uint64_t>> decode_record(std::string_view bytes) {
+  if (bytes.size() < 8) return std::nullopt;
+  auto s = codec::decode_value<domain::cart_state>(bytes.substr(8));
+  if (!s) return std::nullopt;
+  return std::pair{std::move(*s), read_be64(bytes)};
 }
 
 }  // namespace
 
-std::string encode_cart(const cart_view& c) {
-  value_writer w;
-  w.str(c.id).str(c.user_id).u64(c.lines.size());
-  for (const auto& l : c.lines) w.str(l.product_id).str(l.name).i64(l.unit_price_minor).u64(l.quantity);
-  w.str(c.currency).u64(c.version).boolean(c.checked_out).str(c.last_order_id).i64(c.updated_ns);
-  return w.take();
-}
-
 std::optional<cart_view> decode_cart(std::string_view bytes) {
-  value_reader r(bytes);
-  cart_view c;
-  c.id = r.str();
-  c.user_id = r.str();
-  const auto n = r.u64();
-  for (std::uint64_t i = 0; i < n && r.ok(); ++i) {
-    cart_view_line l;
-    l.product_id = r.str();
-    l.name = r.str();
-    l.unit_price_minor = r.i64();
-    l.quantity = r.u32();
-    c.lines.push_back(std::move(l));
-  }
-  c.currency = r.str();
-  c.version = r.u64();
-  c.checked_out = r.boolean();
-  c.last_order_id = r.str();
-  c.updated_ns = r.i64();
-  if (!r.done()) return std::nullopt;
-  recompute(c);
-  return c;
+  auto r = decode_record(bytes);
+  if (!r) return std::nullopt;
+  return view_of(r->first, r->second);
 }
 
 void carts_projection::apply(batch_writer& out, const es::recorded_event& event) {
   if (!event.stream.starts_with(cart_stream_prefix)) return;
-  const auto decoded = decode(event, model);
+  auto cart_event = domain::as_entity_event<domain::cart_event>(decode(event, model));
+  if (!cart_event) return;
   const std::string key = std::string(cart_key) + event.stream.substr(cart_stream_prefix.size());
-  auto stored = load_value(out, key, model, decode_cart);
-  cart_view c = stored ? std::move(*stored) : cart_view{};
-  if (!stored) c.id = event.stream.substr(cart_stream_prefix.size());
-  bool relevant = true;
-  std::visit(
-      overloaded{
-          [&](const domain::cart_item_added& e) {
-            if (c.user_id.empty()) c.user_id = e.user_id.value();
-            c.checked_out = false;
-            auto it = line_of(c, e.product_id);
-            if (it == c.lines.end()) {
-              c.lines.push_back({e.product_id.value(), e.product_name, e.unit_price.minor_units, 0, 0});
-              it = std::prev(c.lines.end());
-            }
-            it->quantity = e.line_quantity;
-            c.currency = std::string(e.unit_price.currency.code());
-          },
-          [&](const domain::cart_item_quantity_changed& e) {
-            if (auto it = line_of(c, e.product_id); it != c.lines.end()) it->quantity = e.quantity;
-          },
-          [&](const domain::cart_item_removed& e) {
-            if (auto it = line_of(c, e.product_id); it != c.lines.end()) c.lines.erase(it);
-          },
-          [&](const domain::cart_cleared&) { c.lines.clear(); },
-          [&](const domain::cart_checked_out& e) {
-            c.lines.clear();
-            c.checked_out = true;
-            c.last_order_id = e.order_id.value();
-          },
-          [&](const auto&) { relevant = false; },
-      },
-      decoded);
-  if (!relevant) return;
-  c.version = event.version.value();
-  c.updated_ns = event.timestamp_ns;
-  recompute(c);
-  out.put(key, encode_cart(c));
+  auto stored = load_value(out, key, model, decode_record);
+  auto state = domain::apply(stored ? std::move(stored->first) : domain::cart_state{}, *cart_event,
+                             event.timestamp_ns);
+  out.put(key, encode_cart(state, event.version.value()));
 }
 
 carts_query::carts_query(const es::event_store& store, std::string prefix)

@@ -43,6 +43,19 @@ std::string slurp(const std::filesystem::path& p) {
   return ss.str();
 }
 
+/// True when every member of `old` is in `now` with the same value (recursively): what that
+/// code showed is still shown; fields added to the schema since may come in addition. The
+/// fold's own version (stateVersion) is not data: it rises when an entity's apply changes.
+bool contains(const json& now, const json& old) {
+  if (!old.is_object()) return now == old;
+  if (!now.is_object()) return false;
+  for (auto it = old.begin(); it != old.end(); ++it) {
+    if (it.key() == "stateVersion") continue;
+    if (!now.contains(it.key()) || !contains(now[it.key()], it.value())) return false;
+  }
+  return true;
+}
+
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
   return s;
@@ -73,6 +86,8 @@ TEST_CASE("the tool exports a first-form directory exactly as the code that wrot
 }
 
 TEST_CASE("entity states folded from first-form events are the ones that code showed") {
+  // Every field that code showed, with the same value (fields added to the schemas since,
+  // such as a cart's updatedAtNs, come in addition).
   fixture fx;
   int states = 0;
   for (const auto& entry : std::filesystem::directory_iterator(fx.dir.path())) {
@@ -85,7 +100,8 @@ TEST_CASE("entity states folded from first-form events are the ones that code sh
     auto r = run(fx.dir / "state.log", MERCATO_TOOL_PATH,
                  {"entity", "state", "-d", (fx.dir / "data").string(), stream});
     REQUIRE_MESSAGE(r.code == 0, r.output);
-    CHECK(json::parse(r.output) == json::parse(slurp(entry.path())));
+    const auto now = json::parse(r.output), then = json::parse(slurp(entry.path()));
+    CHECK_MESSAGE(contains(now, then), "now: " << now.dump() << "\nthen: " << then.dump());
     ++states;
   }
   CHECK(states == 7);

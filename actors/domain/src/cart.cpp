@@ -126,7 +126,7 @@ decision<cart_event> decide(const cart_state& state, const cart_command& command
 }
 
 cart_state apply(cart_state s, const cart_event& event, std::int64_t committed_at_ns) {
-  (void)committed_at_ns;
+  s.updated_at_ns = committed_at_ns;
   std::visit(detail::overloaded{
                  [&](const cart_item_added& e) { add_line(s, e); },
                  [&](const cart_item_quantity_changed& e) { set_quantity(s, e.product_id, e.quantity); },

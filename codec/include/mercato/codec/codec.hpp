@@ -53,6 +53,15 @@ std::string encode_snapshot(const domain::snapshot& s);
 /// replays the stream).
 decoded<domain::snapshot> decode_snapshot(std::string_view bytes);
 
+// ---- any generated value ---------------------------------------------------------------
+
+/// A generated value (an entity state, ...) as a flat-array message whose root is its
+/// schema's struct, for stores of our own (read models) that keep domain values.
+template <class T>
+std::string encode_value(const T& value);
+template <class T>
+decoded<T> decode_value(std::string_view bytes);
+
 // ---- commands -------------------------------------------------------------------------
 
 /// A command as bytes (a flat-array message whose root is Command): what crosses a process

@@ -1,15 +1,20 @@
 #pragma once
-// Carts as shoppers see them (GET /api/v1/cart).
+// Carts as shoppers see them (GET /api/v1/cart). The read model folds a cart's events with
+// the cart entity's own rule (domain::apply) and keeps the resulting state, so the cart a
+// query shows and the cart a command answers with are the same value through the same
+// view_of and the same JSON renderer (json.hpp).
 //
 // Keys (relative to the keyspace prefix):
-//   "c/" + cart id → the cart (compact binary). A user's cart id is domain::cart_id_for(user)
-//   ("cart-" + user id), so a user's cart is one point read.
+//   "c/" + cart id → stream version (8 bytes, big-endian) + the CartState message (codec).
+//   A user's cart id is domain::cart_id_for(user) ("cart-" + user id), so a user's cart is
+//   one point read.
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include <mercato/codec/snapshots.types.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/projections/projection.hpp>
 #include <mercato/projections/query.hpp>
@@ -39,16 +44,19 @@ struct cart_view {
   bool operator==(const cart_view&) const = default;
 };
 
-std::string encode_cart(const cart_view& c);
+/// What a shopper sees of a cart state at stream version `version`: lines with their
+/// totals, item count, total, currency (of the lines; "" when empty).
+cart_view view_of(const domain::cart_state& s, std::uint64_t version);
+
+/// The stored record of a cart, and back (nullopt for bytes it cannot read).
+std::string encode_cart(const domain::cart_state& s, std::uint64_t version);
 std::optional<cart_view> decode_cart(std::string_view bytes);
 
-/// Applies the Cart* events of "cart/<id>" streams: CartItemAdded (line quantity taken
-/// from the event's line_quantity), CartItemQuantityChanged, CartItemRemoved, CartCleared,
-/// CartCheckedOut (empties the lines). Ignores all else.
+/// Applies the cart events of "cart/<id>" streams with domain::apply; ignores all else.
 class carts_projection final : public projection {
  public:
   static constexpr std::string_view projection_name = "carts";
-  static constexpr std::uint32_t current_version = 1;
+  static constexpr std::uint32_t current_version = 2;  // 2: the record is the cart state
   std::string_view name() const override { return projection_name; }
   std::uint32_t version() const override { return current_version; }
   void apply(batch_writer& out, const es::recorded_event& event) override;

@@ -29,7 +29,12 @@ const cart_line* line_of(const cart_state& cart, const product_id& product) noex
 decision<cart_event> decide(const cart_state& state, const cart_command& command,
                             const cart_config& config = {});
 
+/// Folds one event; `committed_at_ns` becomes the cart's updated_at_ns.
 cart_state apply(cart_state state, const cart_event& event, std::int64_t committed_at_ns = 0);
+
+/// Cart states of fold version 1 (before updated_at_ns) are not used: their streams replay.
+template <>
+inline constexpr std::uint32_t state_version<cart_state> = 2;
 
 /// The cart's lines as order lines (totals computed), checked by check_lines; refusals as
 /// there (`cart_empty` for an empty cart).
