@@ -1,6 +1,6 @@
 #pragma once
-// A few threads for the blocking parts of requests (Argon2id verification, bounded
-// read-your-writes waits, log reads), so HTTP threads never block on them.
+// Threads for the blocking parts of requests (Argon2id verification, bounded read-your-writes
+// waits, log reads), so HTTP threads never block on them, and the live feeds' threads.
 #include <atomic>
 #include <condition_variable>
 #include <deque>
@@ -12,61 +12,17 @@
 
 #include <spdlog/spdlog.h>
 
+#include <mercato/common/work_pool.hpp>
+
 namespace mercato::http::detail {
 
-class worker_pool {
+/// The one work pool (mercato/common/work_pool.hpp), logging what a task let escape (a task
+/// answers its own exchange; an escaped exception is left to the request timeout).
+class worker_pool : public mercato::work_pool {
  public:
-  explicit worker_pool(unsigned threads) {
-    if (threads == 0) threads = 1;
-    for (unsigned i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
-  }
-  /// Runs every queued task, then joins.
-  ~worker_pool() {
-    {
-      std::lock_guard lk(mutex_);
-      stopping_ = true;
-    }
-    cv_.notify_all();
-    for (auto& t : threads_) t.join();
-  }
-  worker_pool(const worker_pool&) = delete;
-  worker_pool& operator=(const worker_pool&) = delete;
-
-  void post(std::function<void()> task) {
-    {
-      std::lock_guard lk(mutex_);
-      tasks_.push_back(std::move(task));
-    }
-    cv_.notify_one();
-  }
-
- private:
-  void run() {
-    for (;;) {
-      std::function<void()> task;
-      {
-        std::unique_lock lk(mutex_);
-        cv_.wait(lk, [this] { return stopping_ || !tasks_.empty(); });
-        if (tasks_.empty()) return;
-        task = std::move(tasks_.front());
-        tasks_.pop_front();
-      }
-      try {
-        task();
-      } catch (const std::exception& e) {
-        // A task answers its own exchange; an escaped exception is left to the timeout.
-        spdlog::error("HTTP worker task failed: {}", e.what());
-      } catch (...) {
-        spdlog::error("HTTP worker task failed");
-      }
-    }
-  }
-
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> tasks_;
-  bool stopping_ = false;
-  std::vector<std::thread> threads_;
+  explicit worker_pool(unsigned threads)
+      : mercato::work_pool(
+            threads, [](const std::string& what) { spdlog::error("HTTP worker task failed: {}", what); }) {}
 };
 
 /// Threads holding long-poll requests (the live event feed), at most `max` at a time.

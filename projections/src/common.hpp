@@ -9,6 +9,7 @@
 #include <vector>
 
 #include <mercato/codec/events.types.hpp>
+#include <mercato/common/overloaded.hpp>
 #include <mercato/eventstore/store.hpp>
 #include <mercato/projections/catalog.hpp>
 #include <mercato/projections/projection.hpp>
@@ -16,12 +17,7 @@
 
 namespace mercato::projections::rm {
 
-template <class... F>
-struct overloaded : F... {
-  using F::operator()...;
-};
-template <class... F>
-overloaded(F...) -> overloaded<F...>;
+using mercato::overloaded;
 
 /// Appends fields to a value: unsigned varints, zig-zag signed varints, length-prefixed
 /// strings. The reader must read the same fields in the same order.

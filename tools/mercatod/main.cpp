@@ -13,7 +13,6 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
-#include <mercato/actors/demo_data.hpp>
 #include <mercato/actors/engine.hpp>
 #include <mercato/config/config.hpp>
 #include <mercato/eventstore/store.hpp>
@@ -23,6 +22,7 @@
 #include <mercato/projections/outbox.hpp>
 #include <mercato/projections/registry.hpp>
 
+#include "demo_data.hpp"
 #include "logging.hpp"
 
 extern char** environ;
@@ -87,7 +87,7 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
     return 1;
   }
   if (cfg.profile == config::run_profile::dev) {
-    auto demo = actors::seed_demo_data(**store, **engine);
+    auto demo = demo::seed_demo_data(**store, **engine);
     if (!demo) {
       spdlog::error("cannot create the demo data: {}", demo.error());
       return 1;

@@ -20,7 +20,7 @@
 
 #include "shard_router.hpp"
 #include "traits.hpp"
-#include "work_pool.hpp"
+#include <mercato/common/work_pool.hpp>
 
 namespace mercato::actors {
 

@@ -1,8 +1,11 @@
-#include <mercato/actors/demo_data.hpp>
+#include "demo_data.hpp"
 #include <mercato/domain/money.hpp>
 #include <mercato/eventstore/store.hpp>
 
-namespace mercato::actors {
+namespace mercato::demo {
+
+using actors::await;
+using actors::command_meta;
 
 namespace {
 
@@ -40,7 +43,7 @@ std::string product_id_of(int i) {
 
 }  // namespace
 
-result<demo_summary, std::string> seed_demo_data(es::event_store& store, engine& e) {
+result<demo_summary, std::string> seed_demo_data(es::event_store& store, actors::engine& e) {
   demo_summary summary;
   auto done = store.load_checkpoint(done_marker);
   auto started = store.load_checkpoint(started_marker);
@@ -86,4 +89,4 @@ result<demo_summary, std::string> seed_demo_data(es::event_store& store, engine&
   return summary;
 }
 
-}  // namespace mercato::actors
+}  // namespace mercato::demo
