@@ -18,9 +18,9 @@
 #include <mercato/actors/engine.hpp>
 #include <mercato/eventstore/store.hpp>
 
+#include <mercato/common/work_pool.hpp>
 #include "shard_router.hpp"
 #include "traits.hpp"
-#include <mercato/common/work_pool.hpp>
 
 namespace mercato::actors {
 
