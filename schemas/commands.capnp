@@ -102,6 +102,9 @@ struct RegisterUser {
 
 struct ChangePassword {
   newPasswordHash @0 :Text;               # Argon2id PHC string
+  expectedPasswordHash @1 :Text;          # when set, change only if this is the current hash
+                                          # (a re-hash at login must not undo a newer change);
+                                          # empty: unconditional
 }
 
 struct SetRole {

@@ -184,6 +184,7 @@ std::string format_endpoint(const endpoint& e) {
 }
 
 std::string whole_accepted(std::int64_t lo, std::int64_t hi) {
+  if (lo == hi) return "only " + std::to_string(lo);
   return "a whole number from " + std::to_string(lo) + " to " + std::to_string(hi);
 }
 

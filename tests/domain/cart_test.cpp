@@ -79,6 +79,56 @@ TEST_CASE("the per-line maximum is configurable") {
   CHECK(refused(s, change_cart_item_quantity{mug, 6}, five) == domain_errc::quantity_out_of_range);
 }
 
+TEST_CASE("a long load test fits one line: 1 unit every 4 s for 16 minutes, under a 1000000 limit") {
+  const cart_config large{1000000};
+  cart_state s;
+  for (int i = 0; i < 16 * 60 / 4; ++i) run(s, add(mug, 1), large);
+  CHECK(s.lines[0].quantity == 240);
+  run(s, change_cart_item_quantity{mug, 50000}, large);  // ~200 users' worth on one line
+  run(s, add(mug, 1), large);
+  CHECK(s.lines[0].quantity == 50001);
+  run(s, change_cart_item_quantity{mug, 1000000}, large);
+  CHECK(refused(s, add(mug, 1), large) == domain_errc::quantity_out_of_range);
+  CHECK(refused(s, change_cart_item_quantity{mug, 1000001}, large) == domain_errc::quantity_out_of_range);
+  CHECK(order_lines_of(s)->front().line_total == eur(500LL * 1000000));
+}
+
+TEST_CASE("max_line_quantity 0: no limit of its own, but never past 32 bits per line or per cart") {
+  const cart_config unlimited{0};
+  constexpr std::int64_t most = max_cart_units;  // 4294967295
+  cart_state s;
+  run(s, add(mug, 1000001), unlimited);
+  CHECK(s.lines[0].quantity == 1000001);
+  CHECK(refused(cart_state{}, add(mug, 0), unlimited) == domain_errc::quantity_out_of_range);
+  CHECK(refused(cart_state{}, add(mug, most + 1), unlimited) == domain_errc::quantity_out_of_range);
+  CHECK(refused(cart_state{}, add(mug, std::numeric_limits<std::int64_t>::max()), unlimited) ==
+        domain_errc::quantity_out_of_range);
+  // The summed line would wrap a UInt32: refused, not truncated.
+  run(s, change_cart_item_quantity{mug, most - 1}, unlimited);
+  CHECK(s.lines[0].quantity == most - 1);
+  run(s, add(mug, 1), unlimited);
+  CHECK(s.lines[0].quantity == most);
+  CHECK(refused(s, add(mug, 1), unlimited) == domain_errc::quantity_out_of_range);
+  CHECK(refused(s, add(mug, most), unlimited) == domain_errc::quantity_out_of_range);
+  // Nor may the cart's units in all (the item count of carts and orders).
+  CHECK(refused(s, add(pen, 1, eur(1)), unlimited) == domain_errc::quantity_out_of_range);
+  run(s, change_cart_item_quantity{mug, most - 10}, unlimited);
+  run(s, add(pen, 10, eur(1)), unlimited);
+  CHECK(refused(s, change_cart_item_quantity{pen, 11}, unlimited) == domain_errc::quantity_out_of_range);
+  CHECK(order_lines_of(s).has_value());
+}
+
+TEST_CASE("a line whose total money cannot hold is refused when added, not at checkout") {
+  const cart_config unlimited{0};
+  const auto dear = eur(std::numeric_limits<std::int64_t>::max() / 1000);
+  cart_state s;
+  run(s, add(mug, 1000, dear), unlimited);
+  CHECK(refused(s, add(mug, 1, dear), unlimited) == domain_errc::quantity_out_of_range);
+  CHECK(refused(s, change_cart_item_quantity{mug, 1001}, unlimited) == domain_errc::quantity_out_of_range);
+  CHECK(refused(cart_state{}, add(mug, 1001, dear), unlimited) == domain_errc::quantity_out_of_range);
+  CHECK(order_lines_of(s).has_value());
+}
+
 TEST_CASE("only existing, active products with a valid price can be added") {
   auto missing = add(mug, 1);
   missing.product.exists = false;

@@ -82,10 +82,22 @@ TEST_CASE("registered_at comes from the commit time") {
 TEST_CASE("change password") {
   auto s = registered();
   const std::string other = fake_hash + "x";
-  CHECK(only<user_password_changed>(run(s, change_password{other})).password_hash == other);
+  CHECK(only<user_password_changed>(run(s, change_password{other, {}})).password_hash == other);
   CHECK(s.password_hash == other);
-  CHECK(refused(s, change_password{"secret123"}) == domain_errc::invalid_request);
-  CHECK(refused(user_state{}, change_password{fake_hash}) == domain_errc::user_not_found);
+  CHECK(refused(s, change_password{"secret123", {}}) == domain_errc::invalid_request);
+  CHECK(refused(user_state{}, change_password{fake_hash, {}}) == domain_errc::user_not_found);
+}
+
+TEST_CASE("a re-hash replaces only the hash it was computed from") {
+  auto s = registered();
+  const std::string rehashed = fake_hash + "r";
+  // The hash is still the one the login verified: replaced.
+  CHECK(only<user_password_changed>(run(s, change_password{rehashed, fake_hash})).password_hash == rehashed);
+  CHECK(s.password_hash == rehashed);
+  // A second re-hash of the old hash (a concurrent login) finds it gone: nothing to do.
+  CHECK(run(s, change_password{fake_hash + "late", fake_hash}).empty());
+  CHECK(s.password_hash == rehashed);
+  CHECK(refused(user_state{}, change_password{rehashed, fake_hash}) == domain_errc::user_not_found);
 }
 
 TEST_CASE("only an admin sets roles") {
@@ -128,6 +140,44 @@ TEST_CASE("Argon2id hash and verify") {
   CHECK_FALSE(needs_rehash(hash, fast));
   CHECK(needs_rehash(hash, pwhash_limits{2, 16384}));
   CHECK_THROWS(hash_password("x", pwhash_limits{0, 1}));
+  CHECK_THROWS(hash_password("x", pwhash_limits{1, 8192, 2}));  // libsodium: one lane only
+}
+
+TEST_CASE("the default cost is OWASP's Argon2id minimum: 19 MiB, 2 passes, 1 lane") {
+  const pwhash_limits defaults;
+  CHECK(params_for(defaults) == argon2_params{19, 19456, 2, 1});
+  CHECK(params_for(fast) == argon2_params{19, 8, 1, 1});
+  CHECK(params_for(pwhash_limits{3, 65536U * 1024U, 1}) == argon2_params{19, 65536, 3, 1});
+}
+
+TEST_CASE("params_of reads the cost a PHC string carries") {
+  const auto hash = hash_password("Password123!", fast);
+  CHECK(params_of(hash) == argon2_params{19, 8, 1, 1});
+  CHECK(params_of(hash_password("Password123!", pwhash_limits{2, 16384})) == argon2_params{19, 16, 2, 1});
+  CHECK(params_of("$argon2id$v=19$m=19456,t=2,p=4$c2FsdA$aGFzaA") == argon2_params{19, 19456, 2, 4});
+  for (const char* bad :
+       {"", "Password123!", "$argon2i$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA", "$argon2id$v=19$m=8,t=1$c2FsdA$aGFzaA",
+        "$argon2id$v=19$m=,t=1,p=1$c2FsdA$aGFzaA", "$argon2id$v=19$m=8,t=1,p=1", "$argon2id$m=8,t=1,p=1$x$y",
+        "$argon2id$v=19$m=99999999999,t=1,p=1$c2FsdA$aGFzaA", "$argon2id$v=19$m=-8,t=1,p=1$c2FsdA$aGFzaA"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(params_of(bad).has_value());
+  }
+}
+
+TEST_CASE("needs_rehash: any other memory, passes, lanes or version, or no Argon2id string") {
+  const pwhash_limits current{2, 16384};
+  const auto hash = hash_password("Password123!", current);
+  CHECK_FALSE(needs_rehash(hash, current));
+  CHECK(needs_rehash(hash, pwhash_limits{2, 32768}));  // memory
+  CHECK(needs_rehash(hash, pwhash_limits{3, 16384}));  // passes
+  // Lanes: libsodium's own check ignores them; a hash made elsewhere with p=4 is re-hashed.
+  CHECK(needs_rehash("$argon2id$v=19$m=16,t=2,p=4$c2FsdA$aGFzaA", current));
+  CHECK(needs_rehash("$argon2id$v=16$m=16,t=2,p=1$c2FsdA$aGFzaA", current));  // Argon2 1.0
+  CHECK(needs_rehash("", current));
+  CHECK(needs_rehash("not a hash", current));
+  // The former default (libsodium's INTERACTIVE: 64 MiB, 2 passes) is outdated now.
+  CHECK(needs_rehash("$argon2id$v=19$m=65536,t=2,p=1$c2FsdA$aGFzaA", pwhash_limits{}));
+  CHECK_FALSE(needs_rehash("$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", pwhash_limits{}));
 }
 
 TEST_CASE("login checks the password against the stored hash") {

@@ -2,6 +2,7 @@
 #include <algorithm>
 
 #include <mercato/domain/cart.hpp>
+#include <mercato/domain/money.hpp>
 
 #include "util.hpp"
 
@@ -11,11 +12,35 @@ namespace {
 using detail::events;
 using cart_decision = decision<cart_event>;
 
+/// The largest quantity a line may hold: the configured limit, or with none (0) what a line's
+/// quantity field (UInt32) can hold.
+std::int64_t line_limit(const cart_config& cfg) noexcept {
+  return cfg.max_line_quantity == 0 ? std::int64_t{max_cart_units} : std::int64_t{cfg.max_line_quantity};
+}
+
 mercato::status<domain_error> check_quantity(std::int64_t q, const cart_config& cfg) {
-  if (q < 1 || q > cfg.max_line_quantity)
-    return refuse(domain_errc::quantity_out_of_range, "quantity must be between 1 and " +
-                                                          std::to_string(cfg.max_line_quantity) +
-                                                          " per line, got " + std::to_string(q));
+  const auto limit = line_limit(cfg);
+  if (q < 1 || q > limit)
+    return refuse(
+        domain_errc::quantity_out_of_range,
+        "quantity must be between 1 and " + std::to_string(limit) + " per line, got " + std::to_string(q));
+  return mercato::ok;
+}
+
+/// A line of `q` units of `product` at `unit_price` (q already in 1..limit) must leave the
+/// cart's units countable in 32 bits (the carts' and orders' item counts) and the line total
+/// representable, so nothing downstream wraps around.
+mercato::status<domain_error> check_line_fits(const cart_state& s, const product_id& product, std::int64_t q,
+                                              const money& unit_price) {
+  std::int64_t units = q;
+  for (const auto& l : s.lines)
+    if (l.product_id != product) units += l.quantity;
+  if (units > std::int64_t{max_cart_units})
+    return refuse(domain_errc::quantity_out_of_range,
+                  "a cart holds at most " + std::to_string(max_cart_units) + " units in all");
+  if (!multiply(unit_price, static_cast<std::uint32_t>(q)))
+    return refuse(domain_errc::quantity_out_of_range,
+                  "the total of " + std::to_string(q) + " units of " + product.value() + " is too large");
   return mercato::ok;
 }
 
@@ -31,6 +56,8 @@ mercato::status<domain_error> check_view(const add_cart_item& c) {
 
 cart_decision add_new_line(const cart_state& s, const add_cart_item& c, const cart_config& cfg) {
   if (auto q = check_quantity(c.quantity, cfg); !q) return mercato::fail(q.error());
+  if (auto fits = check_line_fits(s, c.product_id, c.quantity, c.product.unit_price); !fits)
+    return mercato::fail(fits.error());
   if (!s.lines.empty() && s.lines.front().unit_price.currency != c.product.unit_price.currency)
     return refuse(domain_errc::currency_mismatch,
                   "the cart is in " + std::string(s.lines.front().unit_price.currency.code()) + ", product " +
@@ -40,10 +67,13 @@ cart_decision add_new_line(const cart_state& s, const add_cart_item& c, const ca
                                             q, c.product.unit_price, q});
 }
 
-cart_decision add_to_line(const cart_line& line, const add_cart_item& c, const cart_config& cfg) {
+cart_decision add_to_line(const cart_state& s, const cart_line& line, const add_cart_item& c,
+                          const cart_config& cfg) {
   if (auto q = check_quantity(c.quantity, cfg); !q) return mercato::fail(q.error());
-  const auto sum = static_cast<std::int64_t>(line.quantity) + c.quantity;
+  const auto sum = static_cast<std::int64_t>(line.quantity) + c.quantity;  // both < 2^32: no overflow
   if (auto q = check_quantity(sum, cfg); !q) return mercato::fail(q.error());
+  if (auto fits = check_line_fits(s, c.product_id, sum, line.unit_price); !fits)
+    return mercato::fail(fits.error());
   return events<cart_event>(cart_item_added{cart_id_for(c.user_id), c.user_id, c.product_id,
                                             line.product_name, static_cast<std::uint32_t>(c.quantity),
                                             line.unit_price, static_cast<std::uint32_t>(sum)});
@@ -54,7 +84,7 @@ cart_decision do_add(const cart_state& s, const add_cart_item& c, const cart_con
   if (!s.user_id.value().empty() && s.user_id != c.user_id)
     return refuse(domain_errc::forbidden, "this cart belongs to another user");
   if (auto v = check_view(c); !v) return mercato::fail(v.error());
-  if (const auto* line = line_of(s, c.product_id)) return add_to_line(*line, c, cfg);
+  if (const auto* line = line_of(s, c.product_id)) return add_to_line(s, *line, c, cfg);
   return add_new_line(s, c, cfg);
 }
 
@@ -69,6 +99,8 @@ cart_decision do_change(const cart_state& s, const change_cart_item_quantity& c,
   if (auto q = check_quantity(c.quantity, cfg); !q) return mercato::fail(q.error());
   const auto q = static_cast<std::uint32_t>(c.quantity);
   if ((*line)->quantity == q) return std::vector<cart_event>{};
+  if (auto fits = check_line_fits(s, c.product_id, c.quantity, (*line)->unit_price); !fits)
+    return mercato::fail(fits.error());
   return events<cart_event>(cart_item_quantity_changed{s.cart_id, c.product_id, q, (*line)->quantity});
 }
 

@@ -72,6 +72,9 @@ decision<user_event> do_change_password(const user_state& s, const change_passwo
   if (!exists(s)) return refuse(domain_errc::user_not_found, "no such user");
   if (!is_argon2id_hash(c.new_password_hash))
     return refuse(domain_errc::invalid_request, "passwordHash must be an Argon2id PHC string");
+  // A re-hash of a hash that was replaced meanwhile has nothing left to replace.
+  if (!c.expected_password_hash.empty() && c.expected_password_hash != s.password_hash)
+    return std::vector<user_event>{};
   return events<user_event>(user_password_changed{s.user_id, c.new_password_hash});
 }
 

@@ -84,18 +84,44 @@ struct http_section {
   bool operator==(const http_section&) const = default;
 };
 
+/// Argon2id cost of new password hashes (stored hashes with other parameters are re-hashed
+/// at their next successful login). OWASP's minimum by default: 19456 KiB, 2 passes, 1 lane.
+struct argon2_section {
+  std::uint32_t memory_kib = 0;
+  std::uint32_t passes = 0;
+  std::uint32_t lanes = 0;  ///< 1: libsodium computes Argon2id with one lane only
+  bool operator==(const argon2_section&) const = default;
+};
+
+/// The bounded pool that checks passwords at login.
+struct verify_section {
+  std::uint32_t threads = 0;       ///< 0: one per core
+  std::uint32_t queue_length = 0;  ///< checks waiting at most; 0: what the request timeout allows
+  bool operator==(const verify_section&) const = default;
+};
+
+/// Recent successful logins, so a repeat skips Argon2id (docs/security.md).
+struct credential_cache_section {
+  std::chrono::seconds ttl_seconds{0};  ///< 0: no cache
+  std::uint32_t max_entries = 0;        ///< 0: no cache
+  bool operator==(const credential_cache_section&) const = default;
+};
+
 struct auth_section {
   std::string jwt_secret;  ///< never logged; describe() prints only whether it is set
   std::string jwt_issuer;
   std::string jwt_audience;
   std::chrono::minutes jwt_expiration_minutes{0};
+  argon2_section argon2;
+  verify_section verify;
+  credential_cache_section cache;
   bool operator==(const auth_section&) const = default;
 };
 
 struct actors_section {
   std::chrono::seconds passivate_after_seconds{0};  ///< idle time before an entity is passivated
   std::uint32_t snapshot_every = 0;                 ///< events between snapshots of one entity
-  std::uint32_t max_line_quantity = 0;              ///< units per cart line: 1..this
+  std::uint32_t max_line_quantity = 0;              ///< units per cart line: 1..this; 0: no limit
   bool operator==(const actors_section&) const = default;
 };
 

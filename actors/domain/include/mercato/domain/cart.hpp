@@ -12,8 +12,14 @@
 
 namespace mercato::domain {
 
+/// What a line's quantity and a cart's units in all can never exceed: the width of the
+/// quantities and item counts (UInt32) in events, read models and orders.
+inline constexpr std::uint32_t max_cart_units = 4294967295U;
+
 struct cart_config {
-  std::uint32_t max_line_quantity = 99;  // units per line: 1..max
+  /// Units per line: 1..max; 0: no limit of its own (a line still holds at most
+  /// max_cart_units). The node sets it from `actors.max_line_quantity`.
+  std::uint32_t max_line_quantity = 99;
 };
 
 /// The line holding `product`, or nullptr.
@@ -22,7 +28,8 @@ const cart_line* line_of(const cart_state& cart, const product_id& product) noex
 /// Refusals: add for another user than the cart's → forbidden; product missing →
 /// product_not_found; inactive → product_inactive; price without currency or negative →
 /// invalid_price; a new line in another currency than the cart's → currency_mismatch;
-/// quantity (or the summed line) outside 1..max → quantity_out_of_range; change or remove of
+/// quantity (or the summed line) outside 1..max, a cart of more than max_cart_units units in
+/// all, or a line total money cannot hold → quantity_out_of_range; change or remove of
 /// a product not in the cart → line_not_found; checkout of an empty cart → cart_empty.
 /// No events: clearing an empty cart, setting a line's current quantity, checking out again
 /// with the last checkout's id (a resumed checkout).

@@ -34,8 +34,10 @@ inline bool exists(const user_state& s) noexcept {
 
 /// Refusals: register on an existing user → invalid_request; bad e-mail → invalid_email;
 /// hash not Argon2id → invalid_request; bad role → invalid_role; change/set on a missing
-/// user → user_not_found; set_role by a non-admin → forbidden. Setting the current role
-/// again succeeds with no events.
+/// user → user_not_found; set_role by a non-admin → forbidden. No events: setting the
+/// current role again; change_password with an `expected_password_hash` that is no longer
+/// the user's hash (a login's re-hash racing a newer change: the answer's state shows which
+/// hash holds).
 decision<user_event> decide(const user_state& state, const user_command& command);
 
 /// Folds one event. Never fails: events are facts that decide already checked.
