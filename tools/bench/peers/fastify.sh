@@ -18,6 +18,7 @@
 #        full: 10 s per figure, 256 users; quick: 2 s, 128 users (12 figures must fit in 60 s)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/fastify_stack.sh"
 peers_args "$@"
 APP="$PEERS_DIR/fastify-cart"
 LUA="$REPO_ROOT/tools/bench/lua/add_to_cart.lua"
@@ -39,28 +40,8 @@ TOKEN=$(head -1 "$TOKENS")
 FORGED="${TOKEN%?}$([ "${TOKEN: -1}" = A ] && echo B || echo A)"
 WRONG_AUD=$(env JWT_AUDIENCE=admin node "$APP/tokens.js" 1)
 
-REDIS_PID=""
-APP_PID=""
 start_stack() {  # start_stack VARIANT → redis-server + the Fastify service, checked
-  local variant=$1 dir="$WORK/$1"
-  mkdir -p "$dir/redis"
-  RPORT=$(free_port)
-  {
-    echo "bind 127.0.0.1"; echo "port $RPORT"; echo "protected-mode yes"; echo "daemonize no"
-    echo "dir $dir/redis"; echo "logfile $dir/redis.log"; echo 'save ""'
-    if [ "$variant" = fastify_aof ]; then echo "appendonly yes"; echo "appendfsync always"
-    else echo "appendonly no"; fi
-  } > "$dir/redis.conf"
-  redis-server "$dir/redis.conf" &
-  REDIS_PID=$!; track_pid "$REDIS_PID"
-  wait_for 10 redis-cli -p "$RPORT" ping || { cat "$dir/redis.log" >&2; die "redis-server did not start"; }
-  APORT=$(free_port)
-  PORT=$APORT REDIS_PORT=$RPORT HOST=127.0.0.1 node "$APP/server.js" > "$dir/app.log" 2>&1 &
-  APP_PID=$!; track_pid "$APP_PID"
-  wait_for 20 curl -sf "http://127.0.0.1:$APORT/health" || { cat "$dir/app.log" >&2; die "the Fastify service did not start"; }
-  log "$variant: redis-server $(redis-server --version | cut -d' ' -f3 | cut -d= -f2) on port $RPORT" \
-    "(appendonly $(redis-cli -p "$RPORT" config get appendonly | tail -1), appendfsync $(redis-cli -p "$RPORT" config get appendfsync | tail -1))," \
-    "Fastify service (node $(node --version), one process) on port $APORT"
+  fastify_stack_start "$1" "$WORK/$1"
 }
 
 expect() {  # expect STATUS TOKEN BODY WHAT
