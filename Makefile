@@ -8,7 +8,7 @@ DATA_DIR  ?= data/dev
 LISTEN    ?= 127.0.0.1:8080
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 
-.PHONY: deps build run test asan test-asan bench bench-quick bench-detail format format-check clean
+.PHONY: deps build run test asan test-asan bench bench-quick bench-detail loadtest format format-check clean
 
 deps:
 	@tools/install-deps.sh
@@ -43,9 +43,17 @@ test-asan: asan
 bench: build
 	tools/bench/compare.py --build $(BUILD) --out docs/benchmarks.md
 
-# The same harness in short runs (< 5 minutes); prints, writes nothing.
+# The same harness in short runs (< 10 minutes); prints, writes nothing.
 bench-quick: build
 	tools/bench/compare.py --build $(BUILD) --quick
+
+# The replaced system's k6 load test at full length (16 minutes, 200 users) against a freshly
+# started node (docs/loadtest.md); exits non-zero when a threshold fails.
+# LOADTEST_SYSTEMS=mercato,fastify runs the Fastify + Redis peer after it.
+LOADTEST_SYSTEMS ?= mercato
+loadtest: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j$(JOBS) --target mercatod
+	tools/bench/loadtest.sh --full --build $(BUILD) --systems $(LOADTEST_SYSTEMS)
 
 # Each component's own benchmark in depth, into docs/benchmarks-detail.md (the event store
 # first: it starts the file).

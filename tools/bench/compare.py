@@ -36,6 +36,10 @@ def components(build):
         ("nginx", [f"{p}/nginx.sh"], "nginx, 200-byte JSON file"),
         ("fastify", [f"{p}/fastify.sh"], "Node.js Fastify + Redis cart endpoint"),
         ("http", ["tools/bench/http_bench.sh", "--json", "--build", build], "mercatod over HTTP"),
+        ("loadtest", ["tools/bench/loadtest.sh", "--build", build],
+         "the replaced system's k6 load test at 200 users: Mercato, Fastify + Redis"),
+        ("loadtest_max", ["tools/bench/loadtest.sh", "--search", "--build", build],
+         "largest user count that passes the load test"),
         ("rebuild", [f"{b}/projections_bench", "--json"], "projection rebuilds"),
         ("export", [f"{b}/export_bench", "--json"], "mercato events export"),
         ("actors", [f"{b}/actors_bench", "--json"], "rehydration and memory per cart"),
@@ -141,6 +145,49 @@ def bold(cell):
     return cell if cell == "—" else f"**{cell}**"
 
 
+def loadtest_table(f, quick):
+    """The replaced system's load test (tools/bench/loadtest.sh, docs/loadtest.md)."""
+    def verdict(metric):
+        xs = f.v.get(metric)
+        if not xs:
+            return "—"
+        ok = sum(1 for x in xs if x >= 1)
+        word = "passed" if ok * 2 > len(xs) else "**failed**"
+        return f"{word} ({ok} of {len(xs)} runs passed)" if len(xs) > 1 else word
+
+    def largest(system):
+        best = f.med(f"{system}.loadtest.max_users")
+        if best is None:
+            return "—"
+        fails = f.med(f"{system}.loadtest.first_failing_users")
+        return f"{best:,.0f}" + (f" (fails at {fails:,.0f})" if fails is not None else " (the top of the search)")
+
+    limit = f.med("mercato.loadtest.line_limit")
+    limit_text = "—" if limit is None else ("no line limit" if limit == 0 else f"`actors.max_line_quantity` {limit:,.0f}")
+    md = ["### The replaced system's load test (its k6 script, `tools/bench/loadtest.py`)", ""]
+    md.append("The test the replaced system was accepted with (docs/loadtest.md): users ramp 0 → 100 → 200 → 0 "
+              "over 16 minutes, each looping `GET /api/v1/products`, 1 s, `POST /api/v1/auth/login`, 1 s, "
+              "`POST /api/v1/cart/items`, 2 s, on its own keep-alive connection; it passes when the p95 of all "
+              "requests is under 500 ms and under 1 % fail. Here its stages are scaled by "
+              + ("0.05 (48 s)" if quick else "0.1 (1.6 minutes)") + ", the sleeps are not; a fresh server per run. "
+              f"Mercato: dev profile (its demo data), rate limits off, durable appends, {limit_text}. "
+              "Fastify + Redis: the same routes, catalog and user, `appendfsync always`, Argon2id at 19 MiB / 2 passes "
+              "/ 1 lane. Largest user count: "
+              + ("25, 100, 400, 1,600 users with stages scaled by 0.02, up to the first failure" if quick else
+                 "25, 50, 100, … 1,600 users with stages scaled by 0.03, up to the first failure, then one try "
+                 "halfway (geometric)") + ", one run, a fresh server each.")
+    md.append("")
+    md.append("| system | thresholds at 200 users | p95, all requests (ms) | failed (%) | p95 products / login / cart (ms) | requests | largest user count that passes |")
+    md.append("|---|---|---:|---:|---:|---:|---:|")
+    for label, system in (("**Mercato**", "mercato"), ("Fastify + Redis", "fastify")):
+        m = f"{system}.loadtest.u200"
+        md.append(
+            f"| {label} | {verdict(m + '.pass')} | {f.cell(m + '.p95_ms', 1)} | {f.cell(m + '.failed_pct', 2)} | "
+            f"{f.cell(m + '.products_p95_ms', 1, False)} / {f.cell(m + '.login_p95_ms', 1, False)} / "
+            f"{f.cell(m + '.cart_p95_ms', 1, False)} | {f.cell(m + '.requests', 0, False)} | {largest(system)} |")
+    return md
+
+
 def tables(f, quick, runs):
     md = []
     md.append("### Durable writes: one event per commit, acknowledged after fsync")
@@ -204,6 +251,8 @@ def tables(f, quick, runs):
               f"max {f.cell(m + '.max_ms', 1, False)} ms, errors {f.cell(m + '.errors', 0, False)}. "
               f"mercatod peak RSS over a run: {f.cell('mercato.node.rss_mib', 0, False)} MiB.")
     md.append("")
+    md += loadtest_table(f, quick)
+    md.append("")
     md.append("### Mercato's own figures")
     md.append("")
     md.append("| figure | median (min–max) |")
@@ -229,7 +278,7 @@ def tables(f, quick, runs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="short figures: the whole run in under 5 minutes")
+    ap.add_argument("--quick", action="store_true", help="short figures: the whole run in under 10 minutes")
     ap.add_argument("--runs", type=int, default=3, help="runs per figure (median, min-max); at least 3 for the table")
     ap.add_argument("--build", default="build", help="the build directory")
     ap.add_argument("--out", default=None, help="rewrite the make-bench block of this Markdown file")

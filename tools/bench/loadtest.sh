@@ -19,9 +19,9 @@
 #              mercato.loadtest.line_limit (0 = none). A failed threshold is a result, not an
 #              error: the exit status is 0 unless a server or the runner broke.
 #   --search   make bench's `loadtest_max`: per system, 25, 50, 100, … 1600 users, stages scaled
-#              by 0.03 (--quick: 0.02), up to the first user count that fails its thresholds,
-#              then (not in --quick) one try at the geometric middle between the last pass and
-#              that failure, rounded to 10. Emits <system>.loadtest.max_users (0 when 25 fails)
+#              by 0.03, up to the first user count that fails its thresholds, then one try at
+#              the geometric middle between the last pass and that failure, rounded to 10
+#              (--quick: 25, 100, 400, 1600 users scaled by 0.02, no middle try). Emits <system>.loadtest.max_users (0 when 25 fails)
 #              and .first_failing_users (none when 1600 passes). One run whatever --runs says.
 #   --full     make loadtest: the whole 16-minute test at 200 users; prints each system's JSON
 #              summary on stdout and exits 1 when a system fails its thresholds.
@@ -47,7 +47,10 @@ while [ $# -gt 0 ]; do
     --time-scale) TIME_SCALE="${2:?--time-scale needs a number}"; shift ;;
     --users) USERS="${2:?--users needs a number}"; shift ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 0 ;;
-    *) args+=("$1") ;;
+    --runs) args+=("$1" "${2:?--runs needs a number}"); shift ;;
+    --runs=*|--quick) args+=("$1") ;;
+    *) echo "usage: $0 [--runs N] [--quick] [--build DIR] [--search | --full] [--systems mercato,fastify] [--time-scale F] [--users N]" >&2
+       exit 2 ;;
   esac
   shift
 done
@@ -185,7 +188,9 @@ case "$MODE" in
   search)
     for system in ${SYSTEMS//,/ }; do
       best=0 failing=""
-      for users in 25 50 100 200 400 800 1600; do
+      ladder="25 50 100 200 400 800 1600"
+      [ "$QUICK" = 1 ] && ladder="25 100 400 1600"
+      for users in $ladder; do
         run_test "$system" "$users" "$TIME_SCALE" "$WORK/$system-search-$users.json"
         if passed "$WORK/$system-search-$users.json"; then best=$users; else failing=$users; break; fi
       done
