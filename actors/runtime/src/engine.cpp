@@ -142,9 +142,15 @@ engine::~engine() {
 
 engine_stats engine::stats() const {
   const auto& rt = *impl_->rt;
-  return {rt.live.load(),           rt.spawned.load(),        rt.passivated.load(),
-          rt.snapshots.load(),      rt.snapshots_used.load(), rt.snapshots_unreadable.load(),
-          rt.events_replayed.load()};
+  return {rt.live.load(),
+          rt.spawned.load(),
+          rt.passivated.load(),
+          rt.snapshots.load(),
+          rt.snapshots_used.load(),
+          rt.snapshots_unreadable.load(),
+          rt.events_replayed.load(),
+          rt.command_batches.load(),
+          rt.batched_commands.load()};
 }
 
 payment_provider& engine::provider() {

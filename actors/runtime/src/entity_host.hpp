@@ -1,7 +1,9 @@
 #pragma once
-// The generic entity actor: rebuilds its state off the CAF threads, then handles one
-// command at a time: decide → append (the writer acknowledges asynchronously) → apply →
-// reply. A refusal appends nothing. Snapshots every N events. Retired by its shard's router
+// The generic entity actor: rebuilds its state off the CAF threads, then decides the
+// commands waiting for it one after another against its in-memory state, appends their
+// events (one append request per command, all handed to the writer together so that they
+// share a group commit), and applies and replies to each in order once it is durable. A
+// refusal appends nothing. Snapshots every N events. Retired by its shard's router
 // when idle (shard_router.hpp): it tells the router since when it has been idle through a
 // shared `activity`, without messages or timers of its own.
 #include <spdlog/spdlog.h>
@@ -12,6 +14,15 @@
 
 namespace mercato::actors {
 
+/// One command of the batch an entity has in flight.
+template <class T>
+struct batch_entry {
+  std::shared_ptr<pending_command<T>> pending;
+  domain::decision<typename T::event> decision;  // a refusal, or the events appended
+  bool appends = false;                          // an append request was sent for it
+  std::optional<es::append_result> result;       // its answer, once the writer gave it
+};
+
 template <class T>
 struct host_state {
   typename T::state state{};
@@ -20,15 +31,15 @@ struct host_state {
   std::shared_ptr<activity> act;  // shared with the shard's router
   runtime* rt = nullptr;
   bool loaded = false;
-  bool busy = false;     // an append or an idempotency lookup is in flight
+  bool busy = false;     // a batch of appends or an idempotency lookup is in flight
   bool retired = false;  // the router forgot us: every message for us is already queued; stop once idle
   bool failed = false;   // the stream could not be read: answer everything "unavailable" until retired
   // Vectors, not deques: an empty libstdc++ deque allocates ~600 bytes, and most
   // entities never hold more than one waiting command.
   std::vector<std::shared_ptr<pending_command<T>>> queue;
   std::vector<reply_fn<typename T::state>> queries;
-  std::shared_ptr<pending_command<T>> current;
-  std::vector<typename T::event> current_events;
+  std::vector<batch_entry<T>> batch;  // decided, in order; answered in order
+  std::size_t batch_answered = 0;     // entries of `batch` already answered
   std::uint64_t since_snapshot = 0;
   // checkout driver only
   bool step_in_flight = false;
@@ -172,77 +183,128 @@ void answer_unappended(host<T>* self, runtime* rt, const std::shared_ptr<pending
   if constexpr (std::is_same_v<T, checkout_traits>) after_change(self, rt);
 }
 
-/// Decides the waiting commands one at a time: decide → append (asynchronously) → apply →
-/// reply. Idempotency is checked in one place, the event store: an append carrying a key
-/// the store has seen returns the first result and appends nothing; a keyed command whose
+/// The largest number of commands one entity decides and appends together.
+template <class T>
+std::size_t max_batch(const runtime& rt) {
+  // The checkout saga decides one step at a time: its driver reacts to every change.
+  if constexpr (std::is_same_v<T, checkout_traits>) return 1;
+  return std::max<std::size_t>(1, rt.options.max_batch_commands);
+}
+
+/// Decides the waiting commands and hands their appends to the writer together.
+///
+/// Commands are decided one after another, each against the state the ones before it lead
+/// to (folded ahead with no commit time: no rule looks at commit times), so the outcomes
+/// are those of one-at-a-time processing. Each command that appends is its own append
+/// request, expecting exactly the version the ones before it leave: the writer stages them
+/// in order into the same group commit, and if one of them appends nothing after all (an
+/// idempotent repeat, a failed write) the ones after it fail their version check and are
+/// decided again. Every command is answered in order, after its own events are durable.
+///
+/// Idempotency is checked in one place, the event store: an append carrying a key the
+/// store has seen returns the first result and appends nothing; a keyed command whose
 /// decision appends nothing asks the store (on the work pool) whether the key was seen, so a
-/// repeat of a command that succeeded still answers with the first result.
+/// repeat of a command that succeeded still answers with the first result. Such a command
+/// ends a batch: it is decided once the batch before it is answered.
 template <class T>
 void pump(host<T>* self, runtime* rt) {
   auto& st = self->state;
+  // Orders, payments and checkouts need the state after each event (notifications, the
+  // open-checkouts index); carts, products and users fold ahead only to decide a second
+  // command of the same batch.
+  constexpr bool needs_preview = std::is_same_v<T, order_traits> || std::is_same_v<T, payment_traits> ||
+                                 std::is_same_v<T, checkout_traits>;
+  const std::size_t limit = max_batch<T>(*rt);
   while (st.loaded && !st.busy && !st.queue.empty()) {
-    auto p = std::move(st.queue.front());
-    st.queue.erase(st.queue.begin());
-    if constexpr (std::is_same_v<T, checkout_traits>) {
-      // Every command but the start answers the step in flight.
-      if (!std::holds_alternative<domain::start_checkout>(p->command)) st.step_in_flight = false;
-    }
-    auto decision = decide_for<T>(st.state, p->command, rt->options);
-    if (!decision || decision->empty()) {
-      if (p->meta.idempotency_key.empty()) {
-        answer_unappended(self, rt, p, decision);
+    std::vector<es::append_request> requests;
+    typename T::state ahead{};  // the state after the batch so far, once it differs from st.state
+    bool diverged = false;
+    auto v = st.version.value();
+    while (!st.queue.empty() && st.batch.size() < limit) {
+      auto& next = st.queue.front();
+      if constexpr (std::is_same_v<T, checkout_traits>) {
+        // Every command but the start answers the step in flight.
+        if (!std::holds_alternative<domain::start_checkout>(next->command)) st.step_in_flight = false;
+      }
+      const typename T::state& now = diverged ? ahead : st.state;
+      auto decision = decide_for<T>(now, next->command, rt->options);
+      if (!decision || decision->empty()) {
+        if (!next->meta.idempotency_key.empty()) {
+          if (!st.batch.empty()) break;  // probed once the batch before it is answered
+          auto p = std::move(next);
+          st.queue.erase(st.queue.begin());
+          st.busy = true;
+          caf::actor me = caf::actor_cast<caf::actor>(self);
+          auto d = std::make_shared<domain::decision<typename T::event>>(std::move(decision));
+          auto stream = *st.stream;
+          rt->post([rt, me, p, d, stream] {
+            auto seen = std::make_shared<es::store_result<std::optional<es::append_ok>>>(
+                rt->store.find_idempotent(stream, p->meta.idempotency_key));
+            caf::anon_send(me, probe_msg<T>{p, std::move(seen), d});
+          });
+          return mark_activity(self);
+        }
+        auto p = std::move(next);
+        st.queue.erase(st.queue.begin());
+        if (st.batch.empty())
+          answer_unappended(self, rt, p, decision);  // nothing before it: answer now
+        else
+          st.batch.push_back({std::move(p), std::move(decision), false, std::nullopt});
         continue;
       }
-      st.busy = true;
-      caf::actor me = caf::actor_cast<caf::actor>(self);
-      auto d = std::make_shared<domain::decision<typename T::event>>(std::move(decision));
-      auto stream = *st.stream;
-      rt->post([rt, me, p, d, stream] {
-        auto seen = std::make_shared<es::store_result<std::optional<es::append_ok>>>(
-            rt->store.find_idempotent(stream, p->meta.idempotency_key));
-        caf::anon_send(me, probe_msg<T>{p, std::move(seen), d});
-      });
-      break;
-    }
-    // Build the append: the entity's events, plus the notifications they cause.
-    es::append_request req{*st.stream,
-                           es::expected_version::exactly(st.version),
-                           {},
-                           p->meta.idempotency_key,
-                           p->meta.correlation_id};
-    // Orders, payments and checkouts need the state after each event (notifications, the
-    // open-checkouts index); carts, products and users skip this second fold.
-    constexpr bool needs_preview = std::is_same_v<T, order_traits> || std::is_same_v<T, payment_traits> ||
-                                   std::is_same_v<T, checkout_traits>;
-    typename T::state preview{};
-    if constexpr (needs_preview) preview = st.state;
-    auto v = st.version.value();
-    for (const auto& e : *decision) {
-      req.events.push_back(codec::to_event_data(e, p->meta.idempotency_key));
-      ++v;
-      if constexpr (needs_preview) {
-        preview = apply_for<T>(std::move(preview), e, 0);
-        for (const auto& n : notifications_for<T>(preview, e, {st.stream->str(), v})) {
-          req.events.push_back(codec::to_event_data(domain::any_event{n}, p->meta.idempotency_key));
-          ++v;
+      auto p = std::move(next);
+      st.queue.erase(st.queue.begin());
+      // Build the append: the entity's events, plus the notifications they cause.
+      es::append_request req{*st.stream,
+                             es::expected_version::exactly(es::stream_version{v}),
+                             {},
+                             p->meta.idempotency_key,
+                             p->meta.correlation_id};
+      bool existed = false;  // the checkout existed before this command
+      if constexpr (std::is_same_v<T, checkout_traits>) existed = domain::exists(now);
+      const bool fold_ahead = needs_preview || (!st.queue.empty() && st.batch.size() + 1 < limit);
+      if (fold_ahead && !diverged) {
+        ahead = st.state;
+        diverged = true;
+      }
+      for (const auto& e : *decision) {
+        req.events.push_back(codec::to_event_data(e, p->meta.idempotency_key));
+        ++v;
+        if (!fold_ahead) continue;
+        ahead = apply_for<T>(std::move(ahead), e, 0);
+        if constexpr (needs_preview) {
+          for (const auto& n : notifications_for<T>(ahead, e, {st.stream->str(), v})) {
+            req.events.push_back(codec::to_event_data(domain::any_event{n}, p->meta.idempotency_key));
+            ++v;
+          }
         }
       }
+      if constexpr (std::is_same_v<T, checkout_traits>) {
+        // The index of open checkouts changes in the same batch as the saga's events.
+        const std::string key = "runtime/open-checkouts/" + st.stream->str();
+        if (!existed) req.index_updates.push_back({key, std::string("1")});
+        if (ahead.step == domain::checkout_step::completed) req.index_updates.push_back({key, std::nullopt});
+      }
+      st.batch.push_back({std::move(p), std::move(decision), true, std::nullopt});
+      requests.push_back(std::move(req));
     }
-    if constexpr (std::is_same_v<T, checkout_traits>) {
-      // The index of open checkouts changes in the same batch as the saga's events.
-      const std::string key = "runtime/open-checkouts/" + st.stream->str();
-      if (!domain::exists(st.state)) req.index_updates.push_back({key, std::string("1")});
-      if (preview.step == domain::checkout_step::completed) req.index_updates.push_back({key, std::nullopt});
-    }
+    if (st.batch.empty()) continue;  // everything decided so far was answered at once
     st.busy = true;
-    st.current = std::move(p);
-    st.current_events = std::move(*decision);
+    if (requests.size() > 1) {
+      ++rt->command_batches;
+      rt->batched_commands += requests.size();
+    }
     caf::actor me = caf::actor_cast<caf::actor>(self);
-    ++rt->in_flight;
-    rt->store.append_async(std::move(req), [rt, me](es::append_result r) {
-      caf::anon_send(me, append_done_msg{std::make_shared<es::append_result>(std::move(r))});
-      --rt->in_flight;
-    });
+    std::size_t index = 0;
+    for (auto& req : requests) {
+      while (!st.batch[index].appends) ++index;
+      ++rt->in_flight;
+      rt->store.append_async(std::move(req), [rt, me, index](es::append_result r) {
+        caf::anon_send(me, append_done_msg{index, std::make_shared<es::append_result>(std::move(r))});
+        --rt->in_flight;
+      });
+      ++index;
+    }
   }
   if (st.loaded && !st.busy) {
     auto queries = std::move(st.queries);
@@ -273,34 +335,80 @@ void on_probed(host<T>* self, runtime* rt, probe_msg<T>& m) {
   pump(self, rt);
 }
 
+/// One append of the batch was answered. Entries are answered strictly in order, each once
+/// the ones before it are; the batch ends when all are.
+///
+/// Once an entry did not append what it was decided to (an idempotent repeat, a failed
+/// write, another writer on the stream), the entries after it were decided against a state
+/// that never came to be: those that appended nothing go back to the front of the queue to
+/// be decided again, and if the stream moved under us the state is rebuilt first.
 template <class T>
-void on_appended(host<T>* self, runtime* rt, es::append_result& r) {
+void on_appended(host<T>* self, runtime* rt, append_done_msg& m) {
   auto& st = self->state;
+  if (m.index >= st.batch.size() || st.batch[m.index].result) return;  // cannot happen; be safe
+  st.batch[m.index].result = std::move(*m.result);
+  for (; st.batch_answered < st.batch.size(); ++st.batch_answered)
+    if (st.batch[st.batch_answered].appends && !st.batch[st.batch_answered].result) return;
+
+  auto batch = std::move(st.batch);
+  st.batch.clear();
+  st.batch_answered = 0;
   st.busy = false;
-  auto p = std::move(st.current);
-  auto events = std::move(st.current_events);
-  if (!r) {
-    if (r.error().code == es::append_errc::wrong_expected_version) {
-      // Another instance wrote this stream (a retired actor still finishing its last commands
-      // while this one started): reload and retry.
-      st.queue.insert(st.queue.begin(), std::move(p));
-      st.loaded = false;
-      mark_activity(self);
-      start_load(self, rt);
-      return;
+  bool broken = false, reload = false;
+  std::vector<std::shared_ptr<pending_command<T>>> again;
+  for (auto& entry : batch) {
+    if (!entry.appends) {
+      if (broken)
+        again.push_back(std::move(entry.pending));  // decided against a state that never came to be
+      else
+        answer_unappended(self, rt, entry.pending, entry.decision);
+      continue;
     }
-    reply_to<T>(p, fail(unavailable(r.error().message)));
-  } else if (r->replayed) {
-    // The store had this idempotency key: nothing was appended, the state is unchanged.
-    reply_to<T>(p, state_reply(self, r->positions, true));
-  } else {
-    for (const auto& e : events) st.state = apply_for<T>(std::move(st.state), e, r->timestamp_ns);
-    st.version = r->last;
-    st.since_snapshot += r->positions.size();
-    publish(self, rt);
-    reply_to<T>(p, state_reply(self, r->positions));
-    if (st.since_snapshot >= rt->options.snapshot_every) snapshot(self, rt);
+    auto& r = *entry.result;
+    if (broken && !(r && !r->replayed)) {
+      // Decided against a state that never came to be; its answer (even an idempotent
+      // repeat's, which the store checks before the version) would not be the one of
+      // one-at-a-time processing: decide it again.
+      again.push_back(std::move(entry.pending));
+      reload = reload || (!r && r.error().code == es::append_errc::wrong_expected_version &&
+                          r.error().actual != st.version);
+      continue;
+    }
+    if (!r) {
+      broken = true;
+      if (r.error().code == es::append_errc::wrong_expected_version) {
+        // Decided against a state that never came to be (an entry before it appended
+        // nothing), or another instance wrote this stream (a retired actor still finishing
+        // its last commands while this one started): decide it again.
+        again.push_back(std::move(entry.pending));
+        reload = reload || r.error().actual != st.version;
+      } else {
+        reply_to<T>(entry.pending, fail(unavailable(r.error().message)));
+      }
+    } else if (r->replayed) {
+      // The store had this idempotency key: nothing was appended, the state is unchanged.
+      broken = true;
+      reply_to<T>(entry.pending, state_reply(self, r->positions, true));
+    } else {
+      // Durable. Normally in sequence; after a break only another writer can have made room
+      // for it, so the state is rebuilt from the log before anything else is decided.
+      reload = reload || broken;
+      for (const auto& e : *entry.decision) st.state = apply_for<T>(std::move(st.state), e, r->timestamp_ns);
+      st.version = r->last;
+      st.since_snapshot += r->positions.size();
+      reply_to<T>(entry.pending, state_reply(self, r->positions));
+    }
   }
+  publish(self, rt);
+  if (!again.empty())
+    st.queue.insert(st.queue.begin(), std::make_move_iterator(again.begin()),
+                    std::make_move_iterator(again.end()));
+  if (reload) {
+    st.loaded = false;
+    mark_activity(self);
+    return start_load(self, rt);
+  }
+  if (st.since_snapshot >= rt->options.snapshot_every) snapshot(self, rt);
   if constexpr (std::is_same_v<T, checkout_traits>) after_change(self, rt);
   pump(self, rt);
 }
@@ -356,7 +464,7 @@ caf::behavior entity_actor(host<T>* self, runtime* rt, std::string stream, std::
         if constexpr (std::is_same_v<T, checkout_traits>) after_change(self, rt);
         pump(self, rt);
       },
-      [=](append_done_msg& m) { on_appended(self, rt, *m.result); },
+      [=](append_done_msg& m) { on_appended(self, rt, m); },
       [=](probe_msg<T>& m) { on_probed(self, rt, m); },
       [=](watch_msg& w) {
         if constexpr (std::is_same_v<T, checkout_traits>) {

@@ -47,7 +47,9 @@ template <class T>
 struct loaded_msg {
   std::shared_ptr<result<std::pair<typename T::state, es::stream_version>, std::string>> loaded;
 };
+/// The writer's answer to one append of an entity's batch (`index`: its place in the batch).
 struct append_done_msg {
+  std::size_t index = 0;
   std::shared_ptr<es::append_result> result;
 };
 /// Asks to be told when a checkout has completed.
@@ -101,6 +103,7 @@ struct runtime {
   std::atomic<std::int64_t> in_flight{0};  // appends and pool jobs that will message an actor
   std::atomic<std::uint64_t> live{0}, spawned{0}, passivated{0}, snapshots{0};
   std::atomic<std::uint64_t> snapshots_used{0}, snapshots_unreadable{0}, events_replayed{0};
+  std::atomic<std::uint64_t> command_batches{0}, batched_commands{0};
 
   runtime(es::event_store& s, engine_options o)
       : store(s), options(std::move(o)), pool(options.loader_threads) {

@@ -37,6 +37,9 @@ struct engine_options {
   std::uint32_t snapshot_every = 100;  ///< events between snapshots of one entity
   unsigned scheduler_threads = 2;
   unsigned loader_threads = 2;  ///< rehydration reads, snapshots, password hashing
+  /// Commands one entity decides and appends together when several are waiting (1: one at
+  /// a time). Outcomes are those of one-at-a-time processing either way.
+  std::uint32_t max_batch_commands = 64;
   domain::cart_config cart;
   domain::pwhash_limits password;              ///< Argon2id cost
   std::shared_ptr<payment_provider> provider;  ///< default: simulated_provider
@@ -86,6 +89,8 @@ struct engine_stats {
   std::uint64_t snapshots_used = 0;        ///< rebuilds that started from a snapshot
   std::uint64_t snapshots_unreadable = 0;  ///< snapshots that could not be read (logged; stream replayed)
   std::uint64_t events_replayed = 0;       ///< events folded while rebuilding entities
+  std::uint64_t command_batches = 0;       ///< appends of several commands of one entity at once
+  std::uint64_t batched_commands = 0;      ///< commands appended in those batches
 };
 
 class engine {
