@@ -58,20 +58,25 @@ TEST_CASE("health, readiness, /openapi.json, request ids and access log lines") 
       api.call("GET", "/api/v1/products/prod-001", {}, {}, {{"X-Request-Id", "bad id with spaces"}});
   CHECK(generated.header("x-request-id").size() == 32);
 
-  // The access log: one JSON line per request with route, status, duration and request id.
-  bool found = false;
-  std::istringstream lines(node.proc.output());
-  std::string line;
-  while (std::getline(lines, line)) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (!j.is_object() || j.value("request_id", "") != "ops-check-1") continue;
-    found = true;
-    CHECK(j["route"] == "/api/v1/products/{id}");
-    CHECK(j["status"] == 200);
-    CHECK(j["method"] == "GET");
-    CHECK(j["duration_ms"].is_number());
-  }
-  CHECK(found);
+  // The access log: one JSON line per request with route, status, duration and request id,
+  // written by the log's own thread shortly after the answer.
+  nlohmann::json entry;
+  REQUIRE(wait_until([&] {
+    std::istringstream lines(node.proc.output());
+    std::string line;
+    while (std::getline(lines, line)) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (j.is_object() && j.value("request_id", "") == "ops-check-1") {
+        entry = std::move(j);
+        return true;
+      }
+    }
+    return false;
+  }));
+  CHECK(entry["route"] == "/api/v1/products/{id}");
+  CHECK(entry["status"] == 200);
+  CHECK(entry["method"] == "GET");
+  CHECK(entry["duration_ms"].is_number());
 }
 
 TEST_CASE("/metrics passes promtool check metrics and counts requests by route template") {

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include <spdlog/async.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
@@ -68,9 +69,17 @@ void setup_logging(config::log_level level, config::log_format format) {
   }
   logger->set_level(to_spdlog(level));
   logger->flush_on(spdlog::level::info);
-  // One JSON line per HTTP request, same sink and format.
-  auto access = logger->clone("access");
+  // One JSON line per HTTP request, same sink and format, written by a thread of its own:
+  // formatting and the write(2) of each line stay off the thread that answered the request
+  // (often an actor's). The queue blocks when full rather than drop lines; the registry
+  // drains it when the process exits normally.
   spdlog::drop("access");
+  spdlog::init_thread_pool(8192, 1);
+  auto access =
+      std::make_shared<spdlog::async_logger>("access", logger->sinks().begin(), logger->sinks().end(),
+                                             spdlog::thread_pool(), spdlog::async_overflow_policy::block);
+  access->set_level(logger->level());
+  access->flush_on(spdlog::level::info);
   spdlog::register_logger(access);
   spdlog::set_default_logger(std::move(logger));
 }
