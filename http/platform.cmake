@@ -23,6 +23,7 @@ add_library(mercato_http_core STATIC
   src/metrics.cpp
   src/process_metrics.cpp
   src/webhook_sig.cpp
+  src/credential_cache.cpp
   src/openapi.cpp
   ${MERCATO_OPENAPI_CPP})
 target_include_directories(mercato_http_core PUBLIC ${CMAKE_CURRENT_SOURCE_DIR}/include)

@@ -22,6 +22,7 @@
 #include <mercato/http/webhook_sig.hpp>
 
 #include "exchange.hpp"
+#include "password_checks.hpp"
 #include "router.hpp"
 #include "workers.hpp"
 
@@ -37,6 +38,7 @@ struct api_context {
         cors(options.cors),
         webhooks(options.payment_webhook_secret),
         http_figures(metrics),
+        passwords(options),
         workers(options.worker_threads) {}
   api_dependencies deps;
   api_options options;
@@ -48,6 +50,7 @@ struct api_context {
   registry metrics;
   http_metrics http_figures;
   stream_threads streams{16};  ///< live event feeds
+  password_checks passwords;   ///< login: bounded Argon2id pool, cache of recent successes
   worker_pool workers;         // last: its threads stop first
 };
 

@@ -84,9 +84,7 @@ rate_limit_options rate_limit_options_from(const config::node_config& config) {
 }
 
 std::int64_t rate_limiter::steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
+  return mercato::steady_now_ns();
 }
 
 rate_limiter::rate_limiter(rate_limit_options options, clock_fn now) : impl_(std::make_unique<impl>()) {

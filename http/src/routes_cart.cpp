@@ -14,15 +14,19 @@ namespace mercato::http::detail {
 
 namespace {
 
+// Quantities are bounded here only by what a line can hold (a UInt32); the configured
+// per-line limit (actors.max_line_quantity) is the cart's rule: 422 quantity-out-of-range.
+constexpr std::int64_t max_quantity = domain::max_cart_units;
+
 const body_schema& add_schema(const api_context&) {
   static const auto schema = body_schema{}
                                  .string("productId", {.format = text_format::identifier})
-                                 .integer("quantity", {.min = 1, .max = 10000});
+                                 .integer("quantity", {.min = 1, .max = max_quantity});
   return schema;
 }
 
 const body_schema& quantity_schema() {
-  static const auto schema = body_schema{}.integer("quantity", {.min = 1, .max = 10000});
+  static const auto schema = body_schema{}.integer("quantity", {.min = 1, .max = max_quantity});
   return schema;
 }
 

@@ -414,6 +414,11 @@ result<std::unique_ptr<server>, std::string> server::start(const server_options&
                                                            api_dependencies deps, api_options api) {
   auto im = std::make_unique<impl>(deps, std::move(api), options);
   add_all_routes(im->routes, im->ctx);
+  try {
+    im->ctx.passwords.start();
+  } catch (const std::exception& e) {
+    return fail(std::string("cannot check passwords: ") + e.what());
+  }
   im->start_timer();
   try {
     Address address(options.host, Port(options.port));

@@ -265,8 +265,11 @@ TEST_CASE("payment webhook: only a fresh, correctly signed body is accepted") {
 
 TEST_CASE("an entity that does not answer in time gets 503 with Retry-After, exactly once") {
   temp_dir dir;
-  // Registration hashes with Argon2id (tens of milliseconds): far beyond a 10 ms timeout.
-  node_process node(dir / "data", dir / "node.log", {}, api_env({{"MERCATO_HTTP_REQUEST_TIMEOUT_MS", "10"}}));
+  // Registration hashes with Argon2id, here made to take 64 passes over 19 MiB (hundreds of
+  // milliseconds): far beyond a 10 ms timeout.
+  node_process node(
+      dir / "data", dir / "node.log", {},
+      api_env({{"MERCATO_HTTP_REQUEST_TIMEOUT_MS", "10"}, {"MERCATO_AUTH_ARGON2_PASSES", "64"}}));
   wait_caught_up(node.port);
   api_client api(node.port);
   const auto head = api.log_head();

@@ -173,6 +173,16 @@ inline void wait_caught_up(std::uint16_t port) {
   if (!caught_up) throw std::runtime_error("the node's projections did not catch up:\n" + last);
 }
 
+/// One sample of the node's /metrics: `name_and_labels` as printed (`http_requests_in_flight`,
+/// `mercato_auth_password_checks_total{outcome="shed"}`). Throws when absent.
+inline double metric_value(std::uint16_t port, const std::string& name_and_labels) {
+  api_client ops(port);
+  const auto body = "\n" + ops.get("/metrics").raw.body;
+  const auto at = body.find("\n" + name_and_labels + " ");
+  if (at == std::string::npos) throw std::runtime_error("no " + name_and_labels + " in /metrics");
+  return std::stod(body.substr(at + name_and_labels.size() + 2));
+}
+
 /// "?consistentWith=<token>" for a command's answer.
 inline std::string consistent_with(const api_result& r) {
   auto t = r.header("x-consistency-token");

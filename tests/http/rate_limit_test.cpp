@@ -9,19 +9,13 @@
 
 #include <mercato/config/config.hpp>
 
+#include "manual_clock.hpp"
+
 namespace h = mercato::http;
+using mercato::test::manual_clock;
 using namespace std::chrono_literals;
 
 namespace {
-
-/// A manual monotonic clock shared with the limiter.
-struct manual_clock {
-  std::shared_ptr<std::atomic<std::int64_t>> ns = std::make_shared<std::atomic<std::int64_t>>(1'000'000'000);
-  mercato::clock_fn fn() const {
-    return [n = ns] { return n->load(); };
-  }
-  void advance(std::chrono::nanoseconds d) const { ns->fetch_add(d.count()); }
-};
 
 h::rate_limit_options opts(std::uint32_t general, std::uint32_t auth = 10) {
   h::rate_limit_options o;

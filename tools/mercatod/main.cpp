@@ -46,6 +46,12 @@ es::store_options store_options_from(const config::node_config& c) {
   return o;
 }
 
+/// The Argon2id cost of new hashes: the engine hashes registrations with it, login re-hashes
+/// stored hashes made with other parameters.
+domain::pwhash_limits password_limits_from(const config::node_config& c) {
+  return {c.auth.argon2.passes, std::size_t{c.auth.argon2.memory_kib} * 1024U, c.auth.argon2.lanes};
+}
+
 projections::deliverer_options outbox_options_from(const config::node_config& c) {
   projections::deliverer_options o;
   o.webhook_urls = c.notifications.webhook_urls;
@@ -81,6 +87,7 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
   eo.passivate_after = cfg.actors.passivate_after_seconds;
   eo.snapshot_every = cfg.actors.snapshot_every;
   eo.cart.max_line_quantity = cfg.actors.max_line_quantity;
+  eo.password = password_limits_from(cfg);
   auto engine = actors::engine::start(**store, eo);
   if (!engine) {
     spdlog::error("cannot start the actor runtime: {}", engine.error());
@@ -143,6 +150,10 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
   api.cors = http::cors_options_from(cfg);
   api.payment_webhook_secret = cfg.payments.webhook_secret;
   api.backup_dir = cfg.storage.backup_dir;
+  api.password = password_limits_from(cfg);
+  api.verify_threads = cfg.auth.verify.threads;
+  api.verify_queue_length = cfg.auth.verify.queue_length;
+  api.credential_cache = http::credential_cache_options_from(cfg);
   auto server = http::server::start(ho, {store->get(), engine->get(), host->get()}, std::move(api));
   if (!server) {
     spdlog::error("{}", server.error());

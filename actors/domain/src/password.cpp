@@ -11,7 +11,7 @@ namespace {
 
 // OWASP's recommended minimum for Argon2id (Password Storage Cheat Sheet): m = 19 MiB,
 // t = 2, p = 1. libsodium's INTERACTIVE limits (64 MiB, 2 passes), the former default, cost
-// about three times as much CPU per login.
+// about five times as much CPU per check (docs/library-notes.md).
 static_assert(pwhash_limits{}.ops == 2);
 static_assert(pwhash_limits{}.mem_bytes == 19456U * 1024U);
 static_assert(pwhash_limits{}.lanes == 1);

@@ -15,4 +15,12 @@ inline std::int64_t system_now_ns() {
       .count();
 }
 
+/// A monotonic clock in nanoseconds (std::chrono::steady_clock), for durations and expiry
+/// that must not jump with the wall clock.
+inline std::int64_t steady_now_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace mercato

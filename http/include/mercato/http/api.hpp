@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include <mercato/domain/password.hpp>
 #include <mercato/http/cors.hpp>
+#include <mercato/http/credential_cache.hpp>
 #include <mercato/http/jwt.hpp>
 #include <mercato/http/rate_limit.hpp>
 
@@ -38,8 +40,19 @@ struct api_options {
   std::chrono::milliseconds consistency_wait{2000};
   /// SIGTERM: how long in-flight requests may take to finish before the node stops.
   std::chrono::milliseconds drain_timeout{15000};
-  /// Threads for blocking work off the HTTP threads (password checks, bounded waits).
+  /// Threads for blocking work off the HTTP threads (bounded waits, log reads).
   unsigned worker_threads = 2;
+  /// Argon2id cost of the hashes login re-hashes to (auth.argon2.*; the engine hashes new
+  /// passwords with the same). A stored hash with other parameters is re-hashed at its
+  /// user's next successful login.
+  domain::pwhash_limits password;
+  /// Threads checking passwords at login (auth.verify.threads); 0: one per core.
+  unsigned verify_threads = 0;
+  /// Checks waiting for a thread at most (auth.verify.queue_length); 0: what
+  /// request_timeout allows at the measured cost of a check. Beyond: 503 + Retry-After.
+  std::size_t verify_queue_length = 0;
+  /// Recent successful logins (auth.cache.*; docs/security.md).
+  credential_cache_options credential_cache;
   jwt_settings jwt;
   rate_limit_options rate_limit;
   cors_options cors;
