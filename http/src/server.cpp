@@ -19,6 +19,7 @@
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
 
+#include <mercato/codec/json.hpp>
 #include <mercato/common/ids.hpp>
 #include <mercato/http/cors.hpp>
 #include <mercato/http/jwt.hpp>
@@ -205,20 +206,32 @@ struct server::impl {
     in_flight.fetch_sub(1);
   }
 
+  /// One JSON object per request, written directly (no JSON DOM: this runs for every
+  /// request). What the client sent (method, path) is escaped byte by byte, so the line is
+  /// valid JSON whatever the bytes.
   void log_access(const exchange& ex) {
     const auto us =
         std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - ex.started())
             .count();
-    nlohmann::json line{{"event", "http_request"},
-                        {"request_id", ex.request_id()},
-                        {"method", ex.req().method},
-                        {"route", ex.route},
-                        {"path", ex.req().path},
-                        {"status", ex.status()},
-                        {"duration_ms", static_cast<double>(us) / 1000.0},
-                        {"client", ex.req().client_address}};
-    if (ex.who) line["user_id"] = ex.who->user_id;
-    access_log->info(line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+    std::string line;
+    line.reserve(256);
+    line += R"({"event":"http_request","request_id":)";
+    codec::append_json_bytes(line, ex.request_id());
+    line += R"(,"method":)";
+    codec::append_json_bytes(line, ex.req().method);
+    line += R"(,"route":)";
+    codec::append_json_bytes(line, ex.route);
+    line += R"(,"path":)";
+    codec::append_json_bytes(line, ex.req().path);
+    fmt::format_to(std::back_inserter(line), R"(,"status":{},"duration_ms":{:.3f},"client":)", ex.status(),
+                   static_cast<double>(us) / 1000.0);
+    codec::append_json_bytes(line, ex.req().client_address);
+    if (ex.who) {
+      line += R"(,"user_id":)";
+      codec::append_json_bytes(line, ex.who->user_id);
+    }
+    line += '}';
+    access_log->info(line);
   }
 
   static bool operations_path(std::string_view path) {
