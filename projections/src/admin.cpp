@@ -80,8 +80,8 @@ currency_figures& money_of(day_figures& d, std::string_view currency) {
   return *it;
 }
 
-void apply_product(batch_writer& out, const es::recorded_event& event) {
-  const auto decoded = decode(event, model);
+void apply_product(batch_writer& out, const log_event& event) {
+  const auto& decoded = event.decoded(model);
   const std::string key = std::string(product_key) + event.stream.substr(product_stream_prefix.size());
   const auto before = load_value(out, key, model, decode_figures);
   std::optional<catalog_product> p;
@@ -114,8 +114,8 @@ bool is_day_event(std::string_view type) {
          type == domain::payment_refunded::type_name;
 }
 
-void apply_day(batch_writer& out, const es::recorded_event& event) {
-  const auto decoded = decode(event, model);
+void apply_day(batch_writer& out, const log_event& event) {
+  const auto& decoded = event.decoded(model);
   const auto date = utc_date(event.timestamp_ns);
   const std::string key = std::string(day_key) + date;
   auto stored = load_value(out, key, model, decode_day);
@@ -175,7 +175,11 @@ std::string utc_date(std::int64_t ns) {
   return codec::format_timestamp(ns).substr(0, 10);
 }
 
-void admin_projection::apply(batch_writer& out, const es::recorded_event& event) {
+bool admin_projection::wants_decoded(const es::recorded_event& event) const {
+  return event.stream.starts_with(product_stream_prefix) || is_day_event(event.type);
+}
+
+void admin_projection::apply(batch_writer& out, const log_event& event) {
   if (event.stream.starts_with(product_stream_prefix))
     apply_product(out, event);
   else if (is_day_event(event.type))

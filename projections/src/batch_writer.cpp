@@ -1,4 +1,4 @@
-// Projection key naming and the per-batch write overlay.
+// Projection key naming, the per-batch write overlay, and events decoded once.
 #include <stdexcept>
 
 #include <mercato/projections/projection.hpp>
@@ -15,6 +15,20 @@ std::string checkpoint_name(std::string_view name, std::uint32_t version, es::sh
 
 std::string checkpoint_key(std::string_view prefix, es::shard_id shard) {
   return std::string(prefix) + "shard/" + std::to_string(shard.value());
+}
+
+bool log_event::decode() const {
+  if (form_) return false;
+  form_.emplace(decoder_ && *decoder_ ? (*decoder_)(*this) : codec::decode_event(*this));
+  return true;
+}
+
+const domain::any_event& log_event::decoded(std::string_view model) const {
+  decode();
+  if (!*form_)
+    throw projection_error(std::string(model) + ": " + stream + " v" + std::to_string(version.value()) +
+                           ": " + form_->error().message);
+  return **form_;
 }
 
 batch_writer::batch_writer(const es::event_store& store, std::string prefix)

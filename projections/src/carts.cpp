@@ -60,9 +60,13 @@ std::optional<cart_view> decode_cart(std::string_view bytes) {
   return view_of(r->first, r->second);
 }
 
-void carts_projection::apply(batch_writer& out, const es::recorded_event& event) {
-  if (!event.stream.starts_with(cart_stream_prefix)) return;
-  auto cart_event = domain::as_entity_event<domain::cart_event>(decode(event, model));
+bool carts_projection::wants_decoded(const es::recorded_event& event) const {
+  return event.stream.starts_with(cart_stream_prefix);
+}
+
+void carts_projection::apply(batch_writer& out, const log_event& event) {
+  if (!wants_decoded(event)) return;
+  auto cart_event = domain::as_entity_event<domain::cart_event>(event.decoded(model));
   if (!cart_event) return;
   const std::string key = std::string(cart_key) + event.stream.substr(cart_stream_prefix.size());
   auto stored = load_value(out, key, model, decode_record);

@@ -210,9 +210,13 @@ std::optional<catalog_product> decode_product(std::string_view bytes) {
   return p;
 }
 
-void catalog_projection::apply(batch_writer& out, const es::recorded_event& event) {
-  if (!event.stream.starts_with(product_stream_prefix)) return;
-  const auto decoded = decode(event, model);
+bool catalog_projection::wants_decoded(const es::recorded_event& event) const {
+  return event.stream.starts_with(product_stream_prefix);
+}
+
+void catalog_projection::apply(batch_writer& out, const log_event& event) {
+  if (!wants_decoded(event)) return;
+  const auto& decoded = event.decoded(model);
   const std::string key = std::string(product_key) + event.stream.substr(product_stream_prefix.size());
 
   // A product is created once: its first event needs no read.

@@ -1,6 +1,4 @@
 // Private helpers shared by the read models.
-#include <mercato/codec/codec.hpp>
-
 #include "common.hpp"
 
 namespace mercato::projections {
@@ -99,14 +97,6 @@ std::string prefix_end_of(std::string_view prefix) {
     end.pop_back();
   }
   return end;
-}
-
-domain::any_event decode(const es::recorded_event& event, std::string_view model) {
-  auto decoded = codec::decode_event(event);
-  if (!decoded)
-    throw projection_error(std::string(model) + ": " + event.stream + " v" +
-                           std::to_string(event.version.value()) + ": " + decoded.error().message);
-  return std::move(*decoded);
 }
 
 void bad_value(std::string_view model, std::string_view key) {

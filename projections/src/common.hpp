@@ -1,6 +1,6 @@
 #pragma once
 // Private helpers shared by the read models: a compact binary value encoding, order-
-// preserving key parts, event decoding and paged key scans.
+// preserving key parts and paged key scans.
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -71,10 +71,6 @@ std::string lower_ascii(std::string_view s);
 /// The least key greater than every key starting with `prefix` ("" = no bound when the
 /// prefix is all 0xff).
 std::string prefix_end_of(std::string_view prefix);
-
-/// The event's domain form (codec::decode_event). Throws projection_error naming `model`
-/// when undecodable.
-domain::any_event decode(const es::recorded_event& event, std::string_view model);
 
 /// Throws projection_error "<model>: undecodable read-model value at <key>".
 [[noreturn]] void bad_value(std::string_view model, std::string_view key);

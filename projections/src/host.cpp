@@ -1,5 +1,5 @@
-// The projection host: generation keyspaces, rebuilds, the atomic swap, lag, and the
-// offline fold (host.hpp; docs/decisions on generations and swap).
+// The projection host: generation keyspaces, the shared runner and the catch-up runners
+// that join it, rebuilds, the atomic swap, lag (host.hpp; docs/decisions 0006 and 0010).
 #include <algorithm>
 #include <charconv>
 #include <condition_variable>
@@ -8,8 +8,6 @@
 #include <thread>
 
 #include <mercato/projections/host.hpp>
-
-#include "fold.hpp"
 
 namespace mercato::projections {
 
@@ -58,10 +56,9 @@ void delete_keyspace(es::aux_batch& batch, const es::event_store& store, const s
     batch.delete_checkpoint(checkpoint_key(prefix, es::shard_id{s}));
 }
 
-std::vector<es::position> heads_of(const es::event_store& store) {
-  std::vector<es::position> v;
-  for (std::uint32_t s = 0; s < store.info().shard_count; ++s)
-    v.push_back(es::position{es::shard_id{s}, store.shard_head(es::shard_id{s})});
+std::vector<es::shard_seq> heads_of(const es::event_store& store) {
+  std::vector<es::shard_seq> v;
+  for (std::uint32_t s = 0; s < store.info().shard_count; ++s) v.push_back(store.shard_head(es::shard_id{s}));
   return v;
 }
 
@@ -69,6 +66,10 @@ std::vector<es::position> positions_of(const std::vector<es::shard_seq>& cps) {
   std::vector<es::position> v;
   for (std::uint32_t s = 0; s < cps.size(); ++s) v.push_back(es::position{es::shard_id{s}, cps[s]});
   return v;
+}
+
+bool covers(const std::vector<es::shard_seq>& ahead, const std::vector<es::shard_seq>& behind) {
+  return events_behind(ahead, behind) == 0;
 }
 
 }  // namespace
@@ -105,10 +106,12 @@ struct host::impl {
     // Everything below is guarded by impl::mutex.
     keyspace serving;
     std::string serving_prefix;
-    std::shared_ptr<projection_runner> live;        // null: the serving keyspace is frozen
+    std::shared_ptr<feed> live;                     // null: the serving keyspace is frozen
+    std::shared_ptr<projection_runner> live_alone;  // live's own runner; null: the shared one feeds it
     std::vector<es::shard_seq> frozen_checkpoints;  // of the serving keyspace when frozen
     std::optional<keyspace> building;
-    std::shared_ptr<projection_runner> build;
+    std::shared_ptr<feed> build;
+    std::shared_ptr<projection_runner> build_alone;  // build's own runner; null: the shared one feeds it
     std::optional<keyspace> retiring;
     steady_clock::time_point retire_at{};
     std::optional<std::string> error;  // host-level failure (swap, retire, restart)
@@ -119,10 +122,12 @@ struct host::impl {
   es::event_store& store;
   host_options options;
   std::vector<std::unique_ptr<slot>> slots;
+  std::unique_ptr<projection_runner> shared;  // set once at start; feeds added and removed
 
   mutable std::mutex mutex;
-  mutable std::condition_variable changed;  // live runner swapped, or stopping
+  mutable std::condition_variable changed;  // serving feed swapped, feed dropped, or stopping
   bool stopping = false;
+  std::vector<std::shared_ptr<feed>> dropped;  // by the shared runner (apply threw); guarded by mutex
   std::thread supervisor;
 
   impl(es::event_store& s, host_options o) : store(s), options(std::move(o)) {}
@@ -141,24 +146,22 @@ struct host::impl {
     return o;
   }
 
-  es::store_result<std::shared_ptr<projection_runner>> run(slot& s, const std::string& prefix,
-                                                           runner_options o) {
-    auto r = projection_runner::start(store, s.proj, prefix, std::move(o));
-    if (!r) return fail(r.error());
-    return std::shared_ptr<projection_runner>(std::move(*r));
+  std::shared_ptr<projection_runner> alone(std::shared_ptr<feed> f, runner_options o) const {
+    return projection_runner::start(store, {std::move(f)}, std::move(o));
   }
 
-  // Writes the building record of a new generation and starts its runner. Needs mutex
-  // (or the host not yet shared).
+  // Writes the building record of a new generation and starts its catch-up runner. Needs
+  // mutex (or the host not yet shared).
   es::store_result<ok_t> begin_build(slot& s) {
     const keyspace ks{s.proj->version(), s.next_generation++};
     es::aux_batch b;
     b.put_checkpoint(record_key(s.name, building_record), encode_keyspace(ks));
     if (auto c = store.commit(std::move(b)); !c) return fail(c.error());
-    auto r = run(s, keyspace_prefix(s.name, ks), build_options());
-    if (!r) return fail(r.error());
+    auto f = feed::open(store, s.proj, keyspace_prefix(s.name, ks));
+    if (!f) return fail(f.error());
     s.building = ks;
-    s.build = std::move(*r);
+    s.build = std::move(*f);
+    s.build_alone = alone(s.build, build_options());
     return ok;
   }
 
@@ -170,7 +173,8 @@ struct host::impl {
     return store.commit(std::move(b));
   }
 
-  // Brings one projection's generations to a running state (host start).
+  // Brings one projection's generations to a state where they can run (host start): the
+  // serving feed (not yet fed: start() decides by which runner) and a resumed build.
   es::store_result<ok_t> open_slot(slot& s) {
     const auto version = s.proj->version();
     auto active = load_record(store, s.name, active_record);
@@ -201,23 +205,90 @@ struct host::impl {
     s.serving = **active;
     s.serving_prefix = keyspace_prefix(s.name, s.serving);
     if (s.serving.version == version) {
-      auto r = run(s, s.serving_prefix, options.runner);
-      if (!r) return fail(r.error());
-      s.live = std::move(*r);
+      auto f = feed::open(store, s.proj, s.serving_prefix);
+      if (!f) return fail(f.error());
+      s.live = std::move(*f);
     } else {
       auto cps = load_checkpoints(store, s.serving_prefix);
       if (!cps) return fail(cps.error());
       s.frozen_checkpoints = std::move(*cps);
     }
     if (resume) {
+      auto f = feed::open(store, s.proj, keyspace_prefix(s.name, **building));
+      if (!f) return fail(f.error());
       s.building = *building;
-      auto r = run(s, keyspace_prefix(s.name, **building), build_options());
-      if (!r) return fail(r.error());
-      s.build = std::move(*r);
+      s.build = std::move(*f);
+      s.build_alone = alone(s.build, build_options());
     } else if (!s.live) {
       if (auto b = begin_build(s); !b) return fail(b.error());
     }
     return ok;
+  }
+
+  // Starts the shared runner with the serving feeds that are in step (within
+  // join_within_events of the most advanced one); the others catch up alone.
+  void start_runners() {
+    std::vector<std::shared_ptr<feed>> live;
+    for (const auto& s : slots)
+      if (s->live) live.push_back(s->live);
+    const auto heads = heads_of(store);
+    std::vector<es::shard_seq> ahead;
+    std::uint64_t least = UINT64_MAX;
+    for (const auto& f : live)
+      if (auto cps = f->checkpoints(); events_behind(cps, heads) < least) {
+        least = events_behind(cps, heads);
+        ahead = std::move(cps);
+      }
+    std::vector<std::shared_ptr<feed>> in_step;
+    for (const auto& s : slots) {
+      if (!s->live) continue;
+      if (events_behind(s->live->checkpoints(), ahead) <= options.join_within_events)
+        in_step.push_back(s->live);
+      else
+        s->live_alone = alone(s->live, options.runner);
+    }
+    shared =
+        projection_runner::start(store, std::move(in_step), options.runner, [this](std::shared_ptr<feed> f) {
+          std::lock_guard lock(mutex);
+          dropped.push_back(std::move(f));
+          changed.notify_all();
+        });
+  }
+
+  // What a feed catching up alone must reach to join the shared runner: per shard, the
+  // lowest checkpoint of the feeds there (the log's heads when there is none).
+  std::vector<es::shard_seq> shared_floor() const {
+    std::vector<es::shard_seq> floor;
+    for (const auto& f : shared->feeds()) {
+      const auto cps = f->checkpoints();
+      if (floor.empty())
+        floor = cps;
+      else
+        for (std::size_t s = 0; s < floor.size(); ++s) floor[s] = std::min(floor[s], cps[s]);
+    }
+    return floor.empty() ? heads_of(store) : floor;
+  }
+
+  // Moves a feed from its own runner into the shared one once it has caught up with it.
+  // Supervisor thread, without mutex. True when it joined.
+  bool try_join(std::shared_ptr<projection_runner>& own, const std::shared_ptr<feed>& f) {
+    if (f->last_error() || events_behind(f->checkpoints(), shared_floor()) > options.join_within_events)
+      return false;
+    own->release();  // its last batch is committed or dropped whole; the feed stays open
+    shared->add(f);
+    return true;
+  }
+
+  // Feeds the shared runner dropped (their apply threw): each retries on a runner of its own.
+  void take_dropped() {
+    std::lock_guard lock(mutex);
+    for (auto& f : dropped) {
+      for (auto& sp : slots) {
+        if (sp->live == f) sp->live_alone = alone(f, options.runner);
+        if (sp->build == f) sp->build_alone = alone(f, build_options());
+      }
+    }
+    dropped.clear();
   }
 
   void set_error(slot& s, std::optional<std::string> e) {
@@ -225,60 +296,56 @@ struct host::impl {
     s.error = std::move(e);
   }
 
-  // The swap of one slot whose build has caught up with the log (supervisor thread).
+  // The swap of one slot whose build is fed by the shared runner (supervisor thread).
   void swap(slot& s) {
-    std::shared_ptr<projection_runner> old, build;
+    std::shared_ptr<feed> old, build;
+    std::shared_ptr<projection_runner> old_alone;
+    std::vector<es::shard_seq> target;
     keyspace old_ks, new_ks;
     {
       std::lock_guard lock(mutex);
       old = s.live;
+      old_alone = s.live_alone;
       build = s.build;
       old_ks = s.serving;
       new_ks = *s.building;
-    }
-    // Freeze the old generation, so the new one can be brought to exactly (at least) what
-    // it had: read-your-writes never goes backwards across the swap.
-    std::vector<es::shard_seq> target;
-    if (old) {
-      old->stop();
-      target = old->checkpoints();
-    } else {
-      std::lock_guard lock(mutex);
       target = s.frozen_checkpoints;
     }
-    build->set_commit_mode(options.runner.commit_mode);
-    const auto want = positions_of(target);
-    const auto deadline = steady_clock::now() + options.swap_timeout;
-    bool covered = false;
-    while (!covered && steady_clock::now() < deadline && !stopping_now())
-      covered = build->wait_until(want, std::chrono::milliseconds(50));
-    std::string failure;
-    if (!covered) {
-      failure = "swap postponed: the new generation did not reach the old one's checkpoints in time";
-    } else {
-      // THE swap: one commit moves the pointer and marks the old keyspace for deletion.
-      // Synced, which also makes every earlier (async) batch of the build durable.
-      es::aux_batch b;
-      b.put_checkpoint(record_key(s.name, active_record), encode_keyspace(new_ks));
-      b.delete_checkpoint(record_key(s.name, building_record));
-      b.put_checkpoint(record_key(s.name, retiring_record), encode_keyspace(old_ks));
-      if (auto c = store.commit(std::move(b)); !c) failure = "swap commit: " + c.error().message;
+    if (old && !old_alone) {
+      // Both in the shared runner: once the build has every event the old one has (read in
+      // this order: the build first), they advance in the same commits, so the build stays
+      // at least as far as the old one — no pause, and read-your-writes never goes back.
+      // Until both are taken up (a join is applied at the runner's next batch boundary; a
+      // dropped feed goes to a runner of its own first), the next pass looks again.
+      if (!shared->feeding(*build) || !shared->feeding(*old)) return;
+      const auto new_cps = build->checkpoints();
+      if (!covers(new_cps, old->checkpoints())) return;
+    } else if (old) {
+      // The old one catches up alone (it failed, or was far behind): freeze it, so the new
+      // one can be brought to exactly (at least) what it had.
+      old_alone->release();
+      target = old->checkpoints();
     }
-    if (!failure.empty()) {
-      build->set_commit_mode(options.build_mode);
-      std::shared_ptr<projection_runner> restarted;
-      if (old) {
-        auto r = run(s, keyspace_prefix(s.name, old_ks), options.runner);
-        if (r)
-          restarted = std::move(*r);
-        else
-          failure += "; restarting the serving runner: " + r.error().message;
+    if (!target.empty()) {
+      const auto want = positions_of(target);
+      const auto deadline = steady_clock::now() + options.swap_timeout;
+      bool covered = false;
+      while (!covered && steady_clock::now() < deadline && !stopping_now())
+        covered = build->wait_until(want, std::chrono::milliseconds(50));
+      if (!covered) {
+        postpone(s, old_alone,
+                 "swap postponed: the new generation did not reach the old one's checkpoints in time");
+        return;
       }
-      std::lock_guard lock(mutex);
-      if (old) s.live = std::move(restarted);
-      if (!s.live && old) s.frozen_checkpoints = target;
-      s.error = std::move(failure);
-      changed.notify_all();
+    }
+    // THE swap: one commit moves the pointer and marks the old keyspace for deletion.
+    // Synced, which also makes every earlier (async) batch of the build durable.
+    es::aux_batch b;
+    b.put_checkpoint(record_key(s.name, active_record), encode_keyspace(new_ks));
+    b.delete_checkpoint(record_key(s.name, building_record));
+    b.put_checkpoint(record_key(s.name, retiring_record), encode_keyspace(old_ks));
+    if (auto c = store.commit(std::move(b)); !c) {
+      postpone(s, old_alone, "swap commit: " + c.error().message);
       return;
     }
     {
@@ -286,6 +353,7 @@ struct host::impl {
       s.serving = new_ks;
       s.serving_prefix = keyspace_prefix(s.name, new_ks);
       s.live = std::move(build);
+      s.live_alone.reset();
       s.build.reset();
       s.building.reset();
       s.frozen_checkpoints.clear();
@@ -294,7 +362,18 @@ struct host::impl {
       s.error.reset();
       ++s.swaps;
     }
+    // Nothing may write into the old keyspace once it is deleted: leave the shared runner
+    // (it returns at a batch boundary), then let its waiters move on to the new feed.
+    if (old && !old_alone) shared->remove(*old);
+    if (old) old->close();
     changed.notify_all();
+  }
+
+  // A swap that did not happen: the old serving feed goes on with a runner of its own.
+  void postpone(slot& s, const std::shared_ptr<projection_runner>& old_alone, std::string why) {
+    std::lock_guard lock(mutex);
+    if (old_alone) s.live_alone = alone(s.live, options.runner);
+    s.error = std::move(why);
   }
 
   bool stopping_now() const {
@@ -316,27 +395,46 @@ struct host::impl {
       s.error = "deleting retired keyspace " + keyspace_prefix(s.name, ks) + ": " + d.error().message;
   }
 
+  // One pass over a slot (supervisor thread, without mutex).
+  void look_after(slot& s) {
+    std::shared_ptr<feed> live, build;
+    std::shared_ptr<projection_runner> live_alone, build_alone;
+    bool retire_now = false, retiring = false;
+    {
+      std::lock_guard lock(mutex);
+      live = s.live;
+      build = s.build;
+      live_alone = s.live_alone;
+      build_alone = s.build_alone;
+      retiring = s.retiring.has_value();
+      retire_now = retiring && steady_clock::now() >= s.retire_at;
+    }
+    if (retire_now) {
+      retire(s);
+      retiring = false;
+    }
+    if (live && live_alone && try_join(live_alone, live)) {
+      std::lock_guard lock(mutex);
+      if (s.live_alone == live_alone) s.live_alone.reset();
+    }
+    if (build && build_alone && try_join(build_alone, build)) {
+      std::lock_guard lock(mutex);
+      if (s.build_alone == build_alone) s.build_alone.reset();
+      build_alone.reset();
+    }
+    // One retired keyspace at a time: swap only once the previous one is gone.
+    if (build && !build_alone && !retiring && !build->last_error()) swap(s);
+  }
+
   void supervise() {
     std::unique_lock lock(mutex);
     while (!stopping) {
-      changed.wait_for(lock, options.supervise_every, [this] { return stopping; });
+      changed.wait_for(lock, options.supervise_every, [this] { return stopping || !dropped.empty(); });
       if (stopping) break;
-      for (auto& sp : slots) {
-        auto& s = *sp;
-        const auto now = steady_clock::now();
-        if (s.retiring && now >= s.retire_at) {
-          lock.unlock();
-          retire(s);
-          lock.lock();
-        }
-        // One retired keyspace at a time: swap only once the previous one is gone.
-        if (!s.build || s.retiring) continue;
-        auto build = s.build;
-        lock.unlock();
-        const bool ready = build->wait_until(heads_of(store), options.supervise_every);
-        if (ready) swap(s);
-        lock.lock();
-      }
+      lock.unlock();
+      take_dropped();
+      for (auto& sp : slots) look_after(*sp);
+      lock.lock();
     }
   }
 };
@@ -350,9 +448,12 @@ host::~host() {
   }
   impl_->changed.notify_all();
   if (impl_->supervisor.joinable()) impl_->supervisor.join();
+  if (impl_->shared) impl_->shared->stop();
   for (auto& s : impl_->slots) {
-    if (s->build) s->build->stop();
-    if (s->live) s->live->stop();
+    if (s->build_alone) s->build_alone->stop();
+    if (s->live_alone) s->live_alone->stop();
+    if (s->live) s->live->close();
+    if (s->build) s->build->close();
   }
 }
 
@@ -371,11 +472,12 @@ es::store_result<std::unique_ptr<host>> host::start(es::event_store& store,
     s->name = name;
     im->slots.push_back(std::move(s));
   }
-  // From here on, runners are running; a failure stops those already started (~host).
+  // From here on, runners may be running; a failure stops those already started (~host).
   std::unique_ptr<host> h(new host(std::move(im)));
   for (auto& s : h->impl_->slots)
     if (auto r = h->impl_->open_slot(*s); !r)
       return fail(es::store_error{r.error().code, "projection " + s->name + ": " + r.error().message});
+  h->impl_->start_runners();
   h->impl_->supervisor = std::thread([im = h->impl_.get()] { im->supervise(); });
   return h;
 }
@@ -403,14 +505,14 @@ bool host::wait_until(std::string_view name, std::span<const es::position> posit
   std::unique_lock lock(impl_->mutex);
   while (!impl_->stopping) {
     auto live = s->live;
-    if (live && !live->stopped()) {
+    if (live && !live->closed()) {
       lock.unlock();
       const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - steady_clock::now());
       if (live->wait_until(positions, std::max(left, std::chrono::milliseconds(0)))) return true;
-      if (!live->stopped()) return false;  // timed out
+      if (!live->closed()) return false;  // timed out
       lock.lock();
     }
-    // No live runner (frozen, or mid-swap): wait for the serving runner to change.
+    // No live feed (frozen), or it was swapped out: wait for the serving feed to change.
     if (!impl_->changed.wait_until(lock, deadline, [&] { return impl_->stopping || s->live != live; }))
       return false;
   }
@@ -421,7 +523,7 @@ std::optional<projection_status> host::status(std::string_view name) const {
   auto* s = impl_->find(name);
   if (!s) return std::nullopt;
   projection_status st;
-  std::shared_ptr<projection_runner> live, build;
+  std::shared_ptr<feed> live, build;
   std::vector<es::shard_seq> frozen;
   std::optional<keyspace> building;
   {
@@ -432,6 +534,7 @@ std::optional<projection_status> host::status(std::string_view name) const {
     st.active_prefix = s->serving_prefix;
     st.last_error = s->error;
     st.swaps = s->swaps;
+    st.shared = s->live && !s->live_alone;
     live = s->live;
     build = s->build;
     building = s->building;
@@ -440,7 +543,7 @@ std::optional<projection_status> host::status(std::string_view name) const {
   const auto now = impl_->options.runner.clock();
   st.live = live != nullptr;
   if (live) {
-    st.lag = live->lag();
+    st.lag = lag_of(impl_->store, live->checkpoints(), now);
     st.stats = live->stats();
     if (!st.last_error) st.last_error = live->last_error();
   } else {
@@ -454,7 +557,7 @@ std::optional<projection_status> host::status(std::string_view name) const {
     build_status b;
     b.target = *building;
     b.prefix = build->prefix();
-    b.lag = build->lag();
+    b.lag = lag_of(impl_->store, build->checkpoints(), now);
     for (const auto& l : b.lag) b.lag_events += l.events;
     b.events_applied = build->stats().events_applied;
     if (!st.last_error) st.last_error = build->last_error();
@@ -470,15 +573,21 @@ std::vector<projection_status> host::status() const {
 }
 
 bool host::caught_up() const {
+  const auto heads = heads_of(impl_->store);
   for (const auto& s : impl_->slots) {
-    std::shared_ptr<projection_runner> live;
+    std::shared_ptr<feed> live;
     {
       std::lock_guard lock(impl_->mutex);
       live = s->live;
     }
-    if (!live || live->total_lag() > impl_->options.ready_max_lag_events) return false;
+    if (!live || events_behind(live->checkpoints(), heads) > impl_->options.ready_max_lag_events)
+      return false;
   }
   return true;
+}
+
+runner_stats host::shared_stats() const {
+  return impl_->shared->stats();
 }
 
 es::store_result<ok_t> host::rebuild(std::string_view name) {
@@ -489,50 +598,6 @@ es::store_result<ok_t> host::rebuild(std::string_view name) {
     return fail(invalid("projection '" + std::string(name) + "' must not be rebuilt (its fold has effects)"));
   if (s->build) return fail(invalid("projection '" + std::string(name) + "' is already rebuilding"));
   return impl_->begin_build(*s);
-}
-
-es::store_result<ok_t> fold_offline(es::event_store& store, projection& proj, const std::string& prefix,
-                                    std::optional<std::int64_t> until_ns, std::size_t batch_events) {
-  if (prefix.empty() || prefix.back() != '/')
-    return fail(invalid("keyspace prefix must end in '/': " + prefix));
-  auto cps = load_checkpoints(store, prefix);
-  if (!cps) return fail(cps.error());
-  const auto heads = heads_of(store);
-  batch_events = std::max<std::size_t>(batch_events, 1);
-  bool unsynced = false;
-  for (const auto& head : heads) {
-    const auto shard = head.shard;
-    bool done = false;
-    while (!done && (*cps)[shard.value()] < head.seq) {
-      auto events = store.read_shard(
-          shard, (*cps)[shard.value()],
-          std::min<std::uint64_t>(batch_events, head.seq.value() - (*cps)[shard.value()].value()));
-      if (!events) return fail(events.error());
-      if (events->empty()) break;
-      if (until_ns) {
-        auto past = std::find_if(events->begin(), events->end(),
-                                 [&](const es::recorded_event& e) { return e.timestamp_ns > *until_ns; });
-        done = past != events->end();
-        events->erase(past, events->end());
-        if (events->empty()) break;
-      }
-      try {
-        auto folded = detail::fold_batch(store, proj, prefix, *events, *cps);
-        if (auto c = store.commit(std::move(folded.batch), es::durability::async); !c) return fail(c.error());
-        *cps = std::move(folded.checkpoints);
-        unsynced = true;
-      } catch (const std::exception& ex) {
-        return fail(
-            es::store_error{es::store_errc::corruption, std::string(proj.name()) + ": apply: " + ex.what()});
-      }
-    }
-  }
-  if (!unsynced) return ok;
-  // One synced commit makes every async batch before it durable.
-  es::aux_batch b;
-  for (std::uint32_t s = 0; s < cps->size(); ++s)
-    b.put_checkpoint(checkpoint_key(prefix, es::shard_id{s}), std::to_string((*cps)[s].value()));
-  return store.commit(std::move(b));
 }
 
 }  // namespace mercato::projections

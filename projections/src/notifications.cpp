@@ -42,9 +42,13 @@ std::optional<notification_view> decode_notification(std::string_view bytes) {
 
 }  // namespace
 
-void notifications_projection::apply(batch_writer& out, const es::recorded_event& event) {
-  if (event.type != domain::notification_emitted::type_name) return;
-  const auto decoded = decode(event, model);
+bool notifications_projection::wants_decoded(const es::recorded_event& event) const {
+  return event.type == domain::notification_emitted::type_name;
+}
+
+void notifications_projection::apply(batch_writer& out, const log_event& event) {
+  if (!wants_decoded(event)) return;
+  const auto& decoded = event.decoded(model);
   const auto* e = std::get_if<domain::notification_emitted>(&decoded);
   if (!e)
     throw projection_error("notifications: " + event.stream + ": type NotificationEmitted but another event");

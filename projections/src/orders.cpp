@@ -139,8 +139,8 @@ std::optional<payment_view> decode_payment(std::string_view bytes) {
   return p;
 }
 
-void apply_order(batch_writer& out, const es::recorded_event& event) {
-  const auto decoded = decode(event, model);
+void apply_order(batch_writer& out, const log_event& event) {
+  const auto& decoded = event.decoded(model);
   if (std::holds_alternative<domain::notification_emitted>(decoded)) return;
   const std::string id = event.stream.substr(order_stream_prefix.size());
   const std::string key = std::string(order_key) + id;
@@ -214,8 +214,8 @@ void apply_order(batch_writer& out, const es::recorded_event& event) {
   out.put(key, encode_order(*current));
 }
 
-void apply_payment(batch_writer& out, const es::recorded_event& event) {
-  const auto decoded = decode(event, model);
+void apply_payment(batch_writer& out, const log_event& event) {
+  const auto& decoded = event.decoded(model);
   if (std::holds_alternative<domain::notification_emitted>(decoded)) return;
   const std::string id = event.stream.substr(payment_stream_prefix.size());
   const std::string key = std::string(payment_key) + id;
@@ -283,7 +283,12 @@ void apply_payment(batch_writer& out, const es::recorded_event& event) {
 
 }  // namespace
 
-void orders_projection::apply(batch_writer& out, const es::recorded_event& event) {
+bool orders_projection::wants_decoded(const es::recorded_event& event) const {
+  return event.type != domain::notification_emitted::type_name &&
+         (event.stream.starts_with(order_stream_prefix) || event.stream.starts_with(payment_stream_prefix));
+}
+
+void orders_projection::apply(batch_writer& out, const log_event& event) {
   if (event.type == domain::notification_emitted::type_name) return;
   if (event.stream.starts_with(order_stream_prefix))
     apply_order(out, event);

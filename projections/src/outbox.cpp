@@ -7,7 +7,6 @@
 #include <sodium.h>
 #include <nlohmann/json.hpp>
 
-#include <mercato/codec/codec.hpp>
 #include <mercato/projections/outbox.hpp>
 
 #include "outbox_records.hpp"
@@ -167,13 +166,16 @@ std::string webhook_signature(std::string_view secret, std::int64_t unix_seconds
 outbox_projection::outbox_projection(std::vector<std::string> webhook_urls)
     : urls_(std::move(webhook_urls)) {}
 
-void outbox_projection::apply(batch_writer& out, const es::recorded_event& event) {
-  if (urls_.empty() || event.type != domain::notification_emitted::type_name) return;
-  auto decoded = codec::decode_event(event);
-  const auto* n = decoded ? std::get_if<domain::notification_emitted>(&*decoded) : nullptr;
+bool outbox_projection::wants_decoded(const es::recorded_event& event) const {
+  return !urls_.empty() && event.type == domain::notification_emitted::type_name;
+}
+
+void outbox_projection::apply(batch_writer& out, const log_event& event) {
+  if (!wants_decoded(event)) return;
+  const auto* n = std::get_if<domain::notification_emitted>(&event.decoded("outbox"));
   if (n == nullptr)
-    throw projection_error("outbox: " + event.stream + " v" + std::to_string(event.version.value()) + ": " +
-                           (decoded ? "not a NotificationEmitted" : decoded.error().message));
+    throw projection_error("outbox: " + event.stream + " v" + std::to_string(event.version.value()) +
+                           ": not a NotificationEmitted");
   const auto enqueued = keys::counter(out.get(keys::enqueued));
   if (!enqueued) throw projection_error("outbox: " + std::string(keys::enqueued) + " is not a number");
   for (const auto& url : urls_) {

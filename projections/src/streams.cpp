@@ -92,7 +92,7 @@ es::store_result<std::vector<T>> counters(const es::event_store& store, const st
 
 }  // namespace
 
-void streams_projection::apply(batch_writer& out, const es::recorded_event& event) {
+void streams_projection::apply(batch_writer& out, const log_event& event) {
   const auto version = event.version.value();
   out.put(std::string(stream_key) + event.stream, encode_last(version, event.timestamp_ns, event.type));
   if (version == 1)

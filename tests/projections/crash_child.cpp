@@ -8,13 +8,20 @@
 // command it has completed: the log's committed head, every event up to it acknowledged
 // (synced). The parent kills it once that head has moved far enough.
 //
-// Usage: projections_crash_child <data-dir> <seed>
+// With "mid-batch", it also stops a runner in the middle of a batch that holds several
+// read models — at random, either folded and not yet committed, or committed and not yet
+// published — says "MIDBATCH <stage> <read models> <events>" and keeps that runner there
+// until the parent kills it.
+//
+// Usage: projections_crash_child <data-dir> <seed> [mid-batch]
 #include <unistd.h>
 
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <random>
+#include <string>
 #include <thread>
 
 #include <mercato/actors/engine.hpp>
@@ -36,7 +43,8 @@ void say(const std::string& line) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) return 2;
+  if (argc != 3 && argc != 4) return 2;
+  const bool mid_batch = argc == 4 && std::string(argv[3]) == "mid-batch";
   es::store_options so;
   so.data_dir = argv[1];
   so.shard_count = 8;
@@ -54,6 +62,20 @@ int main(int argc, char** argv) {
   ho.build_readers = 1 + rng() % 3;
   ho.supervise_every = 5ms;
   ho.retire_grace = std::chrono::milliseconds(rng() % 100);
+  ho.join_within_events = rng() % 500;
+  if (mid_batch) {
+    // The n-th batch (of those that commit several read models at once) stops at one stage.
+    auto countdown = std::make_shared<std::atomic<int>>(static_cast<int>(1 + rng() % 40));
+    const auto stop_at =
+        rng() % 2 ? projections::batch_report::stage::folded : projections::batch_report::stage::committed;
+    ho.runner.on_batch = [countdown, stop_at](const projections::batch_report& r) {
+      if (r.at != stop_at || r.prefixes.size() < 2 || countdown->fetch_sub(1) != 1) return;
+      say(std::string("MIDBATCH ") +
+          (stop_at == projections::batch_report::stage::folded ? "folded" : "committed") + " " +
+          std::to_string(r.prefixes.size()) + " " + std::to_string(r.events));
+      for (;;) pause();  // until SIGKILL
+    };
+  }
   auto host = projections::host::start(**store, projections::read_models(), ho);
   if (!host) {
     std::fprintf(stderr, "host: %s\n", host.error().message.c_str());

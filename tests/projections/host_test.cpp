@@ -1,5 +1,6 @@
 // The projection host: generation keyspaces, version bumps and operator rebuilds that
-// swap atomically while the old generation serves, lag and readiness, fold_offline.
+// swap atomically while the old generation serves, lag and readiness, fold_offline; the
+// shared runner, and read models that catch up alone and join it.
 #include <atomic>
 #include <map>
 #include <set>
@@ -25,7 +26,8 @@ namespace {
 /// ("/g1/"), apply into that generation throws: its build cannot progress.
 class tally_projection final : public projections::projection {
  public:
-  explicit tally_projection(std::uint32_t version = 1) : version_(version) {}
+  explicit tally_projection(std::uint32_t version = 1, std::string name = "tally")
+      : version_(version), name_(std::move(name)) {}
   std::string hold;  // set before the host starts, or through set_hold
   std::atomic<bool> holding{false};
 
@@ -33,9 +35,9 @@ class tally_projection final : public projections::projection {
     hold = std::move(generation);
     holding = !hold.empty();
   }
-  std::string_view name() const override { return "tally"; }
+  std::string_view name() const override { return name_; }
   std::uint32_t version() const override { return version_; }
-  void apply(batch_writer& out, const es::recorded_event& e) override {
+  void apply(batch_writer& out, const projections::log_event& e) override {
     if (holding && out.prefix().find(hold) != std::string::npos) throw projections::projection_error("held");
     const std::string key = "count/" + e.stream;
     const auto cur = out.get(key);
@@ -46,6 +48,7 @@ class tally_projection final : public projections::projection {
 
  private:
   std::uint32_t version_;
+  std::string name_;
 };
 
 std::optional<std::string> record(const es::event_store& s, const std::string& which) {
@@ -63,6 +66,13 @@ std::vector<es::position> heads(const es::event_store& s) {
 
 void append_many(es::event_store& s, int n, int streams = 7) {
   for (int i = 0; i < n; ++i) append(s, "product/p-" + std::to_string(i % streams), {restocked("p", 1)});
+}
+
+std::optional<std::string> record_of(const es::event_store& s, const std::string& name,
+                                     const std::string& which) {
+  auto v = s.load_checkpoint("proj/" + name + "/" + which);
+  REQUIRE(v.has_value());
+  return *v;
 }
 
 /// The model the log says the tally must be: per stream its head, and the total.
@@ -101,6 +111,14 @@ std::unique_ptr<host> start_host(es::event_store& s, std::vector<std::shared_ptr
 template <class Pred>
 bool eventually(Pred pred) {
   return wait_until(pred);
+}
+
+/// A host of these tallies, once each has caught up with the log.
+std::unique_ptr<host> start_caught_up(es::event_store& s,
+                                      const std::vector<std::shared_ptr<tally_projection>>& ps) {
+  auto h = start_host(s, {ps.begin(), ps.end()});
+  for (const auto& p : ps) REQUIRE(h->wait_until(p->name(), heads(s), 10s));
+  return h;
 }
 
 }  // namespace
@@ -408,7 +426,7 @@ TEST_CASE("bad host input is refused with a clear error") {
     explicit named(std::string n) : n_(std::move(n)) {}
     std::string_view name() const override { return n_; }
     std::uint32_t version() const override { return 1; }
-    void apply(batch_writer&, const es::recorded_event&) override {}
+    void apply(batch_writer&, const projections::log_event&) override {}
 
    private:
     std::string n_;
@@ -434,7 +452,7 @@ TEST_CASE("bad host input is refused with a clear error") {
    public:
     std::string_view name() const override { return "effects"; }
     std::uint32_t version() const override { return 1; }
-    void apply(batch_writer&, const es::recorded_event&) override {}
+    void apply(batch_writer&, const projections::log_event&) override {}
     bool rebuildable() const override { return false; }
   };
   auto h = start_host(*s, {std::make_shared<named>("b"), std::make_shared<effectful>()});
@@ -486,4 +504,105 @@ TEST_CASE("fold_offline equals the live model, and stops at a time when asked") 
   auto failed = projections::fold_offline(*s, p, "tools/broken/");
   REQUIRE_FALSE(failed.has_value());
   CHECK(failed.error().message.find("held") != std::string::npos);
+}
+
+TEST_CASE("read models in step share one runner; one far behind catches up alone, then joins") {
+  temp_dir dir;
+  auto s = open_store(dir.path(), 4);
+  append_many(*s, 300);
+  {
+    auto h = start_caught_up(
+        *s, {std::make_shared<tally_projection>(1, "old-a"), std::make_shared<tally_projection>(1, "old-b")});
+    CHECK(h->status("old-a")->shared);
+    CHECK(h->status("old-b")->shared);
+    const auto st = h->shared_stats();
+    CHECK(st.events_applied == 300);  // one reading for both
+  }
+  // A read model new to this directory starts at zero, 300 events behind the others: it
+  // must not hold them back, so it reads alone (held here, so it stays alone meanwhile).
+  auto fresh = std::make_shared<tally_projection>(1, "fresh");
+  fresh->set_hold("/g0/");
+  auto o = fast_options();
+  o.join_within_events = 10;
+  auto h = start_host(
+      *s,
+      {std::make_shared<tally_projection>(1, "old-a"), std::make_shared<tally_projection>(1, "old-b"), fresh},
+      o);
+  REQUIRE(eventually([&] { return h->status("fresh")->last_error.has_value(); }));
+  CHECK(h->status("old-a")->shared);
+  CHECK(h->status("old-b")->shared);
+  CHECK(h->status("fresh")->live);
+  CHECK_FALSE(h->status("fresh")->shared);
+  CHECK(h->status("fresh")->lag_events == 300);
+  auto pos = append(*s, "product/p-2", {restocked("p", 1)});
+  REQUIRE(h->wait_until("old-a", pos, 10s));
+  REQUIRE(h->wait_until("old-b", pos, 10s));
+
+  fresh->holding = false;
+  REQUIRE(h->wait_until("fresh", heads(*s), 10s));
+  REQUIRE_MESSAGE(eventually([&] { return h->status("fresh")->shared; }), "the caught-up model never joined");
+  pos = append(*s, "product/p-4", {restocked("p", 1)});
+  for (const auto* n : {"old-a", "old-b", "fresh"}) {
+    REQUIRE(h->wait_until(n, pos, 10s));
+    CHECK_MESSAGE(model(*s, h->active_prefix(n)) == expected_tally(*s, 7), n);
+    CHECK_FALSE(h->status(n)->last_error.has_value());
+  }
+}
+
+TEST_CASE("a read model that throws in the shared runner stalls alone; the others go on") {
+  temp_dir dir;
+  auto s = open_store(dir.path(), 4);
+  append_many(*s, 50);
+  auto steady = std::make_shared<tally_projection>(1, "steady");
+  auto flaky = std::make_shared<tally_projection>(1, "flaky");
+  auto h = start_caught_up(*s, {steady, flaky});
+
+  flaky->set_hold("/g0/");
+  auto pos = append(*s, "product/p-1", {restocked("p", 1)});
+  REQUIRE(h->wait_until("steady", pos, 10s));
+  REQUIRE(eventually([&] { return !h->status("flaky")->shared && h->status("flaky")->last_error; }));
+  CHECK(h->status("flaky")->last_error->find("held") != std::string::npos);
+  CHECK(h->status("flaky")->live);  // its own runner retries
+  for (int i = 0; i < 5; ++i) pos = append(*s, "product/p-" + std::to_string(i), {restocked("p", 1)});
+  REQUIRE(h->wait_until("steady", pos, 10s));
+  CHECK_FALSE(h->wait_until("flaky", pos, 30ms));
+  CHECK(h->status("flaky")->lag_events == 6);
+  CHECK(h->status("steady")->shared);
+  CHECK_FALSE(h->status("steady")->last_error.has_value());
+
+  flaky->holding = false;
+  REQUIRE(h->wait_until("flaky", pos, 10s));
+  REQUIRE(eventually([&] { return h->status("flaky")->shared; }));
+  REQUIRE(eventually([&] { return !h->status("flaky")->last_error.has_value(); }));
+  for (const auto* n : {"steady", "flaky"})
+    CHECK_MESSAGE(model(*s, h->active_prefix(n)) == expected_tally(*s, 7), n);
+}
+
+TEST_CASE("a rebuild builds alone, joins the shared runner, swaps without pausing the others") {
+  temp_dir dir;
+  auto s = open_store(dir.path(), 4);
+  append_many(*s, 200);
+  auto other = std::make_shared<tally_projection>(1, "other");
+  auto rebuilt = std::make_shared<tally_projection>(1, "rebuilt");
+  auto h = start_caught_up(*s, {other, rebuilt});
+  rebuilt->set_hold("/g1/");
+  REQUIRE(h->rebuild("rebuilt").has_value());
+  REQUIRE(eventually([&] { return h->status("rebuilt")->last_error.has_value(); }));
+  // The build is held; the serving generation and the other model follow the log.
+  auto pos = append(*s, "product/p-3", {restocked("p", 1)});
+  REQUIRE(h->wait_until("rebuilt", pos, 10s));
+  REQUIRE(h->wait_until("other", pos, 10s));
+  CHECK(h->status("rebuilt")->shared);
+  rebuilt->holding = false;
+  REQUIRE(eventually([&] { return h->active_prefix("rebuilt") == "proj/rebuilt/v1/g1/"; }));
+  CHECK(h->status("rebuilt")->shared);  // the new generation serves from the shared runner
+  CHECK(record_of(*s, "rebuilt", "active") == "1/1");
+  pos = append(*s, "product/p-5", {restocked("p", 1)});
+  for (const auto* n : {"other", "rebuilt"}) {
+    REQUIRE(h->wait_until(n, pos, 10s));
+    CHECK_MESSAGE(model(*s, h->active_prefix(n)) == expected_tally(*s, 7), n);
+  }
+  REQUIRE(eventually([&] { return !record_of(*s, "rebuilt", "retiring").has_value(); }));
+  CHECK(model(*s, "proj/rebuilt/v1/g0/").empty());
+  CHECK(h->status("other")->stats.failures == 0);
 }

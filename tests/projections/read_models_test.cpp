@@ -1,7 +1,10 @@
 // Every read model is a deterministic fold: folded live one event per batch, or from zero
 // in large batches, it ends in exactly the same keys and values. This catches any state a
-// model keeps outside its batch_writer or any read of a value not yet committed.
+// model keeps outside its batch_writer or any read of a value not yet committed. And all of
+// them fed by one runner: one decode per event, each fed once, one commit per batch.
+#include <atomic>
 #include <map>
+#include <mutex>
 
 #include <mercato/projections/host.hpp>
 #include <mercato/projections/registry.hpp>
@@ -109,5 +112,111 @@ TEST_CASE("every read model folded live one event per batch equals the same fold
     const auto once = test::model(*cs.store, once_prefix);
     CHECK(live.size() >= 4);  // carts: one per user; the others hold more
     CHECK(live == once);
+  }
+}
+
+namespace {
+
+/// A read model as fed: counts how often each event reaches it, then applies it.
+class counted final : public projections::projection {
+ public:
+  explicit counted(std::shared_ptr<projections::projection> inner) : inner_(std::move(inner)) {}
+  std::string_view name() const override { return inner_->name(); }
+  std::uint32_t version() const override { return inner_->version(); }
+  bool wants_decoded(const es::recorded_event& e) const override { return inner_->wants_decoded(e); }
+  void apply(projections::batch_writer& out, const projections::log_event& e) override {
+    {
+      std::lock_guard lock(mutex_);
+      ++fed_[{e.pos.shard.value(), e.pos.seq.value()}];
+    }
+    inner_->apply(out, e);
+  }
+  std::map<std::pair<std::uint32_t, std::uint64_t>, int> fed() const {
+    std::lock_guard lock(mutex_);
+    return fed_;
+  }
+
+ private:
+  std::shared_ptr<projections::projection> inner_;
+  mutable std::mutex mutex_;
+  std::map<std::pair<std::uint32_t, std::uint64_t>, int> fed_;
+};
+
+}  // namespace
+
+TEST_CASE("one runner feeds every read model: each event decoded once, fed once to each, one commit") {
+  temp_dir dir;
+  clocked_store cs(dir.path());
+  const auto last = shop(cs);
+  auto& store = *cs.store;
+
+  std::mutex m;
+  std::map<std::pair<std::uint32_t, std::uint64_t>, int> decodes;
+  std::vector<std::shared_ptr<counted>> models;
+  std::vector<std::shared_ptr<projections::feed>> feeds;
+  for (auto& p : projections::read_models()) {
+    models.push_back(std::make_shared<counted>(p));
+    auto f = projections::feed::open(store, models.back(), "test/together/" + std::string(p->name()) + "/");
+    REQUIRE(f.has_value());
+    feeds.push_back(std::move(*f));
+  }
+  std::atomic<int> commits{0}, partial{0}, uneven{0};
+  projections::runner_options o;
+  o.batch_events = 7;  // many batches
+  o.poll_wait = std::chrono::milliseconds(5);
+  o.decoder = [&](const es::recorded_event& e) {
+    {
+      std::lock_guard lock(m);
+      ++decodes[{e.pos.shard.value(), e.pos.seq.value()}];
+    }
+    return codec::decode_event(e);
+  };
+  o.on_batch = [&](const projections::batch_report& r) {
+    if (r.at != projections::batch_report::stage::committed) return;
+    ++commits;
+    if (r.prefixes.size() != feeds.size()) ++partial;
+    // Right after the commit, before anything else can commit: every model's stored
+    // checkpoints are the same.
+    for (std::uint32_t sh = 0; sh < store.info().shard_count; ++sh) {
+      std::optional<std::string> first;
+      for (std::size_t k = 0; k < feeds.size(); ++k) {
+        auto cp = store.load_checkpoint(projections::checkpoint_key(feeds[k]->prefix(), es::shard_id{sh}));
+        if (!cp || (k > 0 && *cp != first)) ++uneven;
+        if (cp && k == 0) first = *cp;
+      }
+    }
+  };
+  {
+    auto runner = projections::projection_runner::start(store, feeds, o);
+    for (const auto& f : feeds) REQUIRE(f->wait_until(last, std::chrono::seconds(10)));
+    std::vector<es::position> heads;
+    for (std::uint32_t s = 0; s < store.info().shard_count; ++s)
+      heads.push_back(es::position{es::shard_id{s}, store.shard_head(es::shard_id{s})});
+    for (const auto& f : feeds) {
+      REQUIRE(f->wait_until(heads, std::chrono::seconds(10)));
+      CHECK_MESSAGE(f->last_error() == std::nullopt, f->prefix());
+    }
+    CHECK(static_cast<std::uint64_t>(commits.load()) == runner->stats().batches);
+    CHECK(runner->stats().events_decoded == decodes.size());
+  }
+  const auto events = store.global_head().value();
+  CHECK(commits > 1);
+  CHECK(partial == 0);
+  CHECK(uneven == 0);
+  // Every event of this shop is one some model reads (products, carts, orders, payments,
+  // notifications): decoded once for all six.
+  CHECK(decodes.size() == events);
+  for (const auto& [pos, n] : decodes) CHECK_MESSAGE(n == 1, "shard " << pos.first << " seq " << pos.second);
+  for (const auto& c : models) {
+    CAPTURE(c->name());
+    const auto fed = c->fed();
+    CHECK(fed.size() == events);
+    for (const auto& [pos, n] : fed) CHECK_MESSAGE(n == 1, "shard " << pos.first << " seq " << pos.second);
+    // And each ends where the model folded alone ends.
+    const auto alone = "test/alone/" + std::string(c->name()) + "/";
+    auto bare = projections::read_models();
+    for (auto& p : bare)
+      if (p->name() == c->name()) REQUIRE(projections::fold_offline(store, *p, alone).has_value());
+    CHECK(test::model(store, "test/together/" + std::string(c->name()) + "/") == test::model(store, alone));
   }
 }

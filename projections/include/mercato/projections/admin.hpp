@@ -69,7 +69,8 @@ class admin_projection final : public projection {
   static constexpr std::uint32_t current_version = 1;
   std::string_view name() const override { return projection_name; }
   std::uint32_t version() const override { return current_version; }
-  void apply(batch_writer& out, const es::recorded_event& event) override;
+  bool wants_decoded(const es::recorded_event& event) const override;
+  void apply(batch_writer& out, const log_event& event) override;
   std::string describe(std::string_view key, std::string_view value) const override;
 };
 

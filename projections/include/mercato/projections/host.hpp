@@ -3,6 +3,19 @@
 // rebuilds a projection into a fresh generation while the old one keeps serving, and swaps
 // them atomically (docs/decisions/0006-projection-generations.md).
 //
+// Readers. One *shared runner* reads the log once for every read model that follows it in
+// step: each event is decoded once and applied to all of them, and each batch is ONE
+// commit of every model's writes and checkpoints (docs/decisions/0010-one-reader-for-all-
+// read-models.md). A generation that is not in step catches up with a runner of its own
+// and joins the shared one once it is at most `join_within_events` behind it:
+//   - a build (operator rebuild, version bump): its own runner with the rebuild settings
+//     (large batches, async commits, several reading threads), then the shared runner,
+//     then the swap;
+//   - a serving generation far behind the others at start (a read model new to this data
+//     directory, an interrupted upgrade): its own runner until it has caught up;
+//   - a generation whose apply() threw in the shared runner: the shared runner drops it
+//     (the others go on) and it retries on its own runner, joining again once it works.
+//
 // Keyspaces. A projection's read model and its per-shard checkpoints live under
 //   prefix = "proj/<name>/v<version>/g<generation>/"
 //   read model:  projection CF, prefix + <relative key>
@@ -20,10 +33,11 @@
 //     so it no longer follows the log) while the new version builds from zero; once the
 //     build has caught up, ONE commit moves the pointer (and marks the old one retiring).
 // rebuild(name) does the same with a new generation of the same version; there the old
-// runner keeps following the log until the swap, and the swap waits until the new
+// generation keeps following the log until the swap, and the swap waits until the new
 // generation has applied at least everything the old one had, so read-your-writes never
-// goes backwards. The retired keyspace is deleted (one delete-range commit) after
-// `retire_grace`, so a query that read the old prefix just before the swap can finish.
+// goes backwards (both in the shared runner: they advance in the same commits from then on). The retired
+// keyspace is deleted (one delete-range commit) after `retire_grace`, so a query that read the old prefix
+// just before the swap can finish.
 //
 // Thread safety: every member function may be called from any thread.
 #include <chrono>
@@ -59,7 +73,7 @@ std::string keyspace_prefix(std::string_view name, keyspace ks);
 std::string prefix_end(std::string_view prefix);
 
 struct host_options {
-  runner_options runner;                          ///< for live and rebuild runners
+  runner_options runner;                          ///< for the shared runner and live catch-up runners
   std::chrono::milliseconds supervise_every{20};  ///< how often rebuilds are checked for a swap
   std::chrono::milliseconds retire_grace{2000};   ///< old keyspace kept this long after a swap
   /// A rebuild runner's batches: larger, and committed without fsync until the swap (still
@@ -67,6 +81,10 @@ struct host_options {
   std::size_t build_batch_events = 4096;
   es::durability build_mode = es::durability::async;
   std::size_t build_readers = 2;  ///< log-reading threads of a rebuild (runner_options::readers)
+  /// A generation catching up on its own runner joins the shared runner once it is at most
+  /// this many events behind every generation there (the shared runner then re-reads those
+  /// events once for it; the others skip them).
+  std::uint64_t join_within_events = 4096;
   /// How long the swap waits for the new generation to reach the old one's checkpoints
   /// (the old runner is stopped meanwhile); past it, the old runner restarts and the swap
   /// is retried later (last_error says so).
@@ -91,12 +109,13 @@ struct projection_status {
   keyspace serving;           ///< the generation queries read
   std::string active_prefix;
   bool live = false;             ///< a runner follows the log into the serving generation
+  bool shared = false;           ///< ... and it is the shared runner (false: catching up alone)
   std::vector<shard_lag> lag;    ///< serving generation, per shard (events, ns behind)
   std::uint64_t lag_events = 0;  ///< sum over shards
   std::int64_t lag_ns = 0;       ///< max over shards
   std::optional<build_status> rebuilding;
   std::optional<std::string> last_error;  ///< runner (live or build) or host error, if failing
-  runner_stats stats;                     ///< of the live runner since it started
+  runner_stats stats;                     ///< of the serving generation since the host started it
   std::uint64_t swaps = 0;                ///< generations swapped in since the host started
 };
 
@@ -127,6 +146,8 @@ class host {
   std::optional<projection_status> status(std::string_view name) const;
   /// True while every projection is live and within options.ready_max_lag_events.
   bool caught_up() const;
+  /// The shared runner's own figures (commits, events read, codec decodes).
+  runner_stats shared_stats() const;
 
   /// Operator request: builds a new generation of `name` from zero while the current one
   /// keeps serving, then swaps atomically. Returns at once (the build is asynchronous);

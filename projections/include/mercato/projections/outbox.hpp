@@ -74,7 +74,8 @@ class outbox_projection final : public projection {
   bool rebuildable() const override { return false; }
   /// Enqueues NotificationEmitted (first due at the event's commit time); ignores all else.
   /// Throws projection_error for an undecodable NotificationEmitted.
-  void apply(batch_writer& out, const es::recorded_event& event) override;
+  bool wants_decoded(const es::recorded_event& event) const override;
+  void apply(batch_writer& out, const log_event& event) override;
 
  private:
   std::vector<std::string> urls_;

@@ -11,12 +11,14 @@
 //                     sequence (absent = 0)
 // A new keyspace therefore starts from zero.
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
 
+#include <mercato/codec/codec.hpp>
 #include <mercato/eventstore/store.hpp>
 
 namespace mercato::projections {
@@ -33,6 +35,36 @@ std::string checkpoint_key(std::string_view prefix, es::shard_id shard);
 /// because skipping the event would break exactly-once.
 struct projection_error : std::runtime_error {
   using std::runtime_error::runtime_error;
+};
+
+/// How a runner turns a recorded event into its domain form: codec::decode_event unless a
+/// runner is given another one (runner_options::decoder; tests count decodes with it).
+using event_decoder = std::function<codec::decoded<domain::any_event>(const es::recorded_event&)>;
+
+/// One event of the log as read models receive it: the recorded event (stream, type,
+/// version, time, position: its fields, read directly) and its domain form, decoded
+/// through the codec at most once however many read models ask for it. A runner decodes
+/// it on its reading thread, ahead of apply, when some fed projection says it
+/// wants_decoded() it; otherwise on first use.
+///
+/// Not thread-safe: decoded on one thread (the reader, before handing the event over) or
+/// lazily on the applying thread.
+class log_event : public es::recorded_event {
+ public:
+  /// `decoder` (not owned; null = codec::decode_event) must outlive the event.
+  explicit log_event(es::recorded_event event, const event_decoder* decoder = nullptr)
+      : es::recorded_event(std::move(event)), decoder_(decoder) {}
+
+  /// The domain form, decoded on first use and kept. Throws projection_error
+  /// "<model>: <stream> v<version>: <codec error>" when the bytes cannot be decoded.
+  const domain::any_event& decoded(std::string_view model) const;
+  /// Decodes now unless done already; true when this call ran the decoder.
+  bool decode() const;
+  bool is_decoded() const noexcept { return form_.has_value(); }
+
+ private:
+  const event_decoder* decoder_;
+  mutable std::optional<codec::decoded<domain::any_event>> form_;
 };
 
 /// The read-model writes of one batch of events. Keys are relative to the projection's
@@ -64,10 +96,11 @@ class batch_writer {
 
 /// A read model fed from the log. Implementations must be deterministic functions of the
 /// events (no clock, no randomness), must write only through the batch_writer, and must
-/// ignore events they do not care about. apply() is called on the runner's thread, once
-/// per event, in shard order per shard (no order across shards). During a rebuild the same
-/// object is applied by two runners at once (live and new generation), so keep it
-/// stateless or thread-safe.
+/// ignore events they do not care about. apply() is called on a runner's thread, once
+/// per event, in shard order per shard (no order across shards); one runner feeds the
+/// same event to several projections (each with its own batch_writer). During a rebuild
+/// the same object is applied into two keyspaces (live and new generation), possibly by
+/// two runners at once, so keep it stateless or thread-safe.
 class projection {
  public:
   virtual ~projection() = default;
@@ -75,7 +108,17 @@ class projection {
   virtual std::string_view name() const = 0;
   /// Bump when apply() changes meaning: the new version is built from zero in a new keyspace.
   virtual std::uint32_t version() const = 0;
-  virtual void apply(batch_writer& out, const es::recorded_event& event) = 0;
+  /// Folds one event. Read the event's domain form with event.decoded(name()), never with
+  /// the codec directly: that is what makes one decode serve every read model.
+  virtual void apply(batch_writer& out, const log_event& event) = 0;
+  /// Whether apply() will ask for this event's domain form: the runner then decodes it on
+  /// its reading thread, ahead of apply (and once for every projection it feeds). Only a
+  /// hint for where the decoding happens: an event nobody announced is decoded on first
+  /// use all the same. Must be cheap (look at the stream and the type name).
+  virtual bool wants_decoded(const es::recorded_event& event) const {
+    (void)event;
+    return false;
+  }
   /// False for a projection whose fold has effects beyond its keys (e.g. the notification
   /// outbox: a rebuild would re-deliver); host::rebuild then refuses it.
   virtual bool rebuildable() const { return true; }
