@@ -113,11 +113,12 @@ int run(const config::node_config& cfg, const sigset_t& stop_signals) {
 
   projections::host_options hopts;
   // Read-model batches are committed without their own fsync: each is one atomic write
-  // (model + checkpoints), so a crash loses at most a suffix of batches, which are re-read
-  // from the log — still exactly-once — and the writer's next synced append makes them
-  // durable anyway. Seven runners fsyncing per batch would compete with the appends.
+  // (every model's changes + checkpoints), so a crash loses at most a suffix of batches,
+  // which are re-read from the log — still exactly-once — and the writer's next synced
+  // append makes them durable anyway. An fsync per batch would compete with the appends.
   hopts.runner.commit_mode = es::durability::async;
-  // The notification outbox runs beside the read models (docs/webhooks.md); never rebuild it.
+  // The notification outbox runs beside the read models, in the same shared runner
+  // (docs/webhooks.md); never rebuild it.
   auto hosted = projections::read_models();
   hosted.push_back(std::make_shared<projections::outbox_projection>(cfg.notifications.webhook_urls));
   auto host = projections::host::start(**store, std::move(hosted), hopts);
