@@ -106,6 +106,15 @@ class exchange : public std::enable_shared_from_this<exchange> {
                            body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace),
                            std::move(headers)});
   }
+  /// {"data": json}, `json` already being JSON text.
+  bool data_text(int status, std::string_view json, header_list headers = {}) {
+    std::string body;
+    body.reserve(json.size() + 9);
+    body += R"({"data":)";
+    body += json;
+    body += '}';
+    return answer(response{status, "application/json", std::move(body), std::move(headers)});
+  }
   /// RFC 7807 problem details (Retry-After / Allow / WWW-Authenticate headers from `p`).
   bool fail(const http::problem& p) {
     response r{p.status, std::string(problem_content_type), render(p), {}};

@@ -22,7 +22,9 @@ using projections::payment_json;
 using projections::product_json;
 
 /// {"data":[items], "meta":{"page","pageSize","total","totalPages"}}; `page` is 1-based.
-response list_response(nlohmann::json items, std::uint32_t page, std::uint32_t page_size,
+response list_response_text(std::string_view items, std::uint32_t page, std::uint32_t page_size,
+                            std::uint64_t total);  // `items`: a JSON array's text
+response list_response(const nlohmann::json& items, std::uint32_t page, std::uint32_t page_size,
                        std::uint64_t total);
 
 }  // namespace mercato::http::detail

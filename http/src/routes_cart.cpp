@@ -42,7 +42,8 @@ domain::user_id user_of(const exchange& ex) {
 
 actors::reply_fn<domain::cart_state> cart_answer(const exchange_ptr& ex, int status) {
   return on_reply<domain::cart_state>(ex, [ex, status](actors::reply_value<domain::cart_state> r) {
-    ex->data(status, cart_json(projections::view_of(r.state, r.version.value())), token_headers(r.positions));
+    ex->data_text(status, cart_json(projections::view_of(r.state, r.version.value())),
+                  token_headers(r.positions));
   });
 }
 
@@ -69,7 +70,7 @@ void add_cart_routes(route_table& t, api_context& ctx) {
                          ex->fail(service_unavailable("The cart could not be read; retry shortly.", 1));
                          return;
                        }
-                       ex->data(200, cart_json(*cart));
+                       ex->data_text(200, cart_json(*cart));
                      });
          }});
 

@@ -87,7 +87,7 @@ actors::reply_fn<domain::product_state> product_answer(api_context& ctx, const e
           if (!found)
             return (void)ex->fail(service_unavailable("The catalog could not be read; retry shortly.", 1));
           if (!*found) return (void)ex->fail(not_found("No product " + id + "."));
-          ex->data(status, product_json(**found), headers);
+          ex->data_text(status, product_json(**found), headers);
         });
   });
 }
@@ -134,9 +134,13 @@ void add_catalog_routes(route_table& t, api_context& ctx) {
                          ex->fail(service_unavailable("The catalog could not be read; retry shortly.", 1));
                          return;
                        }
-                       auto items = nlohmann::json::array();
-                       for (const auto& p : found->items) items.push_back(product_json(p));
-                       ex->answer(list_response(std::move(items), page.page, page.page_size, found->total));
+                       std::string items = "[";
+                       for (const auto& p : found->items) {
+                         if (items.size() > 1) items.push_back(',');
+                         projections::append_product_json(items, p);
+                       }
+                       items.push_back(']');
+                       ex->answer(list_response_text(items, page.page, page.page_size, found->total));
                      });
          }});
 
@@ -157,7 +161,7 @@ void add_catalog_routes(route_table& t, api_context& ctx) {
                          ex->fail(not_found("No product " + id + "."));
                          return;
                        }
-                       ex->data(200, product_json(**found));
+                       ex->data_text(200, product_json(**found));
                      });
          }});
 

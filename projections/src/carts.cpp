@@ -96,7 +96,7 @@ es::store_result<cart_view> carts_query::for_user(std::string_view user_id) cons
 std::string carts_projection::describe(std::string_view key, std::string_view value) const {
   if (!key.starts_with(cart_key)) return {};
   const auto c = decode_cart(value);
-  return c ? json_text(cart_json(*c)) : std::string();
+  return c ? cart_json(*c) : std::string();
 }
 
 }  // namespace mercato::projections

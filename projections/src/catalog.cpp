@@ -354,7 +354,7 @@ std::string catalog_projection::describe(std::string_view key, std::string_view 
     return json_text({{"price", price}});
   }
   const auto p = decode_product(value);
-  return p ? json_text(product_json(*p)) : std::string();
+  return p ? product_json(*p) : std::string();
 }
 
 }  // namespace mercato::projections

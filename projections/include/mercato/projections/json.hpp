@@ -17,8 +17,12 @@ namespace mercato::projections {
 /// "2026-11-29T20:04:30.123Z"; null for 0.
 nlohmann::json iso_time(std::int64_t ns);
 
-nlohmann::json product_json(const catalog_product& p);
-nlohmann::json cart_json(const cart_view& c);
+/// Products and carts are written as JSON text directly (the hottest answers); the other
+/// views are built as JSON values.
+std::string product_json(const catalog_product& p);
+void append_product_json(std::string& out, const catalog_product& p);
+std::string cart_json(const cart_view& c);
+void append_cart_json(std::string& out, const cart_view& c);
 nlohmann::json order_json(const order_view& o);
 nlohmann::json payment_json(const payment_view& p);
 nlohmann::json notification_json(const notification_view& n);
