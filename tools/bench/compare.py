@@ -160,7 +160,9 @@ def loadtest_table(f, quick):
         if best is None:
             return "—"
         fails = f.med(f"{system}.loadtest.first_failing_users")
-        return f"{best:,.0f}" + (f" (fails at {fails:,.0f})" if fails is not None else " (the top of the search)")
+        if fails is None:
+            return f"≥ {best:,.0f} (the top of the search)"
+        return f"{best:,.0f} (fails at {fails:,.0f})"
 
     limit = f.med("mercato.loadtest.line_limit")
     limit_text = "—" if limit is None else ("no line limit" if limit == 0 else f"`actors.max_line_quantity` {limit:,.0f}")
