@@ -19,7 +19,8 @@ std::string checkpoint_key(std::string_view prefix, es::shard_id shard) {
 
 bool log_event::decode() const {
   if (form_) return false;
-  form_.emplace(decoder_ && *decoder_ ? (*decoder_)(*this) : codec::decode_event(*this));
+  form_ = std::make_unique<codec::decoded<domain::any_event>>(
+      decoder_ && *decoder_ ? (*decoder_)(*this) : codec::decode_event(*this));
   return true;
 }
 

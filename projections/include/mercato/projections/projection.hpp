@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -60,11 +61,12 @@ class log_event : public es::recorded_event {
   const domain::any_event& decoded(std::string_view model) const;
   /// Decodes now unless done already; true when this call ran the decoder.
   bool decode() const;
-  bool is_decoded() const noexcept { return form_.has_value(); }
+  bool is_decoded() const noexcept { return form_ != nullptr; }
 
  private:
   const event_decoder* decoder_;
-  mutable std::optional<codec::decoded<domain::any_event>> form_;
+  // Out of line: most events are never decoded, and batches of events are moved around.
+  mutable std::unique_ptr<codec::decoded<domain::any_event>> form_;
 };
 
 /// The read-model writes of one batch of events. Keys are relative to the projection's
