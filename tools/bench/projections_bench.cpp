@@ -19,7 +19,14 @@
 // --json (`make bench`): only the rebuilds of catalog and orders, --runs times on
 // the same log, one JSON line per figure per run on stdout, progress on stderr.
 //
+// --catch-up: instead, --runs times, the host (as mercatod runs it: every read model, async
+// commits) starts on the log with no read model built and catches up: events/s and the
+// process's CPU time per event of the log, for all read models together. One JSON line per
+// figure per run, like --json.
+//
 // Not a test: nothing asserts on timing.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -327,6 +334,88 @@ int json_rebuilds(es::event_store& s, std::uint64_t total, int runs) {
   return 0;
 }
 
+// ---- all read models at once (host catch-up) ----------------------------------------------
+
+double cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  const auto sec = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return sec(u.ru_utime) + sec(u.ru_stime);
+}
+
+/// Deletes every generation the host made for `names` (keyspaces and records).
+void drop_hosted(es::event_store& s, const std::vector<std::string>& names) {
+  es::aux_batch b;
+  for (const auto& n : names)
+    for (const auto* which : {"active", "building", "retiring"}) {
+      const auto record = "proj/" + n + "/" + which;
+      auto v = s.load_checkpoint(record);
+      if (!v || !*v) continue;
+      if (auto ks = projections::parse_keyspace(**v)) {
+        const auto prefix = projections::keyspace_prefix(n, *ks);
+        b.delete_projection_range(prefix, projections::prefix_end(prefix));
+        for (std::uint32_t sh = 0; sh < s.info().shard_count; ++sh)
+          b.delete_checkpoint(projections::checkpoint_key(prefix, es::shard_id{sh}));
+      }
+      b.delete_checkpoint(record);
+    }
+  (void)s.commit(std::move(b));
+}
+
+struct catch_up_figure {
+  double seconds = 0;
+  double per_s = 0;
+  double cpu_us_per_event = 0;
+  std::string error;
+};
+
+catch_up_figure catch_up_all(es::event_store& s, std::uint64_t total) {
+  catch_up_figure f;
+  std::vector<std::string> names;
+  for (const auto& p : projections::read_models()) names.emplace_back(p->name());
+  drop_hosted(s, names);
+  projections::host_options o;
+  o.runner.commit_mode = es::durability::async;  // as mercatod
+  const auto target = heads(s);
+  const auto cpu0 = cpu_seconds();
+  const auto t0 = clock_type::now();
+  {
+    auto h = projections::host::start(s, projections::read_models(), o);
+    if (!h) {
+      f.error = h.error().message;
+      return f;
+    }
+    for (const auto& n : names)
+      while (!(*h)->wait_until(n, target, 1s))
+        if (auto e = (*h)->status(n)->last_error) {
+          f.error = *e;
+          return f;
+        }
+    f.seconds = seconds_since(t0);
+  }
+  f.per_s = static_cast<double>(total) / f.seconds;
+  f.cpu_us_per_event = (cpu_seconds() - cpu0) * 1e6 / static_cast<double>(total);
+  drop_hosted(s, names);
+  return f;
+}
+
+int json_catch_ups(es::event_store& s, std::uint64_t total, int runs) {
+  for (int run = 1; run <= runs; ++run) {
+    const auto f = catch_up_all(s, total);
+    if (!f.error.empty()) {
+      std::cerr << "catch-up failed: " << f.error << std::endl;
+      return 1;
+    }
+    bench::emit("mercato.catchup.all", run, f.per_s, "events/s");
+    bench::emit("mercato.catchup.cpu_per_event", run, f.cpu_us_per_event, "us");
+    std::cerr << "run " << run << ": every read model caught up at " << fmt(f.per_s) << " events/s ("
+              << fmt(f.seconds) << " s), " << fmt(f.cpu_us_per_event) << " us CPU per event" << std::endl;
+  }
+  return 0;
+}
+
 // ---- live lag -----------------------------------------------------------------------------
 
 struct lag_figure {
@@ -449,7 +538,12 @@ int main(int argc, char** argv) {
       "on stdout (make bench); scratch in a fresh temp dir unless --dir");
   app.add_option("--runs", runs, "with --json: rebuilds of each read model on the same log")
       ->check(CLI::Range(1, 15));
+  bool catch_up = false;
+  app.add_flag("--catch-up", catch_up,
+               "instead of --json's rebuilds: --runs catch-ups of every read model at once through the host "
+               "(events/s, CPU per event), JSON lines like --json");
   CLI11_PARSE(app, argc, argv);
+  if (catch_up) json = true;
   if (events == 0) events = quick ? 200000 : json ? 1000000 : 5000000;
   if (seconds == 0) seconds = quick ? 3 : 20;
 
@@ -482,7 +576,7 @@ int main(int argc, char** argv) {
             << fmt(seconds_since(t_setup)) << " s" << std::endl;
 
   if (json) {
-    const int rc = json_rebuilds(*store, total, runs);
+    const int rc = catch_up ? json_catch_ups(*store, total, runs) : json_rebuilds(*store, total, runs);
     store.reset();
     fs::remove_all(scratch);
     return rc;
