@@ -9,12 +9,18 @@ std::string key_prefix(std::string_view name, std::uint32_t version) {
   return "proj/" + std::string(name) + "/v" + std::to_string(version) + "/";
 }
 
-std::string checkpoint_name(std::string_view name, std::uint32_t version, es::shard_id shard) {
-  return checkpoint_key(key_prefix(name, version), shard);
+std::string checkpoints_key(std::string_view prefix) {
+  return std::string(prefix) + "checkpoints";
 }
 
 std::string checkpoint_key(std::string_view prefix, es::shard_id shard) {
   return std::string(prefix) + "shard/" + std::to_string(shard.value());
+}
+
+void delete_checkpoints(es::aux_batch& batch, std::string_view prefix, std::uint32_t shard_count) {
+  batch.delete_checkpoint(checkpoints_key(prefix));
+  for (std::uint32_t s = 0; s < shard_count; ++s)
+    batch.delete_checkpoint(checkpoint_key(prefix, es::shard_id{s}));
 }
 
 bool log_event::decode() const {

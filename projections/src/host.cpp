@@ -52,8 +52,7 @@ es::store_result<std::optional<keyspace>> load_record(const es::event_store& sto
 /// Adds to `batch` the deletion of a whole keyspace: read model and checkpoints.
 void delete_keyspace(es::aux_batch& batch, const es::event_store& store, const std::string& prefix) {
   batch.delete_projection_range(prefix, prefix_end(prefix));
-  for (std::uint32_t s = 0; s < store.info().shard_count; ++s)
-    batch.delete_checkpoint(checkpoint_key(prefix, es::shard_id{s}));
+  delete_checkpoints(batch, prefix, store.info().shard_count);
 }
 
 std::vector<es::shard_seq> heads_of(const es::event_store& store) {

@@ -1,7 +1,6 @@
 // The runner thread: read once → decode once → apply to every feed → one atomic commit of
 // every feed's read model and checkpoints. And the feeds themselves.
 #include <algorithm>
-#include <charconv>
 #include <deque>
 #include <exception>
 #include <iterator>
@@ -15,18 +14,6 @@
 namespace mercato::projections {
 
 namespace {
-
-es::store_result<es::shard_seq> load_one(const es::event_store& store, const std::string& name) {
-  auto v = store.load_checkpoint(name);
-  if (!v) return fail(v.error());
-  if (!*v) return es::shard_seq{0};
-  std::uint64_t seq = 0;
-  const auto& s = **v;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), seq);
-  if (ec != std::errc{} || end != s.data() + s.size())
-    return fail(es::store_error{es::store_errc::corruption, "checkpoint " + name + " is not a number: " + s});
-  return es::shard_seq{seq};
-}
 
 es::store_error bad_prefix(const std::string& prefix) {
   return es::store_error{es::store_errc::invalid_argument, "keyspace prefix must end in '/': " + prefix};
@@ -161,17 +148,6 @@ std::vector<es::shard_seq> lowest(const std::vector<std::shared_ptr<feed>>& feed
 
 // ---- free functions -------------------------------------------------------------------
 
-es::store_result<std::vector<es::shard_seq>> load_checkpoints(const es::event_store& store,
-                                                              const std::string& prefix) {
-  std::vector<es::shard_seq> cps;
-  for (std::uint32_t s = 0; s < store.info().shard_count; ++s) {
-    auto cp = load_one(store, checkpoint_key(prefix, es::shard_id{s}));
-    if (!cp) return fail(cp.error());
-    cps.push_back(*cp);
-  }
-  return cps;
-}
-
 std::vector<shard_lag> lag_of(const es::event_store& store, std::span<const es::shard_seq> checkpoints,
                               std::int64_t now_ns) {
   std::vector<shard_lag> out;
@@ -201,13 +177,23 @@ std::uint64_t events_behind(std::span<const es::shard_seq> checkpoints,
 es::store_result<std::shared_ptr<feed>> feed::open(const es::event_store& store,
                                                    std::shared_ptr<projection> proj, std::string prefix) {
   if (prefix.empty() || prefix.back() != '/') return fail(bad_prefix(prefix));
-  auto cps = load_checkpoints(store, prefix);
+  auto cps = detail::load_stored(store, prefix);
   if (!cps) return fail(cps.error());
-  return std::shared_ptr<feed>(new feed(std::move(proj), std::move(prefix), std::move(*cps)));
+  return std::shared_ptr<feed>(
+      new feed(std::move(proj), std::move(prefix), std::move(cps->seqs), cps->legacy));
 }
 
-feed::feed(std::shared_ptr<projection> proj, std::string prefix, std::vector<es::shard_seq> checkpoints)
-    : proj_(std::move(proj)), prefix_(std::move(prefix)), checkpoints_(std::move(checkpoints)) {}
+feed::feed(std::shared_ptr<projection> proj, std::string prefix, std::vector<es::shard_seq> checkpoints,
+           bool legacy)
+    : proj_(std::move(proj)),
+      prefix_(std::move(prefix)),
+      checkpoints_(std::move(checkpoints)),
+      legacy_(legacy) {}
+
+bool feed::legacy_checkpoints() const {
+  std::lock_guard lock(mutex_);
+  return legacy_;
+}
 
 std::vector<es::shard_seq> feed::checkpoints() const {
   std::lock_guard lock(mutex_);
@@ -256,10 +242,11 @@ bool feed::closed() const {
   return closed_;
 }
 
-void feed::committed(std::vector<es::shard_seq> checkpoints, std::uint64_t events) {
+void feed::committed(std::vector<es::shard_seq> checkpoints, std::uint64_t events, bool legacy_dropped) {
   {
     std::lock_guard lock(mutex_);
     checkpoints_ = std::move(checkpoints);
+    legacy_ = legacy_ && !legacy_dropped;
     last_error_.reset();
     stats_.events_applied += events;
     ++stats_.batches;
@@ -472,7 +459,10 @@ void projection_runner::run() {
 
       std::vector<detail::fold_target> targets;
       targets.reserve(feeds.size());
-      for (const auto& f : feeds) targets.emplace_back(store_, f->proj(), f->prefix(), f->checkpoints());
+      for (const auto& f : feeds) {
+        targets.emplace_back(store_, f->proj(), f->prefix(), f->checkpoints());
+        targets.back().drop_legacy = f->legacy_checkpoints();
+      }
       detail::fold(*events, targets);
 
       es::aux_batch batch;
@@ -520,7 +510,8 @@ void projection_runner::run() {
       }
       // Then the feeds' checkpoints move (and their waiters wake).
       for (std::size_t k = 0; k < targets.size(); ++k)
-        if (moved && !targets[k].error) feeds[k]->committed(std::move(targets[k].after), targets[k].applied);
+        if (moved && !targets[k].error)
+          feeds[k]->committed(std::move(targets[k].after), targets[k].applied, targets[k].legacy_dropped);
       // Dropped feeds: nothing of theirs was committed; whoever takes them re-reads for them.
       for (auto it = isolated.rbegin(); it != isolated.rend(); ++it) {
         auto f = feeds[*it];

@@ -186,8 +186,7 @@ TEST_CASE("every read model equals a rebuild from zero after each of 20+ SIGKILL
       compared_keys += rebuilt.size();
       es::aux_batch drop;
       drop.delete_projection_range(prefix, projections::prefix_end(prefix));
-      for (std::uint32_t sh = 0; sh < store->info().shard_count; ++sh)
-        drop.delete_checkpoint(projections::checkpoint_key(prefix, es::shard_id{sh}));
+      projections::delete_checkpoints(drop, prefix, store->info().shard_count);
       REQUIRE(store->commit(std::move(drop)));
     }
     events = store->global_head().value();

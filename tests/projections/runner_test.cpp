@@ -158,14 +158,66 @@ TEST_CASE("lag per shard reaches zero and checkpoints equal the shard heads") {
     CHECK(l.events == 0);
     CHECK(l.behind_ns == 0);
     CHECK(l.checkpoint == s->shard_head(l.shard));
-    auto cp = s->load_checkpoint(projections::checkpoint_name("test-count", 1, l.shard));
-    REQUIRE(cp.has_value());
-    REQUIRE(cp->has_value());
-    CHECK(**cp == std::to_string(l.head.value()));
   }
+  auto stored = projections::load_checkpoints(*s, projections::key_prefix("test-count", 1));
+  REQUIRE(stored.has_value());
+  for (const auto& l : lag) CHECK((*stored)[l.shard.value()] == l.head);
   CHECK(runner->stats().events_applied == 500);
   CHECK(runner->stats().batches > 1);
   check_counts(*s, 20);
+}
+
+TEST_CASE(
+    "checkpoints: one record per keyspace; per-shard keys of the earlier form are read, then replaced") {
+  temp_dir dir;
+  auto s = open_store(dir.path(), 4);
+  constexpr int streams = 5;
+  append_many(*s, 40, streams);
+  auto proj = std::make_shared<counting_projection>();
+  const auto prefix = projections::key_prefix("test-count", 1);
+  {
+    auto runner = start(*s, proj);
+    REQUIRE(runner->wait_until(heads(*s), 10s));
+  }
+  auto record = s->load_checkpoint(projections::checkpoints_key(prefix));
+  REQUIRE(record.has_value());
+  REQUIRE(record->has_value());  // one record holds every shard
+  for (std::uint32_t sh = 0; sh < 4; ++sh)
+    CHECK_FALSE(s->load_checkpoint(projections::checkpoint_key(prefix, es::shard_id{sh}))->has_value());
+
+  // Turn the keyspace into what the earlier form left: one decimal key per shard, no record.
+  const auto cps = projections::load_checkpoints(*s, prefix);
+  REQUIRE(cps.has_value());
+  {
+    es::aux_batch b;
+    b.delete_checkpoint(projections::checkpoints_key(prefix));
+    for (std::uint32_t sh = 0; sh < 4; ++sh)
+      b.put_checkpoint(projections::checkpoint_key(prefix, es::shard_id{sh}),
+                       std::to_string((*cps)[sh].value()));
+    REQUIRE(s->commit(std::move(b)));
+  }
+  CHECK(*projections::load_checkpoints(*s, prefix) == *cps);
+  append_many(*s, 20, streams);
+  auto runner = start(*s, proj);
+  CHECK(runner->feeds().front()->legacy_checkpoints());
+  REQUIRE(runner->wait_until(heads(*s), 10s));
+  check_counts(*s, streams);  // exactly once across the change of form
+  CHECK(runner->stats().events_applied == 20);
+  CHECK_FALSE(runner->feeds().front()->legacy_checkpoints());
+  CHECK(s->load_checkpoint(projections::checkpoints_key(prefix))->has_value());
+  for (std::uint32_t sh = 0; sh < 4; ++sh)
+    CHECK_FALSE(s->load_checkpoint(projections::checkpoint_key(prefix, es::shard_id{sh}))->has_value());
+  runner->stop();
+
+  // A record that does not parse, or is for another shard count, stops the start.
+  for (const auto* bad : {"garbage", "\x01\x02\x05\x05"}) {
+    es::aux_batch b;
+    b.put_checkpoint(projections::checkpoints_key(prefix), bad);
+    REQUIRE(s->commit(std::move(b)));
+    auto refused = projection_runner::start(*s, proj);
+    REQUIRE_FALSE(refused.has_value());
+    CHECK(refused.error().code == es::store_errc::corruption);
+  }
 }
 
 // ---- one runner, several feeds --------------------------------------------------------
@@ -322,20 +374,11 @@ TEST_CASE("every feed's writes and checkpoints go into the one commit of each ba
   o.on_batch = [&](const projections::batch_report& r) {
     (r.at == projections::batch_report::stage::folded ? folded : committed)++;
     if (r.prefixes.size() != ps.size()) ++partial;
-    for (std::uint32_t sh = 0; sh < 4; ++sh) {
-      std::optional<std::string> first;
-      for (const auto& p : ps) {
-        auto cp = s->load_checkpoint(
-            projections::checkpoint_key(prefix_of(std::string(p->name())), es::shard_id{sh}));
-        if (!cp) {  // (no REQUIRE: this is the runner's thread)
-          ++uneven;
-          continue;
-        }
-        if (p == ps.front())
-          first = *cp;
-        else if (*cp != first)
-          ++uneven;
-      }
+    // (No REQUIRE here: this is the runner's thread.)
+    const auto first = projections::load_checkpoints(*s, prefix_of(std::string(ps.front()->name())));
+    for (const auto& p : ps) {
+      const auto cps = projections::load_checkpoints(*s, prefix_of(std::string(p->name())));
+      if (!first || !cps || *cps != *first) ++uneven;
     }
   };
   // Meanwhile another thread reads all the models in single snapshots (one iterator over

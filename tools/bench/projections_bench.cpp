@@ -356,8 +356,7 @@ void drop_hosted(es::event_store& s, const std::vector<std::string>& names) {
       if (auto ks = projections::parse_keyspace(**v)) {
         const auto prefix = projections::keyspace_prefix(n, *ks);
         b.delete_projection_range(prefix, projections::prefix_end(prefix));
-        for (std::uint32_t sh = 0; sh < s.info().shard_count; ++sh)
-          b.delete_checkpoint(projections::checkpoint_key(prefix, es::shard_id{sh}));
+        projections::delete_checkpoints(b, prefix, s.info().shard_count);
       }
       b.delete_checkpoint(record);
     }

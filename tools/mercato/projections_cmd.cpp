@@ -124,16 +124,12 @@ std::optional<projections::keyspace> read_record(const es::event_store& store, c
   return *ks;
 }
 
-std::uint64_t read_checkpoint(const es::event_store& store, const std::string& prefix, std::uint32_t shard) {
-  auto v = store.load_checkpoint(projections::checkpoint_key(prefix, es::shard_id{shard}));
-  if (!v) throw tool_error(exit_failure, v.error().message);
-  if (!*v) return 0;
-  try {
-    return std::stoull(**v);
-  } catch (const std::exception&) {
-    throw tool_error(exit_corruption, "checkpoint of " + prefix + " shard " + std::to_string(shard) +
-                                          " is not a number: " + **v);
-  }
+std::vector<es::shard_seq> read_checkpoints(const es::event_store& store, const std::string& prefix) {
+  auto cps = projections::load_checkpoints(store, prefix);
+  if (!cps)
+    throw tool_error(cps.error().code == es::store_errc::corruption ? exit_corruption : exit_failure,
+                     cps.error().message);
+  return std::move(*cps);
 }
 
 }  // namespace
@@ -158,9 +154,10 @@ int projections_status_offline(const std::filesystem::path& data_dir, bool json)
     }
     const auto prefix = projections::keyspace_prefix(name, *active);
     std::uint64_t lag = 0;
+    const auto cps = read_checkpoints(*store, prefix);
     for (std::uint32_t s = 0; s < store->info().shard_count; ++s) {
       const auto head = store->shard_head(es::shard_id{s}).value();
-      const auto cp = read_checkpoint(*store, prefix, s);
+      const auto cp = cps[s].value();
       if (head > cp) lag += head - cp;
     }
     p.update({{"generation", active->generation}, {"servingVersion", active->version}, {"lagEvents", lag}});

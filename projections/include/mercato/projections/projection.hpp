@@ -7,9 +7,12 @@
 // generation keyspaces "proj/<name>/v<version>/g<generation>/", host.hpp; a bare runner
 // defaults to key_prefix(name, version)):
 //   read-model keys:  projection CF,  prefix + <relative key>
-//   checkpoints:      checkpoint CF,  prefix + "shard/<n>" = decimal last applied shard
-//                     sequence (absent = 0)
-// A new keyspace therefore starts from zero.
+//   checkpoints:      checkpoint CF,  prefix + "checkpoints" = the last applied sequence of
+//                     every shard in one record (absent = all 0): one write per keyspace
+//                     and batch, however many shards the batch touched
+// A new keyspace therefore starts from zero. Keyspaces written before the record existed
+// hold one key per shard, prefix + "shard/<n>" = decimal sequence: they are read when there
+// is no record, and the first commit that writes the record deletes them.
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -26,10 +29,13 @@ namespace mercato::projections {
 
 /// "proj/<name>/v<version>/": the prefix of a projection's keys (read model and checkpoints).
 std::string key_prefix(std::string_view name, std::uint32_t version);
-/// The checkpoint name of one shard: key_prefix + "shard/<n>".
-std::string checkpoint_name(std::string_view name, std::uint32_t version, es::shard_id shard);
-/// The checkpoint name of one shard of the keyspace at `prefix`: prefix + "shard/<n>".
+/// The checkpoint record of the keyspace at `prefix` (checkpoint CF): prefix + "checkpoints".
+std::string checkpoints_key(std::string_view prefix);
+/// The per-shard checkpoint key of the earlier form: prefix + "shard/<n>" (see above).
 std::string checkpoint_key(std::string_view prefix, es::shard_id shard);
+/// Adds to `batch` the deletion of every checkpoint of the keyspace at `prefix`: its record
+/// and the per-shard keys of the earlier form (for a store of `shard_count` shards).
+void delete_checkpoints(es::aux_batch& batch, std::string_view prefix, std::uint32_t shard_count);
 
 /// Thrown by a projection's apply() for an event it cannot apply (e.g. undecodable bytes
 /// of a stream it owns). The runner commits nothing of that batch and stalls (retrying),

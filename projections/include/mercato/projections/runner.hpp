@@ -10,7 +10,7 @@
 // batch_writer.
 //
 // Exactly-once contract: for every polled batch, the read-model writes of every feed AND
-// the new checkpoints of the shards the batch advanced, feed by feed, go into ONE
+// each feed's checkpoint record (every shard's position, one write per feed) go into ONE
 // event_store::commit(aux_batch). A crash before that commit leaves the old checkpoints and
 // none of the writes, so the batch is simply re-read; after it, both are there, for every
 // feed at once. Nothing is applied twice or skipped — provided only one runner feeds a
@@ -90,8 +90,8 @@ struct runner_stats {
   std::uint64_t events_decoded = 0;  ///< runner only: codec decodes, at most one per event read
 };
 
-/// The committed checkpoints of the keyspace at `prefix`, one per shard of the store
-/// (checkpoint CF keys checkpoint_key(prefix, shard); absent = 0).
+/// The committed checkpoints of the keyspace at `prefix`, one per shard of the store: its
+/// checkpoint record, else the per-shard keys of the earlier form (absent = 0; projection.hpp).
 es::store_result<std::vector<es::shard_seq>> load_checkpoints(const es::event_store& store,
                                                               const std::string& prefix);
 /// Lag of a keyspace whose checkpoints are `checkpoints`, against the store's heads now.
@@ -131,12 +131,16 @@ class feed {
   /// No runner will feed it again: every wait returns false from now on (idempotent).
   void close();
   bool closed() const;
+  /// True until a commit has replaced the per-shard checkpoint keys of the earlier form
+  /// (projection.hpp) with the keyspace's checkpoint record.
+  bool legacy_checkpoints() const;
 
  private:
   friend class projection_runner;
-  feed(std::shared_ptr<projection> proj, std::string prefix, std::vector<es::shard_seq> checkpoints);
+  feed(std::shared_ptr<projection> proj, std::string prefix, std::vector<es::shard_seq> checkpoints,
+       bool legacy);
   bool covered(std::span<const es::position> positions) const;  // needs mutex_
-  void committed(std::vector<es::shard_seq> checkpoints, std::uint64_t events);
+  void committed(std::vector<es::shard_seq> checkpoints, std::uint64_t events, bool legacy_dropped);
   void failed(std::string error);
 
   std::shared_ptr<projection> proj_;
@@ -147,6 +151,7 @@ class feed {
   std::optional<std::string> last_error_;   // guarded by mutex_
   runner_stats stats_;                      // guarded by mutex_
   bool closed_ = false;                     // guarded by mutex_
+  bool legacy_ = false;                     // guarded by mutex_
 };
 
 class projection_runner {
