@@ -19,7 +19,8 @@
 // Keyspaces. A projection's read model and its per-shard checkpoints live under
 //   prefix = "proj/<name>/v<version>/g<generation>/"
 //   read model:  projection CF, prefix + <relative key>
-//   checkpoints: checkpoint CF, prefix + "shard/<n>"
+//   checkpoints: checkpoint CF, prefix + "checkpoints" (every shard in one record; older
+//                directories: prefix + "shard/<n>", replaced at the first commit)
 // and three records in the checkpoint CF say which generations exist:
 //   "proj/<name>/active"   = "<version>/<generation>"  the one queries read (the pointer)
 //   "proj/<name>/building" = "<version>/<generation>"  a rebuild in progress (resumed on start)
